@@ -1,0 +1,86 @@
+"""The `readiness` command: the control catalogue, the demo, and the family subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from readiness.controls import Control, catalogue
+
+
+def _controls_table(controls: Sequence[Control]) -> str:
+    rows = [("ID", "SEVERITY", "FAMILY", "TITLE")]
+    rows += [(c.id, c.severity.label, c.family, c.title) for c in controls]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    return "\n".join(
+        "  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(r)) for r in rows
+    )
+
+
+def _controls_markdown(controls: Sequence[Control]) -> str:
+    out = ["| id | severity | family | title | remediation | references |", "|---|---|---|---|---|---|"]
+    out += [
+        f"| {c.id} | {c.severity.label} | {c.family} | {c.title} | {c.remediation} "
+        f"| {', '.join(c.references)} |"
+        for c in controls
+    ]
+    return "\n".join(out)
+
+
+def cmd_controls(args: argparse.Namespace) -> int:
+    controls = [c for c in catalogue().values() if not args.family or c.family == args.family]
+    if not controls:
+        print(f"no controls in family {args.family!r}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps([c.as_dict() for c in controls], indent=2))
+    elif args.format == "markdown":
+        print(_controls_markdown(controls))
+    else:
+        print(_controls_table(controls))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from readiness.demo import runner
+
+    if args.action == "up":
+        return runner.up()
+    if args.action == "down":
+        return runner.down()
+    return runner.run(args.pytest_args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="readiness", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("controls", help="list the control catalogue")
+    p.add_argument("--family", help="only this family (e.g. http, kubernetes)")
+    p.add_argument("--format", choices=["table", "json", "markdown"], default="table")
+    p.set_defaults(func=cmd_controls)
+
+    p = sub.add_parser(
+        "demo",
+        help="start the bundled demo, run `pytest --profile=demo` on it, stop it",
+        description="Without an action: start the demo environment, run the gate on it, "
+        "stop everything and exit with the gate's status. `up` keeps it running for "
+        "repeated `pytest --profile=demo` runs; `down` stops it.",
+    )
+    p.add_argument("action", nargs="?", choices=["run", "up", "down"], default="run")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
+    p.set_defaults(func=cmd_demo)
+
+    # Family subcommands register here.
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""Hooks readiness publishes for other plugins (e.g. the DORA recorder)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+
+@pytest.hookspec
+def readiness_run_finished(config: pytest.Config, report: dict[str, Any]) -> None:
+    """The run is over and ``report`` (the JSON contract) is complete but not yet written.
+
+    Listeners may add their own fields (e.g. ``report["dora"]``); the report is written
+    after every listener has run.
+    """
+
+
+@pytest.hookspec
+def readiness_html_sections(config: pytest.Config, report: dict[str, Any]) -> list[str]:
+    """HTML fragments to append to the report's summary (e.g. charts). Each listener
+    returns a list of trusted, already-escaped fragments."""
+    ...

@@ -1,0 +1,125 @@
+"""Turn pytest's view of one check (item + phase report) into a readiness result."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from readiness.checking import MARKER, Evidence
+from readiness.controls import Control, Severity, get_control
+from readiness.errors import SourceError
+from readiness.gate import Outcome, RawResult, Verdict, judge, matching_waiver
+from readiness.profile.model import Profile
+from readiness.redact import Redactor
+from readiness.results import PROPERTY, CheckResult
+
+EVIDENCE = pytest.StashKey[Evidence]()
+
+
+def control_of(item: pytest.Item) -> Control | None:
+    marker = item.get_closest_marker(MARKER)
+    return get_control(marker.args[0]) if marker else None
+
+
+def target_of(item: pytest.Item) -> str:
+    callspec = getattr(item, "callspec", None)
+    return callspec.id if callspec is not None else "-"
+
+
+def effective_severity(profile: Profile, ctl: Control) -> Severity:
+    setting = profile.controls.get(ctl.id)
+    if setting is not None and setting.severity:
+        return Severity.parse(setting.severity)
+    return ctl.severity
+
+
+def raw_result(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[RawResult, str] | None:
+    """What happened, or None when this phase settles nothing."""
+    if report.when == "teardown":
+        return None
+    if report.skipped:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        return "skipped", reason.removeprefix("Skipped: ")
+    if report.passed:
+        return ("passed", "") if report.when == "call" else None
+    excinfo = call.excinfo
+    if excinfo is None:
+        return "error", report.longreprtext
+    if report.when == "setup":
+        return "error", f"could not gather evidence: {_exception_text(excinfo.value)}"
+    if isinstance(excinfo.value, pytest.fail.Exception | AssertionError):
+        text = excinfo.value.msg if isinstance(excinfo.value, pytest.fail.Exception) else ""
+        return "failed", text or report.longreprtext
+    return "error", f"could not run: {_exception_text(excinfo.value)}"
+
+
+def _exception_text(exc: BaseException) -> str:
+    if isinstance(exc, SourceError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def build_result(
+    item: pytest.Item,
+    report: pytest.TestReport,
+    call: pytest.CallInfo[None],
+    profile: Profile,
+    today: dt.date,
+) -> tuple[CheckResult, Verdict] | None:
+    ctl = control_of(item)
+    if ctl is None:
+        return None
+    raw = raw_result(report, call)
+    if raw is None:
+        return None
+    result, message = raw
+    target = target_of(item)
+    severity = effective_severity(profile, ctl)
+    waiver = matching_waiver(profile.waivers, ctl.id, target) if result == "failed" else None
+    verdict = judge(result, severity, profile.gate, waiver, today)
+    if verdict.note:
+        message = f"{message}\n{verdict.note}" if message else verdict.note
+    redactor = Redactor(profile.secrets)
+    evidence = item.stash.get(EVIDENCE, None)
+    evidence_data: dict[str, Any] = evidence.to_json() if evidence else {}
+    check = CheckResult(
+        nodeid=item.nodeid,
+        control=ctl.id,
+        title=ctl.title,
+        family=ctl.family,
+        severity=severity.label,
+        target=target,
+        outcome=verdict.outcome.value,
+        blocking=verdict.blocking,
+        message=redactor.text(message.strip()),
+        remediation=ctl.remediation,
+        evidence=redactor.data(evidence_data),
+        waiver=verdict.waiver.model_dump(mode="json") if verdict.waiver else None,
+        duration=report.duration,
+        html=list(evidence.html) if evidence else [],
+    )
+    return check, verdict
+
+
+def apply_to_report(report: pytest.TestReport, check: CheckResult, verdict: Verdict) -> None:
+    """Carry the result on the report; non-blocking failures stop counting as failures."""
+    report.user_properties.append((PROPERTY, check.as_dict()))
+    if report.failed:
+        if verdict.blocking:
+            report.longrepr = check.message
+        else:
+            report.outcome = "passed"
+            report.longrepr = None
+    shown_as_failure = report.failed
+    if check.message and not shown_as_failure and check.outcome != Outcome.PASSED:
+        report.sections.append(("readiness", check.message))
+
+
+def result_of(report: pytest.TestReport | pytest.CollectReport) -> CheckResult | None:
+    for key, value in getattr(report, "user_properties", ()):
+        if key == PROPERTY:
+            return CheckResult.from_dict(value)
+    return None

@@ -1,0 +1,12 @@
+"""Stash keys shared by the plugin's parts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from readiness.profile.model import Profile
+
+PROFILE = pytest.StashKey[Profile]()
+REPORT_DIR = pytest.StashKey[Path]()

@@ -1,0 +1,154 @@
+"""The pytest plugin: options, profile, markers and report wiring. The work lives elsewhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Generator
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from readiness import hookspecs
+from readiness.checking import MARKER, Evidence
+from readiness.controls import SEVERITY_NAMES
+from readiness.errors import ProfileError
+from readiness.judging import EVIDENCE, apply_to_report, build_result, control_of, result_of
+from readiness.keys import PROFILE, REPORT_DIR
+from readiness.profile import load_profile
+from readiness.profile.model import Profile
+from readiness.redact import Redactor
+from readiness.session import ReadinessSession
+
+HTML_NAME = "readiness-report.html"
+JUNIT_NAME = "junit.xml"
+
+
+def checks_dir() -> Path:
+    return Path(str(resources.files("readiness.checks")))
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("readiness", "production-readiness gate")
+    group.addoption(
+        "--profile", default=None, help="profile name in profiles/ (or bundled) or a YAML path"
+    )
+    group.addoption(
+        "--fail-on", default=None, choices=SEVERITY_NAMES,
+        help="lowest severity whose failure blocks (overrides gate.fail_on)",
+    )
+    group.addoption(
+        "--report-dir", default=None, help="where reports are written (default: reports/)"
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{MARKER}(id): the readiness control a check verifies")
+    name = config.getoption("profile")
+    if not name:
+        return
+    try:
+        profile = load_profile(name, cwd=config.invocation_params.dir)
+    except ProfileError as exc:
+        raise pytest.UsageError(f"readiness: broken profile: {exc}") from None
+    fail_on = config.getoption("fail_on")
+    if fail_on:
+        profile = _with_fail_on(profile, fail_on)
+    config.stash[PROFILE] = profile
+    report_dir = config.invocation_params.dir / (config.getoption("report_dir") or profile.report.dir)
+    config.stash[REPORT_DIR] = report_dir
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args = [str(checks_dir())]
+    if not getattr(config.option, "htmlpath", None):
+        config.option.htmlpath = str(report_dir / HTML_NAME)
+        config.option.self_contained_html = True
+    if not getattr(config.option, "xmlpath", None):
+        config.option.xmlpath = str(report_dir / JUNIT_NAME)
+    if hasattr(config, "workerinput"):  # xdist worker: the controller writes the reports
+        return
+    config.pluginmanager.register(ReadinessSession(config, profile, report_dir), "readiness-session")
+    if config.pluginmanager.hasplugin("html"):
+        from readiness.report.html import HtmlReportHooks
+
+        config.pluginmanager.register(HtmlReportHooks(config), "readiness-html")
+
+
+def _with_fail_on(profile: Profile, fail_on: str) -> Profile:
+    updated = profile.model_copy(update={"gate": profile.gate.model_copy(update={"fail_on": fail_on})})
+    for attr in ("_name", "_path", "_sha256", "_secrets"):
+        setattr(updated, attr, getattr(profile, attr))
+    return updated
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    profile = config.stash.get(PROFILE, None)
+    if profile is None:
+        return
+    for item in items:
+        ctl = control_of(item)
+        if ctl is None:
+            continue
+        setting = profile.controls.get(ctl.id)
+        if setting is not None and not setting.enabled:
+            item.add_marker(
+                pytest.mark.skip(reason=f"control {ctl.id} disabled by the profile: {setting.reason}")
+            )
+
+
+@pytest.fixture(scope="session")
+def profile(pytestconfig: pytest.Config) -> Profile:
+    """The loaded profile (``--profile``)."""
+    loaded = pytestconfig.stash.get(PROFILE, None)
+    if loaded is None:
+        pytest.skip("no --profile given")
+    return loaded
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest) -> Evidence:
+    """Record what the check looked at; it is kept in the reports."""
+    ev = Evidence()
+    request.node.stash[EVIDENCE] = ev
+    return ev
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    profile = item.config.stash.get(PROFILE, None)
+    if profile is None:
+        return report
+    built = build_result(item, report, call, profile, dt.date.today())
+    if built is None:
+        return report
+    check, verdict = built
+    apply_to_report(report, check, verdict)
+    redactor = Redactor(profile.secrets)
+    report.sections = [(title, redactor.text(text)) for title, text in report.sections]
+    if item.config.pluginmanager.hasplugin("html"):
+        from readiness.report.html import html_extras
+
+        report.extras = [*getattr(report, "extras", []), *html_extras(check)]
+    return report
+
+
+def pytest_report_teststatus(
+    report: pytest.TestReport, config: pytest.Config
+) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+    check = result_of(report)
+    if check is None:
+        return None
+    if check.outcome == "warned":
+        return "warned", "W", ("WARNED", {"yellow": True})
+    if check.outcome == "waived":
+        return "waived", "V", ("WAIVED", {"cyan": True})
+    if check.outcome == "error" and report.when == "call":
+        return "error", "E", ("ERROR", {"red": True})
+    return None

@@ -1,0 +1,108 @@
+"""The profile schema. Each family owns its sections in its own module of this package;
+the classes here only assemble them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from readiness.profile.alerting import AlertingSection, AlertingTargets
+from readiness.profile.common import Model, SeverityName
+from readiness.profile.dora import DoraSection, DoraTargets
+from readiness.profile.http import HttpSection, HttpTargets
+from readiness.profile.kubernetes import KubernetesSection, KubernetesTargets
+from readiness.profile.operations import OperationsSection, OperationsTargets
+from readiness.profile.slo import SloSection, SloTargets
+from readiness.profile.supply_chain import SupplyChainSection, SupplyChainTargets
+
+
+class Gate(Model):
+    fail_on: SeverityName = "high"
+    errors_block: bool = True
+    max_waiver_days: int = Field(90, ge=1, le=3650)
+
+
+class ReportSettings(Model):
+    dir: str = "reports"
+    title: str = "Production readiness report"
+
+
+class Release(Model):
+    kind: Literal["feature", "fix"] = "feature"
+    version: str = ""
+    services: list[str] = []
+
+
+class ControlSetting(Model):
+    enabled: bool = True
+    severity: SeverityName | None = None
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _reason_given(self) -> ControlSetting:
+        if (not self.enabled or self.severity) and not self.reason.strip():
+            raise ValueError("disabling a control or changing its severity needs a reason")
+        return self
+
+
+class Waiver(Model):
+    control: str
+    target: str = "*"
+    reason: str
+    approver: str
+    expires: dt.date
+
+
+class Targets(
+    HttpTargets,
+    AlertingTargets,
+    SloTargets,
+    KubernetesTargets,
+    SupplyChainTargets,
+    DoraTargets,
+    OperationsTargets,
+):
+    pass
+
+
+class Profile(
+    HttpSection,
+    AlertingSection,
+    SloSection,
+    KubernetesSection,
+    SupplyChainSection,
+    DoraSection,
+    OperationsSection,
+):
+    environment: str
+    description: str = ""
+    release: Release = Release()
+    gate: Gate = Gate()
+    report: ReportSettings = ReportSettings()
+    targets: Targets = Targets()
+    controls: dict[str, ControlSetting] = {}
+    waivers: list[Waiver] = []
+
+    _name: str = PrivateAttr(default="")
+    _path: str = PrivateAttr(default="")
+    _sha256: str = PrivateAttr(default="")
+    _secrets: frozenset[str] = PrivateAttr(default=frozenset())
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    @property
+    def sha256(self) -> str:
+        return self._sha256
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        """Values substituted from the environment into credential fields."""
+        return self._secrets
