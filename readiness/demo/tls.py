@@ -24,7 +24,7 @@ class CertFiles:
 
 
 @dataclass(frozen=True)
-class TestCA:
+class LocalCA:
     cert_file: Path
     key: ec.EllipticCurvePrivateKey
     cert: x509.Certificate
@@ -45,7 +45,7 @@ def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
     path.chmod(0o600)
 
 
-def make_ca(out: Path, name: str = "readiness test CA", days: int = 30) -> TestCA:
+def make_ca(out: Path, name: str = "readiness test CA", days: int = 30) -> LocalCA:
     out.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
     key = ec.generate_private_key(ec.SECP256R1())
@@ -72,11 +72,11 @@ def make_ca(out: Path, name: str = "readiness test CA", days: int = 30) -> TestC
     cert_file = out / "ca.pem"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     _write_key(out / "ca.key", key)
-    return TestCA(cert_file, key, cert)
+    return LocalCA(cert_file, key, cert)
 
 
 def issue(
-    ca: TestCA,
+    ca: LocalCA,
     out: Path,
     stem: str = "server",
     hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
