@@ -22,7 +22,8 @@ MARKER = "readiness_control"
 def control(control_id: str) -> pytest.MarkDecorator:
     """Declare the control a check verifies. An unknown id fails collection."""
     get_control(control_id)
-    return getattr(pytest.mark, MARKER)(control_id)
+    mark: pytest.MarkDecorator = getattr(pytest.mark, MARKER)(control_id)
+    return mark
 
 
 @dataclass(slots=True)
@@ -67,7 +68,11 @@ def parametrize(
     if not pairs:
         metafunc.parametrize(
             name,
-            [pytest.param(None, marks=pytest.mark.skip(reason=f"no {name} configured in the profile"))],
+            [
+                pytest.param(
+                    None, marks=pytest.mark.skip(reason=f"no {name} configured in the profile")
+                )
+            ],
             ids=["-"],
         )
         return

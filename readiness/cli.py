@@ -15,12 +15,16 @@ def _controls_table(controls: Sequence[Control]) -> str:
     rows += [(c.id, c.severity.label, c.family, c.title) for c in controls]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     return "\n".join(
-        "  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(r)) for r in rows
+        "  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(r))
+        for r in rows
     )
 
 
 def _controls_markdown(controls: Sequence[Control]) -> str:
-    out = ["| id | severity | family | title | remediation | references |", "|---|---|---|---|---|---|"]
+    out = [
+        "| id | severity | family | title | remediation | references |",
+        "|---|---|---|---|---|---|",
+    ]
     out += [
         f"| {c.id} | {c.severity.label} | {c.family} | {c.title} | {c.remediation} "
         f"| {', '.join(c.references)} |"

@@ -35,7 +35,9 @@ def effective_severity(profile: Profile, ctl: Control) -> Severity:
     return ctl.severity
 
 
-def raw_result(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[RawResult, str] | None:
+def raw_result(
+    report: pytest.TestReport, call: pytest.CallInfo[None]
+) -> tuple[RawResult, str] | None:
     """What happened, or None when this phase settles nothing."""
     if report.when == "teardown":
         return None

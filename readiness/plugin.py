@@ -38,7 +38,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--profile", default=None, help="profile name in profiles/ (or bundled) or a YAML path"
     )
     group.addoption(
-        "--fail-on", default=None, choices=SEVERITY_NAMES,
+        "--fail-on",
+        default=None,
+        choices=SEVERITY_NAMES,
         help="lowest severity whose failure blocks (overrides gate.fail_on)",
     )
     group.addoption(
@@ -60,7 +62,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if fail_on:
         profile = _with_fail_on(profile, fail_on)
     config.stash[PROFILE] = profile
-    report_dir = config.invocation_params.dir / (config.getoption("report_dir") or profile.report.dir)
+    report_dir = config.invocation_params.dir / (
+        config.getoption("report_dir") or profile.report.dir
+    )
     config.stash[REPORT_DIR] = report_dir
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = [str(checks_dir())]
@@ -71,7 +75,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.xmlpath = str(report_dir / JUNIT_NAME)
     if hasattr(config, "workerinput"):  # xdist worker: the controller writes the reports
         return
-    config.pluginmanager.register(ReadinessSession(config, profile, report_dir), "readiness-session")
+    config.pluginmanager.register(
+        ReadinessSession(config, profile, report_dir), "readiness-session"
+    )
     if config.pluginmanager.hasplugin("html"):
         from readiness.report.html import HtmlReportHooks
 
@@ -79,7 +85,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _with_fail_on(profile: Profile, fail_on: str) -> Profile:
-    updated = profile.model_copy(update={"gate": profile.gate.model_copy(update={"fail_on": fail_on})})
+    updated = profile.model_copy(
+        update={"gate": profile.gate.model_copy(update={"fail_on": fail_on})}
+    )
     for attr in ("_name", "_path", "_sha256", "_secrets"):
         setattr(updated, attr, getattr(profile, attr))
     return updated
@@ -96,7 +104,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         setting = profile.controls.get(ctl.id)
         if setting is not None and not setting.enabled:
             item.add_marker(
-                pytest.mark.skip(reason=f"control {ctl.id} disabled by the profile: {setting.reason}")
+                pytest.mark.skip(
+                    reason=f"control {ctl.id} disabled by the profile: {setting.reason}"
+                )
             )
 
 
@@ -135,7 +145,7 @@ def pytest_runtest_makereport(
     if item.config.pluginmanager.hasplugin("html"):
         from readiness.report.html import html_extras
 
-        report.extras = [*getattr(report, "extras", []), *html_extras(check)]
+        report.extras = [*getattr(report, "extras", []), *html_extras(check)]  # type: ignore[attr-defined]
     return report
 
 

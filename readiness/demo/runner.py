@@ -55,7 +55,9 @@ def up() -> int:
     log = (workdir / "demo.log").open("ab")
     proc = subprocess.Popen(
         [sys.executable, "-m", "readiness.demo.runner", "serve"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     ready = workdir / "demo.env"
     ready.unlink(missing_ok=True)

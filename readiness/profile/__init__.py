@@ -96,7 +96,9 @@ def _check_controls(profile: Profile, raw: RawProfile, today: dt.date) -> None:
             file, line = raw.where(("controls", control_id))
             raise ProfileError(
                 f"unknown control {control_id!r}; `readiness controls` lists the catalogue",
-                file=file, line=line, key=f"controls.{control_id}",
+                file=file,
+                line=line,
+                key=f"controls.{control_id}",
             )
     limit = today + dt.timedelta(days=profile.gate.max_waiver_days)
     for i, waiver in enumerate(profile.waivers):
@@ -104,12 +106,16 @@ def _check_controls(profile: Profile, raw: RawProfile, today: dt.date) -> None:
             file, line = raw.where(("waivers", i, "control"))
             raise ProfileError(
                 f"waiver names unknown control {waiver.control!r}",
-                file=file, line=line, key=f"waivers[{i}].control",
+                file=file,
+                line=line,
+                key=f"waivers[{i}].control",
             )
         if waiver.expires > limit:
             file, line = raw.where(("waivers", i, "expires"))
             raise ProfileError(
                 f"waiver expires on {waiver.expires}, more than "
                 f"{profile.gate.max_waiver_days} days ahead (latest allowed: {limit})",
-                file=file, line=line, key=f"waivers[{i}].expires",
+                file=file,
+                line=line,
+                key=f"waivers[{i}].expires",
             )

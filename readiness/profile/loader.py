@@ -74,7 +74,9 @@ def _read_with_extends(path: Path, depth: int, seen: tuple[Path, ...]) -> RawPro
     if not parent_path.is_file():
         raise ProfileError(
             f"extends names {parent_name!r}, but {parent_path} does not exist",
-            file=str(path), line=line, key="extends",
+            file=str(path),
+            line=line,
+            key="extends",
         )
     base = _read_with_extends(parent_path, depth + 1, (*seen, path))
     merged_origins = dict(base.origins)
@@ -139,14 +141,19 @@ def _to_data(node: yaml.Node, path: Path_, file: str, origins: dict[Path_, tuple
             if key == "<<":
                 raise ProfileError(
                     "YAML merge keys are not supported; use extends",
-                    file=file, line=key_node.start_mark.line + 1,
+                    file=file,
+                    line=key_node.start_mark.line + 1,
                 )
             if not isinstance(key, str):
-                raise ProfileError("keys must be strings", file=file, line=key_node.start_mark.line + 1)
+                raise ProfileError(
+                    "keys must be strings", file=file, line=key_node.start_mark.line + 1
+                )
             if key in out:
                 raise ProfileError(
                     "key appears twice in the same mapping",
-                    file=file, line=key_node.start_mark.line + 1, key=_dotted((*path, key)),
+                    file=file,
+                    line=key_node.start_mark.line + 1,
+                    key=_dotted((*path, key)),
                 )
             out[key] = _to_data(value_node, (*path, key), file, origins)
             origins[(*path, key)] = (file, key_node.start_mark.line + 1)
@@ -181,7 +188,9 @@ def _substitute(raw: RawProfile, data: Any, path: Path_, env: Mapping[str, str])
                 raise ProfileError(
                     f"environment variable {name} is not set (use ${{{name}:-default}} "
                     "for an optional value)",
-                    file=file, line=line, key=_dotted(path),
+                    file=file,
+                    line=line,
+                    key=_dotted(path),
                 )
             value = default
         if secret_path and value:

@@ -13,8 +13,12 @@ from readiness.keys import PROFILE
 from readiness.results import CheckResult
 
 _COLOURS = {
-    "passed": "#1a7f37", "failed": "#cf222e", "warned": "#9a6700",
-    "waived": "#0969da", "skipped": "#57606a", "error": "#8250df",
+    "passed": "#1a7f37",
+    "failed": "#cf222e",
+    "warned": "#9a6700",
+    "waived": "#0969da",
+    "skipped": "#57606a",
+    "error": "#8250df",
 }
 
 STYLE = """<style>
@@ -55,7 +59,7 @@ def summary_html(report: dict[str, Any], extra_sections: list[str]) -> str:
     passed = gate["passed"]
     verdict = (
         f'<div class="verdict" style="background:{"#1a7f37" if passed else "#cf222e"}">'
-        f'Gate {"PASSED: release may go out" if passed else "FAILED: release blocked"}</div>'
+        f"Gate {'PASSED: release may go out' if passed else 'FAILED: release blocked'}</div>"
     )
     identity = _table(
         [
@@ -66,8 +70,11 @@ def summary_html(report: dict[str, Any], extra_sections: list[str]) -> str:
             ("run id", escape(run["id"])),
             ("commit", escape(run["commit"] or "unknown")),
             ("user@host", escape(f"{run['user']}@{run['host']}")),
-            ("CI", escape(run["ci"] or "none (local run)")
-             + (f' <a href="{escape(run["job_url"])}">job</a>' if run["job_url"] else "")),
+            (
+                "CI",
+                escape(run["ci"] or "none (local run)")
+                + (f' <a href="{escape(run["job_url"])}">job</a>' if run["job_url"] else ""),
+            ),
             ("readiness version", escape(report["readiness_version"])),
             ("started / finished", escape(f"{report['started_at']} / {report['finished_at']}")),
             ("gate", escape(f"fail_on={gate['fail_on']}, errors_block={gate['errors_block']}")),
@@ -148,11 +155,7 @@ class HtmlReportHooks:
 
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
         check = result_of(report)
-        values = (
-            [check.control, check.severity, check.target]
-            if check
-            else ["", "", ""]
-        )
+        values = [check.control, check.severity, check.target] if check else ["", "", ""]
         for i, value in enumerate(values, start=1):
             cells.insert(i, f"<td>{escape(value)}</td>")
         cells.insert(4, f"<td>{outcome_badge(check.outcome) if check else ''}</td>")

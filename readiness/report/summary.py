@@ -7,7 +7,14 @@ from typing import Any
 
 from readiness.report.json_report import JSON_NAME
 
-_ICON = {"passed": "✅", "failed": "❌", "warned": "⚠️", "waived": "📝", "skipped": "⏭️", "error": "💥"}
+_ICON = {
+    "passed": "✅",
+    "failed": "❌",
+    "warned": "⚠️",
+    "waived": "📝",
+    "skipped": "⏭️",
+    "error": "💥",
+}
 
 
 def verdict_text(report: dict[str, Any]) -> str:

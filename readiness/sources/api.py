@@ -46,7 +46,9 @@ def basic_auth(auth: Auth | None) -> tuple[str, str] | None:
 class ApiClient:
     """Read-only access to one HTTP API. Thread-safe for concurrent GETs."""
 
-    def __init__(self, name: str, endpoint: Endpoint, *, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self, name: str, endpoint: Endpoint, *, sleep: Callable[[float], None] = time.sleep
+    ):
         self.name = name
         self.endpoint = endpoint
         self.base = endpoint.url.rstrip("/")
@@ -59,9 +61,13 @@ class ApiClient:
         self.session.headers["User-Agent"] = "readiness"
 
     def url(self, path: str) -> str:
-        return path if path.startswith(("http://", "https://")) else f"{self.base}/{path.lstrip('/')}"
+        return (
+            path if path.startswith(("http://", "https://")) else f"{self.base}/{path.lstrip('/')}"
+        )
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> requests.Response:
+    def get(
+        self, path: str, params: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> requests.Response:
         """GET with timeout and bounded retries; raises SourceError naming the target."""
         url = self.url(path)
         attempts = self.endpoint.retries + 1
@@ -99,7 +105,8 @@ class ApiClient:
             )
         if response.status_code >= 400:
             raise SourceError(
-                self.name, f"{self.url(path)} answered HTTP {response.status_code}: {response.text[:200]}"
+                self.name,
+                f"{self.url(path)} answered HTTP {response.status_code}: {response.text[:200]}",
             )
         try:
             return response.json()

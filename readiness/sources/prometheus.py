@@ -33,7 +33,9 @@ class PrometheusClient:
             return [{"metric": {}, "value": data["result"]}]
         return list(data["result"])
 
-    def query_range(self, promql: str, start: float, end: float, step: float) -> list[dict[str, Any]]:
+    def query_range(
+        self, promql: str, start: float, end: float, step: float
+    ) -> list[dict[str, Any]]:
         params = {"query": promql, "start": start, "end": end, "step": step}
         return list(self._data("/api/v1/query_range", params)["result"])
 
