@@ -52,8 +52,9 @@ class ReadinessSession:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         report = self.build()
-        if exitstatus == pytest.ExitCode.INTERRUPTED:
-            report["interrupted"] = True
+        report["interrupted"] = exitstatus == pytest.ExitCode.INTERRUPTED
+        if report["interrupted"]:  # a run that did not finish looking must not pass
+            report["gate"]["passed"] = False
         self.config.hook.readiness_run_finished(config=self.config, report=report)
         self.report = report
         write_report(report, self.report_dir)

@@ -73,7 +73,7 @@ def _profile_error(raw: RawProfile, exc: ValidationError) -> ProfileError:
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             data_path.append(part)
             node = node[part]
-        elif first["type"] == "extra_forbidden" and part == loc[-1]:
+        elif first["type"] in ("extra_forbidden", "missing") and part == loc[-1]:
             data_path.append(part)
     file, line = raw.where(tuple(data_path))
     message = first["msg"]

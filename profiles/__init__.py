@@ -1,0 +1,1 @@
+"""Bundled profiles (YAML), shipped inside the package."""
