@@ -12,7 +12,7 @@ from readiness.controls import Control, Severity, get_control
 from readiness.errors import SourceError
 from readiness.gate import Outcome, RawResult, Verdict, judge, matching_waiver
 from readiness.profile.model import Profile
-from readiness.redact import Redactor
+from readiness.redact import redactor_for
 from readiness.results import PROPERTY, CheckResult
 
 EVIDENCE = pytest.StashKey[Evidence]()
@@ -84,7 +84,7 @@ def build_result(
     verdict = judge(result, severity, profile.gate, waiver, today)
     if verdict.note:
         message = f"{message}\n{verdict.note}" if message else verdict.note
-    redactor = Redactor(profile.secrets)
+    redactor = redactor_for(profile.secrets)
     evidence = item.stash.get(EVIDENCE, None)
     evidence_data: dict[str, Any] = evidence.to_json() if evidence else {}
     check = CheckResult(

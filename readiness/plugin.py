@@ -17,7 +17,7 @@ from readiness.judging import EVIDENCE, apply_to_report, build_result, control_o
 from readiness.keys import PROFILE, REPORT_DIR
 from readiness.profile import load_profile
 from readiness.profile.model import Profile
-from readiness.redact import Redactor
+from readiness.redact import redactor_for
 from readiness.session import ReadinessSession
 
 HTML_NAME = "readiness-report.html"
@@ -140,7 +140,7 @@ def pytest_runtest_makereport(
         return report
     check, verdict = built
     apply_to_report(report, check, verdict)
-    redactor = Redactor(profile.secrets)
+    redactor = redactor_for(profile.secrets)
     report.sections = [(title, redactor.text(text)) for title, text in report.sections]
     if item.config.pluginmanager.hasplugin("html"):
         from readiness.report.html import html_extras

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 MASK = "***"
@@ -26,3 +27,9 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self.data(v) for v in value]
         return value
+
+
+@lru_cache(maxsize=8)
+def redactor_for(secrets: frozenset[str]) -> Redactor:
+    """One redactor per set of secrets (a run has one)."""
+    return Redactor(secrets)
