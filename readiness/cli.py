@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from readiness.controls import Control, catalogue
+from readiness.dora import cli as dora_cli
 
 
 def _controls_table(controls: Sequence[Control]) -> str:
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     # Family subcommands register here.
+    dora_cli.add_parser(sub)
     return parser
 
 

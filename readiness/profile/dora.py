@@ -1,13 +1,47 @@
-"""Profile schema of the dora family."""
+"""Profile schema of the dora family: where runs, deployments and incidents are recorded."""
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
+
 from readiness.profile.common import Model
+
+LIVE_FAMILIES = ["http", "alerting", "slo", "kubernetes"]
+
+
+class IncidentPolicy(Model):
+    """When a gate run opens or resolves an incident by itself."""
+
+    open_on_failure: bool = True  # a failing run on live checks opens an incident
+    resolve_on_pass: bool = True  # the next passing run resolves it
+    environments: list[str] = ["production"]  # where runs open incidents
+    families: list[str] = Field(default_factory=lambda: list(LIVE_FAMILIES))  # live checks
+    link: Literal["latest_deployment", "none"] = "latest_deployment"
+    severity: str = "SEV2"
+
+
+class DoraSettings(Model):
+    """``dora:`` in a profile.
+
+    ``store`` is a SQLite file path or a ``postgresql://`` URL (give credentials with
+    ``${VAR}``); empty means ``<report dir>/dora.sqlite``.
+    """
+
+    record: bool = True  # record every gate run (deployments need --record-deployment)
+    store: str = ""
+    services: list[str] = []  # default: release.services, else targets.services names
+    days: int = Field(30, ge=1, le=3650)  # window of the metrics in the report
+    weeks: int = Field(8, ge=1, le=104)  # weekly trend points in the HTML report
+    incidents: IncidentPolicy = IncidentPolicy()
 
 
 class DoraTargets(Model):
-    """Fields of `targets:` this family reads."""
+    """Fields of `targets:` this family reads (none: services come from other families)."""
 
 
 class DoraSection(Model):
     """Top-level profile sections this family owns."""
+
+    dora: DoraSettings = DoraSettings()

@@ -1,0 +1,171 @@
+"""pytest wiring of the DORA recorder: options, and the readiness report hooks.
+
+Registered through its own ``pytest11`` entry point; it only acts when a profile is
+loaded, and only on the controller (never on xdist workers).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from readiness.dora.chart import html_section
+from readiness.dora.model import DeploymentKind, DoraError, parse_time
+from readiness.dora.recorder import RecordOptions, commit_times, record_and_measure
+from readiness.keys import PROFILE, REPORT_DIR
+
+RESULT = pytest.StashKey[tuple[str, dict[str, Any]]]()
+STORE_FILE = "dora.sqlite"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("readiness-dora", "DORA recording (readiness)")
+    group.addoption(
+        "--record-deployment",
+        action="store_true",
+        default=False,
+        help="when the gate passes, record each released service as deployed",
+    )
+    group.addoption(
+        "--rollback", action="store_true", default=False, help="the deployment is a rollback"
+    )
+    group.addoption(
+        "--hotfix", action="store_true", default=False, help="the deployment is a hotfix"
+    )
+    group.addoption(
+        "--commit-time",
+        default=None,
+        help="time of the deployed commit (ISO 8601); default: CI variables or git",
+    )
+    group.addoption(
+        "--commit-range",
+        default=None,
+        help="BASE..HEAD of the change; lead time starts at its earliest commit",
+    )
+    group.addoption(
+        "--deployment-version", default=None, help="version deployed (default: release.version)"
+    )
+    group.addoption(
+        "--dora-store",
+        default=None,
+        help="DORA store: SQLite path or postgresql:// URL (default: profile dora.store, "
+        "else <report dir>/dora.sqlite)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("rollback") and config.getoption("hotfix"):
+        raise pytest.UsageError("readiness: --rollback and --hotfix exclude each other")
+    for name in ("commit_time",):
+        value = config.getoption(name)
+        if value:
+            try:
+                parse_time(value, "--commit-time")
+            except DoraError as exc:
+                raise pytest.UsageError(f"readiness: {exc}") from None
+
+
+def _active(config: pytest.Config) -> bool:
+    return PROFILE in config.stash and not hasattr(config, "workerinput")
+
+
+def store_location(config: pytest.Config) -> str:
+    profile = config.stash[PROFILE]
+    given = config.getoption("dora_store") or profile.dora.store
+    if given:
+        return str(given)
+    report_dir = config.stash.get(REPORT_DIR, Path("reports"))
+    return str(report_dir / STORE_FILE)
+
+
+def _options(config: pytest.Config, commit: str) -> RecordOptions:
+    kind = DeploymentKind.PLANNED
+    if config.getoption("rollback"):
+        kind = DeploymentKind.ROLLBACK
+    elif config.getoption("hotfix"):
+        kind = DeploymentKind.HOTFIX
+    record = bool(config.getoption("record_deployment"))
+    commit_time = first = None
+    if record:
+        commit_time, first = commit_times(
+            commit,
+            config.getoption("commit_time"),
+            config.getoption("commit_range"),
+            os.environ,
+            config.invocation_params.dir,
+        )
+    return RecordOptions(
+        record_deployment=record,
+        kind=kind,
+        version=config.getoption("deployment_version") or "",
+        commit_time=commit_time,
+        first_commit_time=first,
+    )
+
+
+def dora_result(config: pytest.Config, report: dict[str, Any]) -> dict[str, Any]:
+    """Record this run once (whichever report hook comes first) and measure."""
+    run_id = str(report["run"]["id"])
+    cached = config.stash.get(RESULT, None)
+    if cached is not None and cached[0] == run_id:
+        return cached[1]
+    location = store_location(config)
+    try:
+        options = _options(config, str(report["run"].get("commit", "")))
+    except DoraError as exc:
+        result = {"recorded": False, "record_error": str(exc), "metrics": None}
+    else:
+        result = record_and_measure(report, config.stash[PROFILE], options, location)
+    config.stash[RESULT] = (run_id, result)
+    return result
+
+
+@pytest.hookimpl(trylast=True)
+def readiness_run_finished(config: pytest.Config, report: dict[str, Any]) -> None:
+    if _active(config):
+        report["dora"] = dora_result(config, report)
+
+
+def readiness_html_sections(config: pytest.Config, report: dict[str, Any]) -> list[str]:
+    if not _active(config):
+        return []
+    dora = report.get("dora") or dora_result(config, report)
+    return [html_section(dora)]
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    cached = config.stash.get(RESULT, None)
+    if not _active(config) or cached is None:
+        return
+    for line, markup in summary_lines(cached[1]):
+        terminalreporter.write_line(line, **markup)
+
+
+def summary_lines(result: dict[str, Any]) -> list[tuple[str, dict[str, bool]]]:
+    store = result.get("store", "")
+    if not result.get("recorded"):
+        reason = result.get("record_error") or "recording is off"
+        return [(f"DORA: run NOT recorded in {store}: {reason}", {"yellow": True})]
+    written = result.get("written", {})
+    parts = [f"DORA: run recorded in {store}"]
+    if written.get("deployments"):
+        parts.append(f"deployments {', '.join(written['deployments'])}")
+    if written.get("incidents_opened"):
+        parts.append(f"opened incidents {', '.join(written['incidents_opened'])}")
+    if written.get("incidents_resolved"):
+        parts.append(f"resolved incidents {', '.join(written['incidents_resolved'])}")
+    lines: list[tuple[str, dict[str, bool]]] = [("; ".join(parts), {})]
+    metrics = result.get("metrics")
+    if metrics:
+        from readiness.dora.chart import metric_rows
+
+        window = metrics["window"]["days"]
+        cells = [
+            f"{name.lower()} {value} ({level or 'n/a'})"
+            for name, value, _d, _n, level in metric_rows(metrics)
+        ]
+        lines.append((f"DORA {window:g}d: " + "; ".join(cells), {}))
+    return lines

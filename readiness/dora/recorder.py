@@ -1,0 +1,272 @@
+"""Turn a finished gate run (the JSON report) into what the DORA store records.
+
+Pure planning (:func:`plan`) is separate from the edge that asks git and the CI
+environment for commit times (:func:`commit_times`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from readiness.dora import metrics
+from readiness.dora.model import (
+    Batch,
+    Deployment,
+    DeploymentKind,
+    DoraError,
+    GateIncidents,
+    GateRun,
+    parse_time,
+)
+from readiness.dora.store import Store, open_store, redact_location
+from readiness.profile.dora import DoraSettings
+from readiness.profile.model import Profile
+
+# CI variables that carry the deployed commit's time.
+COMMIT_TIME_VARS = ("READINESS_COMMIT_TIME", "CI_COMMIT_TIMESTAMP", "BUILDKITE_COMMIT_TIME")
+COMMIT_RANGE_VARS = ("READINESS_COMMIT_RANGE",)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordOptions:
+    """What the command line asks for beyond the profile."""
+
+    record_deployment: bool = False
+    kind: DeploymentKind = DeploymentKind.PLANNED
+    version: str = ""
+    commit_time: dt.datetime | None = None
+    first_commit_time: dt.datetime | None = None
+
+
+def profile_services(profile: Profile) -> list[str]:
+    """The services a run is about: ``dora.services``, else ``release.services``, else
+    the names of ``targets.services``."""
+    if profile.dora.services:
+        return list(profile.dora.services)
+    if profile.release.services:
+        return list(profile.release.services)
+    names = [s.name for s in getattr(profile.targets, "services", [])]
+    return list(dict.fromkeys(names))
+
+
+def _when(report: Mapping[str, Any], key: str) -> dt.datetime:
+    return parse_time(str(report[key]), f"report {key}")
+
+
+def gate_run(report: Mapping[str, Any], services: Sequence[str]) -> GateRun:
+    return GateRun(
+        id=str(report["run"]["id"]),
+        profile=str(report.get("profile", "")),
+        environment=str(report["environment"]),
+        passed=bool(report["gate"]["passed"]),
+        started_at=_when(report, "started_at"),
+        finished_at=_when(report, "finished_at"),
+        commit=str(report["run"].get("commit", "")),
+        services=tuple(services),
+        summary=tuple(sorted((str(k), int(v)) for k, v in report["summary"].items())),
+    )
+
+
+_TOKEN = re.compile(r"[\s/:,@=\[\]]+")
+
+
+def failing_services(
+    report: Mapping[str, Any], services: Sequence[str], families: Sequence[str]
+) -> list[str]:
+    """Services with a blocking failure (or error) among the live checks. A live failure
+    that names no known service counts against every service of the run."""
+    blocking = set(report["gate"].get("blocking", []))
+    hit: set[str] = set()
+    for check in report["checks"]:
+        if check["nodeid"] not in blocking or check["family"] not in families:
+            continue
+        tokens = set(_TOKEN.split(str(check.get("target", ""))))
+        named = [s for s in services if s in tokens]
+        hit.update(named or services)
+    return [s for s in services if s in hit]
+
+
+def plan(
+    report: Mapping[str, Any],
+    settings: DoraSettings,
+    services: Sequence[str],
+    options: RecordOptions,
+) -> Batch:
+    """What to record for this run. Deployments: only when the gate passed and the run
+    asked for it. Incidents: per the profile's policy, in its environments only."""
+    run = gate_run(report, services)
+    deployments: list[Deployment] = []
+    if options.record_deployment and run.passed:
+        version = options.version or str(report.get("release", {}).get("version", ""))
+        deployments = [
+            Deployment(
+                id=f"{run.id}:{service}",
+                service=service,
+                environment=run.environment,
+                deployed_at=run.finished_at,
+                version=version,
+                commit=run.commit,
+                commit_time=options.commit_time,
+                first_commit_time=options.first_commit_time,
+                run_id=run.id,
+                kind=options.kind,
+            )
+            for service in services
+        ]
+    policy = settings.incidents
+    changes: list[GateIncidents] = []
+    if run.environment in policy.environments:
+        link = policy.link == "latest_deployment"
+        if run.passed and policy.resolve_on_pass:
+            changes = [
+                GateIncidents(s, run.environment, run.finished_at, run.id, open=False)
+                for s in services
+            ]
+        elif not run.passed and policy.open_on_failure:
+            title = f"gate run {run.id} failed live checks in {run.environment}"
+            changes = [
+                GateIncidents(
+                    s,
+                    run.environment,
+                    run.finished_at,
+                    run.id,
+                    open=True,
+                    severity=policy.severity,
+                    title=title,
+                    link_latest_deployment=link,
+                )
+                for s in failing_services(report, services, policy.families)
+            ]
+    return Batch(
+        run=run if settings.record else None,
+        deployments=tuple(deployments),
+        incidents=tuple(changes),
+    )
+
+
+def _git(args: Sequence[str], cwd: Path) -> str:
+    try:
+        out = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def commit_times(
+    commit: str,
+    given_time: str | None,
+    given_range: str | None,
+    env: Mapping[str, str],
+    cwd: Path,
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """(deployed commit's time, earliest commit time of the change), from ``--commit-time``,
+    CI variables, or git; the range (``A..B``) from ``--commit-range`` or
+    ``READINESS_COMMIT_RANGE``. Unknown values are None; a malformed given value is an
+    error."""
+    commit_time: dt.datetime | None = None
+    text = given_time or next((env[v] for v in COMMIT_TIME_VARS if env.get(v)), None)
+    if text:
+        commit_time = parse_time(text, "commit time")
+    elif commit:
+        found = _git(["show", "-s", "--format=%cI", commit], cwd)
+        commit_time = parse_time(found, "git commit time") if found else None
+    first: dt.datetime | None = None
+    commit_range = given_range or next((env[v] for v in COMMIT_RANGE_VARS if env.get(v)), None)
+    if commit_range:
+        if ".." not in commit_range:
+            raise DoraError(f"commit range {commit_range!r} must look like BASE..HEAD")
+        lines = _git(["log", "--format=%cI", commit_range], cwd).splitlines()
+        times = [parse_time(line, "git commit time") for line in lines if line.strip()]
+        if times:
+            first = min(times)
+    return commit_time, first
+
+
+def measure(
+    store: Store,
+    now: dt.datetime,
+    days: float,
+    services: Sequence[str],
+    environment: str | None,
+    weeks: int = 0,
+    per_service: bool = False,
+) -> dict[str, Any]:
+    """Metrics (and optionally per-service metrics and weekly points) from ``store``."""
+    span = max(float(days), 7.0 * weeks)
+    since = now - dt.timedelta(days=span)
+    deployments = store.deployments(since, now, services, environment)
+    incidents = store.incidents(since, now, services, environment)
+    overall = metrics.compute(deployments, incidents, now, days, services, environment)
+    out: dict[str, Any] = {"metrics": overall.as_dict()}
+    names = list(services) or sorted(
+        {d.service for d in deployments} | {i.service for i in incidents}
+    )
+    if per_service and (len(services) > 1 or not services):
+        out["per_service"] = {
+            s: metrics.compute(deployments, incidents, now, days, [s], environment).as_dict()
+            for s in names
+        }
+    if weeks:
+        out["weekly"] = [
+            p.as_dict()
+            for p in metrics.weekly(deployments, incidents, now, weeks, services, environment)
+        ]
+    return out
+
+
+def record_and_measure(
+    report: Mapping[str, Any], profile: Profile, options: RecordOptions, location: str
+) -> dict[str, Any]:
+    """Record the run in the store at ``location`` and measure the profile's services.
+
+    Never raises for a store problem or bad recorded data: the result says what was not
+    written and why, and the gate's verdict is left alone.
+    """
+    settings = profile.dora
+    services = profile_services(profile)
+    result: dict[str, Any] = {
+        "store": redact_location(location),
+        "recorded": False,
+        "record_error": None,
+        "services": services,
+        "written": None,
+        "metrics": None,
+    }
+    try:
+        batch = plan(report, settings, services, options)
+        now = batch.run.finished_at if batch.run else _when(report, "finished_at")
+        store = open_store(location)
+    except DoraError as exc:
+        result["record_error"] = str(exc)
+        return result
+    try:
+        if batch.run is not None or batch.deployments or batch.incidents:
+            written = store.apply(batch, now)
+            result["recorded"] = batch.run is not None
+            result["written"] = written.as_dict()
+        else:
+            result["record_error"] = "recording is off (dora.record: false)"
+        result.update(
+            measure(
+                store,
+                now,
+                settings.days,
+                services,
+                str(report["environment"]),
+                weeks=settings.weeks,
+                per_service=True,
+            )
+        )
+    except DoraError as exc:
+        result["record_error"] = str(exc)
+    finally:
+        store.close()
+    return result
