@@ -168,3 +168,22 @@ def test_bundled_profiles_load(name: str) -> None:
     assert (bundled_profiles_dir() / f"{name}.yaml").is_file()
     profile = load_profile(name, env={}, cwd=bundled_profiles_dir().parent)
     assert profile.environment
+
+
+def test_values_in_credential_fields_become_secrets(tmp_path: Path) -> None:
+    from readiness.profile.loader import read_profile
+
+    path = write(
+        tmp_path,
+        "p.yaml",
+        """\
+        targets:
+          prometheus:
+            url: ${PROM_URL}
+            auth: {basic: {username: svc, password: "${PROM_PASSWORD}"}}
+            bearer_token: "Bearer ${TOKEN:-fallback-token}"
+        """,
+    )
+    raw = read_profile(path, {"PROM_URL": "http://127.0.0.1:9090", "PROM_PASSWORD": "pw-123"})
+    assert raw.secrets == {"pw-123", "fallback-token"}
+    assert raw.data["targets"]["prometheus"]["url"] == "http://127.0.0.1:9090"
