@@ -1,0 +1,52 @@
+"""The package installed from a wheel runs the bundled checks from any directory."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.integration
+def test_wheel_ships_checks_and_profiles_and_runs_elsewhere(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
+        check=True, cwd=tmp_path, capture_output=True,
+    )
+    wheel = next(dist.glob("readiness-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "readiness/checks/test_http.py" in names
+    assert "readiness/bundled_profiles/base.yaml" in names
+    assert "readiness/bundled_profiles/demo.yaml" in names
+
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, system_site_packages=True, with_pip=False)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q",
+         str(wheel)],
+        check=True, capture_output=True,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "mine.yaml").write_text("environment: elsewhere\n")
+    done = subprocess.run(
+        [str(python), "-m", "pytest", "--profile=mine.yaml", "-p", "no:cacheprovider", "-q"],
+        cwd=elsewhere, capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    where = subprocess.run(
+        [str(python), "-c", "import readiness; print(readiness.__file__)"],
+        cwd=elsewhere, capture_output=True, text=True, check=True,
+    ).stdout
+    assert str(env_dir) in where, where
+    report = (elsewhere / "reports" / "readiness-report.json").read_text()
+    assert '"profile": "mine"' in report
+    assert "checks/test_http.py" in report  # the bundled checks ran (skipped: no targets)
