@@ -1,13 +1,79 @@
-"""Profile schema of the slo family."""
+"""Profile schema of the slo family: SLO specs (inline or files) and the error budget policy."""
 
 from __future__ import annotations
 
-from readiness.profile.common import Model
+import datetime as dt
+
+from pydantic import Field, model_validator
+
+from readiness.profile.common import Endpoint, Model
+
+
+class SliQueries(Model):
+    """A ratio SLI: ``good``/``total`` or ``error``/``total`` PromQL using ``{{.window}}``.
+
+    A plain counter selector (``http_requests_total{job="api"}``) is also accepted and read
+    as its rate over the window.
+    """
+
+    total: str
+    good: str | None = None
+    error: str | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> SliQueries:
+        if (self.good is None) == (self.error is None):
+            raise ValueError("give exactly one of good or error, beside total")
+        return self
+
+
+class ObjectiveSpec(Model):
+    name: str
+    target: float = Field(description="percent, e.g. 99.9")
+    window: str = "30d"
+    sli: SliQueries
+    description: str = ""
+
+
+class SloSpec(Model):
+    service: str
+    objectives: list[ObjectiveSpec]
+
+
+class Postmortem(Model):
+    """Attestation that a rapid burn was analysed: covers burns that began until then."""
+
+    slo: str = Field(description="service/objective")
+    reference: str
+    covers_until: dt.datetime
+
+
+class SloPolicy(Model):
+    prometheus: Endpoint | None = None  # default: targets.prometheus
+    freeze_below: float = Field(25.0, gt=0, le=100, description="% of budget left")
+    emergency_below: float = Field(10.0, gt=0, le=100, description="% of budget left")
+    min_data_coverage: float = Field(95.0, ge=0, le=100, description="% of the window")
+    require_runbook: bool = True
+    runbook_hint: str = "https://runbooks.example.com/<service>/error-budget-burn"
+    postmortem_lookback: str | None = None  # default: the SLO window
+    postmortems: list[Postmortem] = []
+    evaluate_at: dt.datetime | None = None  # default: when the run starts
+    concurrency: int = Field(8, ge=1, le=64)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SloPolicy:
+        if self.emergency_below > self.freeze_below:
+            raise ValueError("emergency_below must not exceed freeze_below")
+        return self
 
 
 class SloTargets(Model):
-    """Fields of `targets:` this family reads."""
+    """Fields of `targets:` this family reads (Prometheus comes from the alerting family)."""
 
 
 class SloSection(Model):
     """Top-level profile sections this family owns."""
+
+    slos: list[SloSpec] = []
+    slo_files: list[str] = []
+    slo: SloPolicy = SloPolicy()

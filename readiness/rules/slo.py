@@ -1,0 +1,405 @@
+"""SLO maths and judgement: attainment, error budget, policy, burn rates (pure, no I/O).
+
+Burn-rate conditions follow the Google SRE Workbook, "Alerting on SLOs", multiwindow
+multi-burn-rate alerts: page at 14.4x over 1h and 5m or 6x over 6h and 30m; ticket at
+3x over 1d and 2h or 1x over 3d and 6h. Field names follow slo-generator's budget report.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from readiness.findings import Finding
+from readiness.rules.slo_model import Objective, format_duration, parse_duration
+
+BURN_WINDOWS: tuple[str, ...] = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+PolicyState = Literal["ok", "freeze", "emergency", "exhausted"]
+ReleaseKind = Literal["feature", "fix"]
+
+
+@dataclass(frozen=True, slots=True)
+class BurnCondition:
+    severity: Literal["page", "ticket"]
+    factor: float
+    long: str
+    short: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.severity} {self.factor:g}x over {self.long} and {self.short}"
+
+
+CONDITIONS: tuple[BurnCondition, ...] = (
+    BurnCondition("page", 14.4, "1h", "5m"),
+    BurnCondition("page", 6.0, "6h", "30m"),
+    BurnCondition("ticket", 3.0, "1d", "2h"),
+    BurnCondition("ticket", 1.0, "3d", "6h"),
+)
+PAGE_CONDITIONS = tuple(c for c in CONDITIONS if c.severity == "page")
+
+
+@dataclass(frozen=True, slots=True)
+class DailyPoint:
+    """One day of the window: bad and total events (or rates: only their ratio matters)."""
+
+    end: float  # unix seconds, end of the day
+    bad: float
+    total: float
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """What Prometheus said about one objective at ``at`` (typed evidence, replayable)."""
+
+    objective: Objective
+    at: float
+    error_ratio: float  # over the whole window: bad events / all events (or bad slices)
+    window_error_ratios: Mapping[str, float | None]  # per burn window; None = no events
+    coverage: float  # fraction of the window's steps with SLI data
+    coverage_step: int  # seconds
+    retention: int | None  # seconds the Prometheus keeps, None if unknown
+    daily: tuple[DailyPoint, ...] = ()
+    history_step: int = 300
+    history: Mapping[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    target: float
+    attainment: float
+    error_budget: float  # 1 - target
+    consumed: float  # share of the budget spent (may exceed 1)
+    remaining: float  # 1 - consumed (negative when overspent)
+    minutes: float  # the budget in minutes of full outage over the window
+    remaining_minutes: float
+    error_minutes: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "sli_measurement": round(self.attainment, 8),
+            "slo_target": self.target,
+            "gap": round(self.attainment - self.target, 8),
+            "error_budget_target": round(self.error_budget, 8),
+            "error_budget_consumed": round(self.consumed, 6),
+            "error_budget_remaining": round(self.remaining, 6),
+            "error_budget_remaining_percent": round(self.remaining * 100, 3),
+            "error_budget_minutes": round(self.minutes, 3),
+            "error_budget_remaining_minutes": round(self.remaining_minutes, 3),
+            "error_minutes": round(self.error_minutes, 3),
+        }
+
+
+def budget_of(objective: Objective, error_ratio: float) -> Budget:
+    budget = objective.budget
+    consumed = error_ratio / budget
+    minutes = budget * objective.window / 60
+    return Budget(
+        target=objective.target,
+        attainment=1.0 - error_ratio,
+        error_budget=budget,
+        consumed=consumed,
+        remaining=1.0 - consumed,
+        minutes=minutes,
+        remaining_minutes=(1.0 - consumed) * minutes,
+        error_minutes=consumed * minutes,
+    )
+
+
+def burn_rates(objective: Objective, ratios: Mapping[str, float | None]) -> dict[str, float | None]:
+    """Error ratio per window divided by the budget: 1.0 spends exactly the budget."""
+    return {w: (None if r is None else r / objective.budget) for w, r in ratios.items()}
+
+
+def policy_state(remaining: float, freeze_below: float, emergency_below: float) -> PolicyState:
+    """Budget remaining (ratio) to the policy state; thresholds are ratios (0.25, 0.10)."""
+    if remaining <= 0:
+        return "exhausted"
+    if remaining < emergency_below:
+        return "emergency"
+    if remaining < freeze_below:
+        return "freeze"
+    return "ok"
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.4g} %"
+
+
+def attainment_findings(objective: Objective, budget: Budget) -> list[Finding]:
+    if budget.attainment >= objective.target:
+        return []
+    return [
+        Finding(
+            f"SLO {objective.id} attains {_pct(budget.attainment)} over {objective.window_text}, "
+            f"below its target",
+            expected=f">= {_pct(objective.target)} over {objective.window_text}",
+            found=f"{_pct(budget.attainment)} ({budget.error_minutes:.1f} error minutes of "
+            f"{budget.minutes:.1f} allowed)",
+            fix="stop the burn (roll back, fix the cause), then wait for the window to recover",
+        )
+    ]
+
+
+def release_findings(
+    objective: Objective,
+    budget: Budget,
+    state: PolicyState,
+    kind: ReleaseKind,
+    freeze_below: float,
+    emergency_below: float,
+) -> list[Finding]:
+    """The error budget policy: what this state allows for a release of this kind."""
+    left = f"{_pct(budget.remaining)} of the error budget left ({budget.remaining_minutes:.1f} min)"
+    if state == "exhausted":
+        return [
+            Finding(
+                f"SLO {objective.id} has exhausted its error budget: every release is blocked",
+                expected="error budget remaining > 0",
+                found=left,
+                fix="only a change that restores reliability may ship, under an approved "
+                "waiver; wait until the window recovers budget",
+            )
+        ]
+    if state == "emergency" and kind != "fix":
+        return [
+            Finding(
+                f"SLO {objective.id} is in budget emergency: only fix releases may ship, "
+                f"this is a {kind} release",
+                expected=f"budget remaining >= {_pct(emergency_below)}, or release.kind: fix",
+                found=left,
+                fix="ship only reliability fixes (release.kind: fix) until the budget recovers",
+            )
+        ]
+    if state == "freeze" and kind == "feature":
+        return [
+            Finding(
+                f"SLO {objective.id} is in feature freeze: feature releases are blocked",
+                expected=f"budget remaining >= {_pct(freeze_below)}, or release.kind: fix",
+                found=left,
+                fix="release fixes only (release.kind: fix) until the budget is above the "
+                "freeze threshold",
+            )
+        ]
+    return []
+
+
+def budget_level_findings(
+    objective: Objective, budget: Budget, state: PolicyState, kind: ReleaseKind,
+    freeze_below: float,
+) -> list[Finding]:
+    """A warning whenever the budget is below the freeze threshold, whatever the release."""
+    if state == "ok":
+        return []
+    allowed = "allowed" if (state == "freeze" or kind == "fix") and state != "exhausted" else (
+        "blocked"
+    )
+    return [
+        Finding(
+            f"SLO {objective.id}: error budget policy state is {state}; this {kind} release "
+            f"is {allowed} by the policy",
+            expected=f"budget remaining >= {_pct(freeze_below)}",
+            found=f"{_pct(budget.remaining)} left ({budget.remaining_minutes:.1f} of "
+            f"{budget.minutes:.1f} min)",
+            fix="prioritise reliability work for this service until the budget recovers",
+        )
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionState:
+    condition: BurnCondition
+    long_rate: float | None
+    short_rate: float | None
+
+    @property
+    def firing(self) -> bool:
+        c = self.condition
+        return (
+            self.long_rate is not None
+            and self.short_rate is not None
+            and self.long_rate > c.factor
+            and self.short_rate > c.factor
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "condition": self.condition.label,
+            "severity": self.condition.severity,
+            "factor": self.condition.factor,
+            "long": self.condition.long,
+            "short": self.condition.short,
+            "long_burn_rate": _round(self.long_rate),
+            "short_burn_rate": _round(self.short_rate),
+            "firing": self.firing,
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def conditions_now(rates: Mapping[str, float | None]) -> list[ConditionState]:
+    return [ConditionState(c, rates.get(c.long), rates.get(c.short)) for c in CONDITIONS]
+
+
+def burn_findings(
+    objective: Objective, states: Sequence[ConditionState], severity: str
+) -> list[Finding]:
+    findings = []
+    for s in states:
+        if s.condition.severity != severity or not s.firing:
+            continue
+        c = s.condition
+        findings.append(
+            Finding(
+                f"SLO {objective.id} burns its error budget {s.long_rate:.3g}x over {c.long} "
+                f"and {s.short_rate:.3g}x over {c.short}: the {c.severity} condition is true now",
+                expected=f"burn rate <= {c.factor:g}x over {c.long} or over {c.short}",
+                found=f"{s.long_rate:.3g}x ({c.long}), {s.short_rate:.3g}x ({c.short})",
+                fix="hold the release, handle the incident, and release once the burn stops"
+                if c.severity == "page"
+                else "investigate the slow burn before it exhausts the budget",
+            )
+        )
+    return findings
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """A stretch of time during which a page condition was true (a rapid burn)."""
+
+    start: float
+    end: float
+    peak: float  # highest long-window burn rate seen
+    condition: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "peak_burn_rate": round(self.peak, 3),
+            "condition": self.condition,
+        }
+
+
+def _iso(ts: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def rapid_burns(measurement: Measurement) -> list[Episode]:
+    """Episodes in the history where a page condition held (both windows above the factor)."""
+    budget = measurement.objective.budget
+    series = {w: dict(points) for w, points in measurement.history.items()}
+    times = sorted({t for points in series.values() for t in points})
+    episodes: list[Episode] = []
+    current: Episode | None = None
+    for t in times:
+        hit: tuple[BurnCondition, float] | None = None
+        for c in PAGE_CONDITIONS:
+            long_r = series.get(c.long, {}).get(t)
+            short_r = series.get(c.short, {}).get(t)
+            if long_r is None or short_r is None or math.isnan(long_r) or math.isnan(short_r):
+                continue
+            if long_r / budget > c.factor and short_r / budget > c.factor:
+                hit = (c, long_r / budget)
+                break
+        if hit is not None:
+            if current is None:
+                current = Episode(t, t, hit[1], hit[0].label)
+            else:
+                current = Episode(current.start, t, max(current.peak, hit[1]), current.condition)
+        elif current is not None:
+            episodes.append(current)
+            current = None
+    if current is not None:
+        episodes.append(current)
+    return episodes
+
+
+@dataclass(frozen=True, slots=True)
+class Attestation:
+    slo: str
+    reference: str
+    covers_until: float  # unix seconds: burns that began up to here are covered
+
+
+def postmortem_findings(
+    objective: Objective, episodes: Sequence[Episode], attestations: Sequence[Attestation]
+) -> list[Finding]:
+    mine = [a for a in attestations if a.slo in (objective.id, objective.name)]
+    findings = []
+    for e in episodes:
+        if any(a.covers_until >= e.start for a in mine):
+            continue
+        findings.append(
+            Finding(
+                f"SLO {objective.id} burned rapidly ({e.condition}, peak {e.peak:.3g}x) from "
+                f"{_iso(e.start)} to {_iso(e.end)} and no post-mortem is attested",
+                expected="a post-mortem reference covering this burn before the next release",
+                found="no attestation" if not mine else "attestations cover only earlier burns: "
+                + ", ".join(a.reference for a in mine),
+                fix=f"write the post-mortem and attest it in the profile: slo.postmortems: "
+                f"[{{slo: {objective.id}, reference: <URL or ticket>, covers_until: "
+                f"{_iso(e.end)}}}]",
+            )
+        )
+    return findings
+
+
+def coverage_findings(measurement: Measurement, min_coverage: float) -> list[Finding]:
+    objective = measurement.objective
+    if measurement.coverage >= min_coverage:
+        return []
+    step = format_duration(measurement.coverage_step)
+    return [
+        Finding(
+            f"SLI data for {objective.id} covers only {_pct(measurement.coverage)} of the "
+            f"{objective.window_text} window",
+            expected=f">= {_pct(min_coverage)} of the {step} steps in the window have data",
+            found=f"{_pct(measurement.coverage)} of {objective.window // measurement.coverage_step}"
+            f" steps",
+            fix="find why the SLI series have gaps (scrape failures, renamed metrics, "
+            "missing recording rules); attainment over a partial window is not trustworthy",
+        )
+    ]
+
+
+def retention_problem(objective: Objective, retention: int | None) -> str | None:
+    if retention is None or retention >= objective.window:
+        return None
+    return (
+        f"Prometheus keeps {format_duration(retention)} of data, less than the "
+        f"{objective.window_text} SLO window of {objective.id}; raise "
+        f"--storage.tsdb.retention.time to at least {objective.window_text}"
+    )
+
+
+def burn_down(measurement: Measurement) -> list[tuple[float, float]]:
+    """Budget remaining (ratio) at the end of each day of the window, from the daily points.
+
+    Each day spends ``bad / (budget * all events of the window)``, so the last point equals
+    the remaining budget over the whole window.
+    """
+    total = sum(p.total for p in measurement.daily)
+    if total <= 0:
+        return []
+    allowed = measurement.objective.budget * total
+    spent = 0.0
+    points = []
+    for p in measurement.daily:
+        spent += p.bad
+        points.append((p.end, 1.0 - spent / allowed))
+    return points
+
+
+def evaluate_at_text(ts: float) -> str:
+    return _iso(ts)
+
+
+def lookback_seconds(objective: Objective, lookback: str | None) -> int:
+    return parse_duration(lookback) if lookback else objective.window

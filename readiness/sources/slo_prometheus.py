@@ -1,0 +1,225 @@
+"""SLO evidence from a live Prometheus: batched queries, SLOs measured concurrently.
+
+Per objective four queries, each batched over windows with ``label_replace(...) or ...``:
+the error ratio over the SLO window and the seven burn windows (instant), data coverage
+(a subquery counting steps with data), the daily bad/total points of the window (range,
+step 1d) and the page-window error ratios over the post-mortem look-back (range).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from readiness.errors import SourceError
+from readiness.rules.slo import BURN_WINDOWS, PAGE_CONDITIONS, DailyPoint, Measurement
+from readiness.rules.slo_alerts import Rule
+from readiness.rules.slo_model import (
+    Objective,
+    error_ratio_expr,
+    events_expr,
+    format_duration,
+    parse_duration,
+    render_window,
+)
+from readiness.sources.api import gather
+from readiness.sources.prometheus import PrometheusClient
+
+MAX_POINTS = 10_000  # Prometheus refuses range queries above 11,000 points per series
+DAY = 86400
+HISTORY_WINDOWS: tuple[str, ...] = tuple(
+    sorted({w for c in PAGE_CONDITIONS for w in (c.long, c.short)}, key=parse_duration)
+)
+
+
+def _label(expr: str, key: str, value: str) -> str:
+    return f'label_replace({expr}, "{key}", "{value}", "", "")'
+
+
+def union(parts: Mapping[str, str], key: str = "window") -> str:
+    """One query returning every part as a series labelled ``key=<name>``."""
+    return " or ".join(_label(expr, key, name) for name, expr in parts.items())
+
+
+def _value(sample: Any) -> float:
+    return float(sample[1])
+
+
+def _by_label(result: Sequence[Mapping[str, Any]], key: str) -> dict[str, Any]:
+    return {str(r["metric"].get(key, "")): r for r in result}
+
+
+def retention_seconds(client: PrometheusClient) -> int | None:
+    """How much history the server keeps; None if it does not say."""
+    try:
+        body = client.api.get_json("/api/v1/status/runtimeinfo")
+        info = body.get("data") or {} if isinstance(body, dict) else {}
+    except SourceError:
+        info = {}
+    text = str(info.get("storageRetention", "")).split(" or ")[0].strip()
+    if not text:
+        flags = client.flags()
+        text = flags.get("storage.tsdb.retention.time", "") or flags.get(
+            "storage.tsdb.retention", ""
+        )
+        if text in ("", "0s"):
+            return 15 * DAY if not flags.get("storage.tsdb.retention.size", "0B").strip("0B") \
+                else None
+    try:
+        return parse_duration(text)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    at: float
+    lookback: Callable[[Objective], int]
+    history_step: int = 300
+    coverage_step: int = 3600
+
+
+def measure(
+    client: PrometheusClient, objective: Objective, retention: int | None, settings: Settings
+) -> Measurement:
+    if objective.unsupported:
+        raise SourceError(objective.id, f"{objective.unsupported} (spec {objective.source})")
+    if retention is not None and retention < objective.window:
+        raise SourceError(
+            objective.id,
+            f"{client.name} keeps {format_duration(retention)} of data, less than the "
+            f"{objective.window_text} SLO window: the attainment cannot be computed; raise "
+            f"--storage.tsdb.retention.time to at least {objective.window_text}",
+        )
+    at = settings.at
+    window = objective.window_text
+    windows = {"slo": window, **{w: w for w in BURN_WINDOWS}}
+    instant = union({k: error_ratio_expr(objective, w) for k, w in windows.items()})
+    values = _by_label(client.query(instant, time=at), "window")
+    ratios: dict[str, float | None] = {}
+    for key in windows:
+        sample = values.get(key)
+        value = _value(sample["value"]) if sample else math.nan
+        ratios[key] = None if math.isnan(value) or math.isinf(value) else value
+    if ratios["slo"] is None:
+        raise SourceError(
+            objective.id,
+            f"the SLI has no data over the {window} window ending {_iso(at)}: "
+            f"{error_ratio_expr(objective, window)} returned "
+            f"{'no series' if 'slo' not in values else 'NaN (no events)'}; check the SLI "
+            f"queries and that Prometheus scrapes them",
+        )
+    error_ratio = ratios.pop("slo")
+    assert error_ratio is not None
+    step = settings.coverage_step if objective.window >= DAY else max(60, objective.window // 100)
+    coverage_q = (
+        f"count_over_time(({events_expr(objective, format_duration(step))})"
+        f"[{window}:{format_duration(step)}])"
+    )
+    found = client.query(coverage_q, time=at)
+    expected = objective.window // step
+    coverage = min(1.0, _value(found[0]["value"]) / expected) if found else 0.0
+    return Measurement(
+        objective=objective,
+        at=at,
+        error_ratio=error_ratio,
+        window_error_ratios=ratios,
+        coverage=coverage,
+        coverage_step=step,
+        retention=retention,
+        daily=tuple(_daily(client, objective, at)),
+        history_step=settings.history_step,
+        history=_history(client, objective, at, settings),
+    )
+
+
+def _daily(client: PrometheusClient, objective: Objective, at: float) -> list[DailyPoint]:
+    days = max(1, objective.window // DAY)
+    start = at - (days - 1) * DAY
+    sli = objective.sli
+    if objective.budgeting != "occurrences" or sli.error_ratio is not None:
+        parts = {"bad": error_ratio_expr(objective, "1d"), "total": "vector(1)"}
+    elif sli.bad is not None:
+        parts = {"bad": f"sum({render_window(sli.bad, '1d')})",
+                 "total": f"sum({render_window(sli.total, '1d')})"}
+    else:
+        assert sli.good is not None
+        parts = {"good": f"sum({render_window(sli.good, '1d')})",
+                 "total": f"sum({render_window(sli.total, '1d')})"}
+    result = _by_label(client.query_range(union(parts, "part"), start, at, DAY), "part")
+    series = {k: {float(t): float(v) for t, v in r["values"]} for k, r in result.items()}
+    points = []
+    for i in range(days):
+        t = start + i * DAY
+        total = series.get("total", {}).get(t)
+        if total is None or math.isnan(total):
+            points.append(DailyPoint(t, 0.0, 0.0))
+            continue
+        if "good" in parts:
+            good = series.get("good", {}).get(t, math.nan)
+            bad = 0.0 if math.isnan(good) else max(0.0, total - good)
+        else:
+            bad = series.get("bad", {}).get(t, 0.0)
+            bad = 0.0 if math.isnan(bad) else bad
+        points.append(DailyPoint(t, bad, total))
+    return points
+
+
+def _history(
+    client: PrometheusClient, objective: Objective, at: float, settings: Settings
+) -> dict[str, tuple[tuple[float, float], ...]]:
+    lookback = settings.lookback(objective)
+    step = max(settings.history_step, math.ceil(lookback / MAX_POINTS))
+    start = at - lookback
+    query = union({w: error_ratio_expr(objective, w) for w in HISTORY_WINDOWS})
+    result = client.query_range(query, start, at, step)
+    return {
+        str(r["metric"].get("window", "")): tuple(
+            (float(t), float(v)) for t, v in r["values"] if not math.isnan(float(v))
+        )
+        for r in result
+    }
+
+
+def collect(
+    client: PrometheusClient,
+    objectives: Sequence[Objective],
+    settings: Settings,
+    concurrency: int = 8,
+) -> dict[str, Measurement | Exception]:
+    """Measure every objective concurrently; a failure is kept per objective."""
+    try:
+        retention: int | None = retention_seconds(client)
+    except SourceError as exc:
+        return {o.id: exc for o in objectives}
+    results = gather(lambda o: measure(client, o, retention, settings), objectives, concurrency)
+    return {o.id: r for o, r in zip(objectives, results, strict=True)}
+
+
+def loaded_rules(client: PrometheusClient) -> list[Rule]:
+    rules = []
+    for group in client.rules():
+        for r in group.get("rules", []):
+            rules.append(
+                Rule(
+                    name=str(r.get("name", "")),
+                    kind="alerting" if r.get("type") == "alerting" else "recording",
+                    expr=str(r.get("query", "")),
+                    group=str(group.get("name", "")),
+                    file=str(group.get("file", "")),
+                    labels={str(k): str(v) for k, v in (r.get("labels") or {}).items()},
+                    annotations={
+                        str(k): str(v) for k, v in (r.get("annotations") or {}).items()
+                    },
+                    health=str(r.get("health", "ok")),
+                )
+            )
+    return rules
+
+
+def _iso(ts: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
