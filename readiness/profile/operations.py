@@ -1,13 +1,232 @@
-"""Profile schema of the operations family."""
+"""Profile schema of the operations family: the production-readiness checklist.
+
+``targets:`` names the observability stack (Loki, Grafana, Jaeger, the OpenTelemetry
+collector) and the backup locations; ``operations:`` holds the practices the checklist
+expects; ``attestations:`` records the items a human vouches for (InSpec/Heimdall style:
+control, status, explanation, who, when, how often).
+"""
 
 from __future__ import annotations
 
-from readiness.profile.common import Model
+import datetime as dt
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from readiness.profile.common import Endpoint, Model
+
+_FREQUENCY = re.compile(r"^\s*(\d+)\s*(d|day|days|w|week|weeks|m|month|months|y|year|years)\s*$")
+_UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+
+
+def frequency_days(text: str) -> int:
+    """``90d``, ``12w``, ``6m``, ``1y`` (or ``90 days``...) as a number of days."""
+    match = _FREQUENCY.match(text.lower())
+    if match is None:
+        raise ValueError(f"frequency {text!r} is not like '90d', '12w', '6m' or '1y'")
+    return int(match.group(1)) * _UNIT_DAYS[match.group(2)[0]]
+
+
+class BackupLocation(Model):
+    """Where one backup set can be seen: a directory of backup files, or a metric."""
+
+    name: str
+    directory: str | None = None
+    pattern: str = "*"
+    timestamp_from: Literal["name", "mtime"] = "name"
+    metric: str | None = None
+    size_metric: str | None = None
+    prometheus: Endpoint | None = None
+    frequency_hours: float | None = Field(None, gt=0)
+    retention_days: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> BackupLocation:
+        if (self.directory is None) == (self.metric is None):
+            raise ValueError(
+                f"backup {self.name!r}: give either directory (backup files) or metric "
+                "(a last-success timestamp in Prometheus), not both or neither"
+            )
+        return self
 
 
 class OperationsTargets(Model):
     """Fields of `targets:` this family reads."""
 
+    loki: Endpoint | None = None
+    grafana: Endpoint | None = None
+    jaeger: Endpoint | None = None
+    jaeger_admin: Endpoint | None = None
+    otel_collector: Endpoint | None = None
+    backups: list[BackupLocation] = []
+
+
+class RunbookPolicy(Model):
+    directory: str | None = None
+    extensions: list[str] = [".md", ".rst", ".txt", ".adoc"]
+    incident_types: list[str] = []
+    alerts_need_runbook_url: bool = True
+
+
+class OnCallPolicy(Model):
+    critical_labels: dict[str, str] = {"severity": "critical"}
+    paging_integrations: list[str] = [
+        "pagerduty_configs",
+        "opsgenie_configs",
+        "victorops_configs",
+        "webhook_configs",
+    ]
+
+
+class EscalationPolicy(Model):
+    levels: list[str] = ["oncall-engineer", "tech-lead", "engineering-manager", "cto"]
+
+
+class RollbackPolicy(Model):
+    document: str | None = None
+    command_pattern: str = r"kubectl rollout undo|helm rollback|argocd app rollback"
+    min_revision_history: int = Field(1, ge=1)
+
+    @field_validator("command_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"command_pattern is not a valid regular expression: {exc}") from None
+        return value
+
+
+class BackupPolicy(Model):
+    frequency_hours: float = Field(24, gt=0)
+    grace_hours: float = Field(2, ge=0)
+    retention_days: int = Field(30, ge=1)
+    size_collapse_ratio: float = Field(0.5, gt=0, lt=1)
+    size_baseline: int = Field(7, ge=1)
+    restore_drill_days: int = Field(90, ge=1)
+
+
+class LoggingPolicy(Model):
+    retention_days: int = Field(30, ge=1)
+    structured: bool = True
+    lookback_minutes: int = Field(15, ge=1)
+    service_label: str = "service"
+    services: list[str] = []
+    sample_lines: int = Field(50, ge=1, le=5000)
+    structured_ratio: float = Field(0.95, gt=0, le=1)
+
+
+class TracingPolicy(Model):
+    lookback_minutes: int = Field(60, ge=1)
+    services: list[str] = []
+
+
+class GrafanaPolicy(Model):
+    required_dashboards: list[str] = []
+    default_admin_user: str = "admin"
+    default_admin_password: str = "admin"
+
+
+class ShutdownPolicy(Model):
+    min_grace_seconds: int = Field(10, ge=0)
+    require_pre_stop: bool = False
+
+
+class PostmortemPolicy(Model):
+    template: str | None = None
+    required_sections: list[str] = [
+        "summary",
+        "impact",
+        "timeline",
+        "root cause",
+        "action items",
+    ]
+
+
+class CicdPolicy(Model):
+    pipeline_files: list[str] = []
+
+
+class OperationsPolicy(Model):
+    alertmanager: Endpoint | None = None
+    prometheus: Endpoint | None = None
+    runbooks: RunbookPolicy = RunbookPolicy()
+    oncall: OnCallPolicy = OnCallPolicy()
+    escalation: EscalationPolicy = EscalationPolicy()
+    rollback: RollbackPolicy = RollbackPolicy()
+    backups: BackupPolicy = BackupPolicy()
+    logging: LoggingPolicy = LoggingPolicy()
+    tracing: TracingPolicy = TracingPolicy()
+    grafana: GrafanaPolicy = GrafanaPolicy()
+    shutdown: ShutdownPolicy = ShutdownPolicy()
+    postmortem: PostmortemPolicy = PostmortemPolicy()
+    cicd: CicdPolicy = CicdPolicy()
+
+
+class Attestation(Model):
+    """A human's statement that a control holds (or does not), valid for a while."""
+
+    control: str
+    status: Literal["passed", "failed"]
+    explanation: str
+    attested_by: str
+    date: dt.date
+    frequency: str | None = None
+    expires: dt.date | None = None
+    target: str = "*"
+
+    @field_validator("explanation", "attested_by")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("frequency")
+    @classmethod
+    def _frequency(cls, value: str | None) -> str | None:
+        if value is not None:
+            frequency_days(value)
+        return value
+
+    @model_validator(mode="after")
+    def _validity(self) -> Attestation:
+        if (self.frequency is None) == (self.expires is None):
+            raise ValueError(
+                f"attestation of {self.control}: give either frequency (e.g. '90d') or "
+                "expires (a date), exactly one"
+            )
+        if self.expires is not None and self.expires < self.date:
+            raise ValueError(
+                f"attestation of {self.control}: expires {self.expires} is before its "
+                f"date {self.date}"
+            )
+        return self
+
+    @property
+    def valid_until(self) -> dt.date:
+        if self.expires is not None:
+            return self.expires
+        assert self.frequency is not None
+        return self.date + dt.timedelta(days=frequency_days(self.frequency))
+
 
 class OperationsSection(Model):
     """Top-level profile sections this family owns."""
+
+    operations: OperationsPolicy = OperationsPolicy()
+    attestations: list[Attestation] = []
+
+    @model_validator(mode="after")
+    def _known_controls(self) -> OperationsSection:
+        from readiness.controls import catalogue
+
+        known = catalogue()
+        for index, att in enumerate(self.attestations):
+            if att.control not in known:
+                raise ValueError(
+                    f"attestations[{index}] names unknown control {att.control!r}; "
+                    "`readiness controls` lists the catalogue"
+                )
+        return self

@@ -1,0 +1,793 @@
+"""Operations checks: the production-readiness checklist, automated where an API or a file
+can show it, manual attestations (which expire) otherwise."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from readiness import Evidence, Finding, SourceError, assert_no_findings, control, parametrize
+from readiness.checking import profile_of
+from readiness.profile.common import Endpoint
+from readiness.profile.http import Service
+from readiness.profile.model import Profile
+from readiness.profile.operations import BackupLocation
+from readiness.rules import operations as rules
+from readiness.rules import operations_backups as backup_rules
+from readiness.rules import operations_observability as obs
+from readiness.rules import operations_oncall as oncall_rules
+from readiness.rules.operations_attest import (
+    attestation_evidence,
+    attestations_for,
+    judge_attestation,
+)
+from readiness.rules.operations_backups import BackupSet
+from readiness.sources import checklist, oncall, otel
+from readiness.sources.api import ApiClient, gather
+from readiness.sources.backups import read_directory, read_metric
+from readiness.sources.grafana import GrafanaClient
+from readiness.sources.jaeger import JaegerClient
+from readiness.sources.loki import LokiClient
+from readiness.sources.operations_k8s import WorkloadSpecs, workload_specs
+from readiness.sources.prometheus import PrometheusClient
+
+AUTOMATED = "automated"
+ATTESTED = "attested"
+
+
+def _endpoint(profile: Profile, own: Endpoint | None, target: str) -> Endpoint | None:
+    """The family's own endpoint setting, else the shared ``targets.<target>``."""
+    if own is not None:
+        return own
+    shared = getattr(profile.targets, target, None)
+    return shared if isinstance(shared, Endpoint) else None
+
+
+def _prometheus_endpoint(profile: Profile) -> Endpoint | None:
+    return _endpoint(profile, profile.operations.prometheus, "prometheus")
+
+
+def _alertmanager_endpoint(profile: Profile) -> Endpoint | None:
+    return _endpoint(profile, profile.operations.alertmanager, "alertmanager")
+
+
+def _services(profile: Profile, own: list[str]) -> list[str]:
+    return own or [s.name for s in profile.targets.services]
+
+
+def _mode(automated: bool, name: str) -> list[tuple[str, str]]:
+    """One target: the automated source's name, or ``attested`` when none is configured."""
+    return [(name, AUTOMATED)] if automated else [(ATTESTED, ATTESTED)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    profile = profile_of(metafunc.config)
+    ops = profile.operations
+    t = profile.targets
+    specs_configured = workload_specs_configured(profile)
+    params: dict[str, list[tuple[str, Any]]] = {
+        "runbook_dir": [("runbooks", ops.runbooks.directory)] if ops.runbooks.directory else [],
+        "runbook_source": (
+            [("prometheus", _prometheus_endpoint(profile))] if _prometheus_endpoint(profile) else []
+        ),
+        "oncall_mode": _mode(_alertmanager_endpoint(profile) is not None, "alertmanager"),
+        "escalation_mode": _mode(_alertmanager_endpoint(profile) is not None, "alertmanager"),
+        "rollback_mode": _mode(ops.rollback.document is not None, "rollback-document"),
+        "rollout_target": [("kubernetes", "kubernetes")] if specs_configured else [],
+        "backup": [(b.name, b) for b in t.backups],
+        "backup_dir": [(b.name, b) for b in t.backups if b.directory is not None],
+        "backup_sized": [(b.name, b) for b in t.backups if b.directory or b.size_metric],
+        "restore_drill": [("restore-drill", "restore-drill")],
+        "monitoring_mode": _mode(_prometheus_endpoint(profile) is not None, "prometheus"),
+        "log_service": [(s, s) for s in _services(profile, ops.logging.services)] if t.loki else [],
+        "structured_service": (
+            [(s, s) for s in _services(profile, ops.logging.services)]
+            if t.loki and ops.logging.structured
+            else []
+        ),
+        "loki_endpoint": [("loki", t.loki)] if t.loki else [],
+        "trace_service": (
+            [(s, s) for s in _services(profile, ops.tracing.services)] if t.jaeger else []
+        ),
+        "collector": [("otel-collector", t.otel_collector)] if t.otel_collector else [],
+        "grafana_endpoint": [("grafana", t.grafana)] if t.grafana else [],
+        "dashboards_endpoint": (
+            [("grafana", t.grafana)] if t.grafana and ops.grafana.required_dashboards else []
+        ),
+        "shutdown_mode": _mode(specs_configured, "kubernetes"),
+        "env_validation": [(ATTESTED, ATTESTED)],
+        "cicd_mode": _mode(bool(ops.cicd.pipeline_files), "pipeline-files"),
+        "health_service": ([(s.name, s) for s in t.services] if t.services else [(ATTESTED, None)]),
+        "postmortem_mode": _mode(ops.postmortem.template is not None, "postmortem-template"),
+    }
+    for name, pairs in params.items():
+        parametrize(metafunc, name, pairs)
+
+
+def workload_specs_configured(profile: Profile) -> bool:
+    return bool(getattr(profile.targets, "kubernetes", None))
+
+
+# -- shared evidence, gathered once per run ------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture(scope="session")
+def base_dir(pytestconfig: pytest.Config) -> Path:
+    """Relative paths in the profile are relative to the directory pytest runs in."""
+    return pytestconfig.invocation_params.dir
+
+
+def _attest(
+    evidence: Evidence,
+    profile: Profile,
+    control_id: str,
+    today: dt.date,
+    *,
+    required: bool,
+    top_level: bool = False,
+    max_age_days: int | None = None,
+    what: str = "",
+) -> list[Finding]:
+    """Judge the control's attestations and show them in the report as attestations."""
+    found = attestations_for(profile.attestations, control_id)
+    shown = [attestation_evidence(a, today) for a in found]
+    if top_level:
+        evidence.add(**(shown[0] if shown else {"kind": "attestation", "control": control_id}))
+        if len(shown) > 1:
+            evidence.add(earlier_attestations=shown[1:])
+    else:
+        evidence.add(attestations=shown)
+    return judge_attestation(
+        control_id, found, today, required=required, max_age_days=max_age_days, what=what
+    )
+
+
+@pytest.fixture(scope="session")
+def prometheus_client(profile: Profile) -> PrometheusClient | None:
+    endpoint = _prometheus_endpoint(profile)
+    return PrometheusClient(ApiClient("prometheus", endpoint)) if endpoint else None
+
+
+@pytest.fixture(scope="session")
+def alert_rules(prometheus_client: PrometheusClient | None) -> list[dict[str, Any]]:
+    return oncall.alerting_rules(prometheus_client) if prometheus_client else []
+
+
+@pytest.fixture(scope="session")
+def alertmanager(profile: Profile) -> oncall_rules.AlertmanagerConfig:
+    endpoint = _alertmanager_endpoint(profile)
+    if endpoint is None:
+        raise SourceError("alertmanager", "no Alertmanager endpoint configured")
+    return oncall.alertmanager_config(ApiClient("alertmanager", endpoint))
+
+
+@pytest.fixture(scope="session")
+def loki(profile: Profile) -> LokiClient:
+    assert profile.targets.loki is not None
+    return LokiClient(ApiClient("loki", profile.targets.loki))
+
+
+@pytest.fixture(scope="session")
+def loki_ready(loki: LokiClient) -> tuple[bool, str]:
+    return loki.ready()
+
+
+@pytest.fixture(scope="session")
+def service_logs(
+    profile: Profile, loki: LokiClient, now: dt.datetime
+) -> dict[str, obs.ServiceLogs | Exception]:
+    policy = profile.operations.logging
+    names = _services(profile, policy.services)
+    results = gather(
+        lambda s: loki.recent_logs(
+            policy.service_label, s, policy.lookback_minutes, policy.sample_lines, now
+        ),
+        names,
+    )
+    return dict(zip(names, results, strict=True))
+
+
+@pytest.fixture(scope="session")
+def service_traces(profile: Profile, now: dt.datetime) -> dict[str, obs.ServiceTraces | Exception]:
+    assert profile.targets.jaeger is not None
+    client = JaegerClient(ApiClient("jaeger", profile.targets.jaeger))
+    known = client.services()
+    policy = profile.operations.tracing
+    names = _services(profile, policy.services)
+    results = gather(lambda s: client.traces(s, policy.lookback_minutes, now, known), names)
+    return dict(zip(names, results, strict=True))
+
+
+@pytest.fixture(scope="session")
+def grafana(profile: Profile) -> GrafanaClient:
+    assert profile.targets.grafana is not None
+    return GrafanaClient(ApiClient("grafana", profile.targets.grafana))
+
+
+@pytest.fixture(scope="session")
+def backup_sets(
+    profile: Profile, base_dir: Path, now: dt.datetime
+) -> dict[str, BackupSet | Exception]:
+    policy = profile.operations.backups
+
+    def read(location: BackupLocation) -> BackupSet:
+        if location.directory is not None:
+            return read_directory(location, base_dir)
+        endpoint = location.prometheus or _prometheus_endpoint(profile)
+        if endpoint is None:
+            raise SourceError(
+                f"backup {location.name}",
+                "a metric location needs a Prometheus (its prometheus: or targets.prometheus)",
+            )
+        client = PrometheusClient(ApiClient("prometheus", endpoint))
+        frequency = location.frequency_hours or policy.frequency_hours
+        return read_metric(location, client, now, frequency, policy.size_baseline)
+
+    locations = profile.targets.backups
+    return dict(
+        zip([b.name for b in locations], gather(read, locations, max_workers=8), strict=True)
+    )
+
+
+@pytest.fixture(scope="session")
+def workloads(profile: Profile) -> WorkloadSpecs:
+    return workload_specs(profile)
+
+
+def _got(results: dict[str, Any], key: str) -> Any:
+    value = results[key]
+    if isinstance(value, Exception):
+        raise value
+    return value
+
+
+# -- runbooks, on-call, escalation ---------------------------------------------------------
+
+
+@control("OPS-RUNBOOKS")
+def test_runbooks(
+    runbook_dir: str,
+    profile: Profile,
+    base_dir: Path,
+    alert_rules: list[dict[str, Any]],
+    evidence: Evidence,
+) -> None:
+    policy = profile.operations.runbooks
+    directory = checklist.resolve(runbook_dir, base_dir)
+    stems = checklist.runbook_stems(directory, policy.extensions)
+    alert_names = sorted({str(r.get("name")) for r in alert_rules})
+    evidence.add(
+        kind=AUTOMATED,
+        directory=str(directory),
+        runbooks=stems,
+        alerts=alert_names,
+        incident_types=policy.incident_types,
+    )
+    assert_no_findings(rules.missing_runbooks(alert_names, policy.incident_types, stems))
+
+
+@control("OPS-RUNBOOK-LINKS")
+def test_runbook_links(
+    runbook_source: Endpoint,
+    profile: Profile,
+    base_dir: Path,
+    alert_rules: list[dict[str, Any]],
+    evidence: Evidence,
+) -> None:
+    policy = profile.operations.runbooks
+    directory = checklist.resolve(policy.directory, base_dir) if policy.directory else None
+    by_alert = {
+        str(r.get("name")): (r.get("annotations") or {}).get("runbook_url") for r in alert_rules
+    }
+    links = gather(
+        lambda item: checklist.runbook_link(item[0], item[1], directory, base_dir),
+        sorted(by_alert.items()),
+    )
+    resolved = [lk for lk in links if not isinstance(lk, Exception)]
+    for failure in links:
+        if isinstance(failure, Exception):
+            raise failure
+    evidence.add(
+        kind=AUTOMATED,
+        links=[
+            {"alert": lk.alert, "url": lk.url, "ok": lk.resolved, "detail": lk.detail}
+            for lk in resolved
+        ],
+    )
+    assert_no_findings(rules.runbook_link_findings(resolved, policy.alerts_need_runbook_url))
+
+
+@control("OPS-ONCALL")
+def test_oncall(
+    oncall_mode: str,
+    profile: Profile,
+    request: pytest.FixtureRequest,
+    now: dt.datetime,
+    evidence: Evidence,
+) -> None:
+    findings: list[Finding] = []
+    policy = profile.operations.oncall
+    if oncall_mode == AUTOMATED:
+        config: oncall_rules.AlertmanagerConfig = request.getfixturevalue("alertmanager")
+        reached = oncall_rules.receivers_for(config.route, policy.critical_labels)
+        evidence.add(
+            kind=AUTOMATED,
+            critical_labels=policy.critical_labels,
+            receivers={
+                n: list(config.receivers[n].integrations) for n in reached if n in config.receivers
+            },
+        )
+        findings += oncall_rules.paging_findings(
+            config, policy.critical_labels, policy.paging_integrations
+        )
+    findings += _attest(
+        evidence,
+        profile,
+        "OPS-ONCALL",
+        now.date(),
+        required=oncall_mode == ATTESTED,
+        top_level=oncall_mode == ATTESTED,
+        what="the on-call rotation",
+    )
+    assert_no_findings(findings)
+
+
+@control("OPS-ESCALATION")
+def test_escalation(
+    escalation_mode: str,
+    profile: Profile,
+    request: pytest.FixtureRequest,
+    now: dt.datetime,
+    evidence: Evidence,
+) -> None:
+    findings: list[Finding] = []
+    levels = profile.operations.escalation.levels
+    if escalation_mode == AUTOMATED:
+        config: oncall_rules.AlertmanagerConfig = request.getfixturevalue("alertmanager")
+        evidence.add(kind=AUTOMATED, levels=levels, receivers=sorted(config.receivers))
+        findings += oncall_rules.escalation_findings(config, levels)
+    findings += _attest(
+        evidence,
+        profile,
+        "OPS-ESCALATION",
+        now.date(),
+        required=escalation_mode == ATTESTED,
+        top_level=escalation_mode == ATTESTED,
+        what="the escalation path",
+    )
+    assert_no_findings(findings)
+
+
+# -- rollback ------------------------------------------------------------------------------
+
+
+@control("OPS-ROLLBACK")
+def test_rollback_documented(
+    rollback_mode: str, profile: Profile, base_dir: Path, now: dt.datetime, evidence: Evidence
+) -> None:
+    policy = profile.operations.rollback
+    findings: list[Finding] = []
+    if rollback_mode == AUTOMATED:
+        assert policy.document is not None
+        path = checklist.resolve(policy.document, base_dir)
+        text = checklist.read_text(path, "rollback document")
+        evidence.add(
+            kind=AUTOMATED,
+            document=str(path),
+            exists=text is not None,
+            command_pattern=policy.command_pattern,
+        )
+        findings += rules.rollback_document_findings(str(path), text, policy.command_pattern)
+    findings += _attest(
+        evidence,
+        profile,
+        "OPS-ROLLBACK",
+        now.date(),
+        required=rollback_mode == ATTESTED,
+        top_level=rollback_mode == ATTESTED,
+        what="the rollback procedure",
+    )
+    assert_no_findings(findings)
+
+
+@control("OPS-ROLLBACK-REVISIONS")
+def test_rollback_revisions(
+    rollout_target: str, profile: Profile, workloads: WorkloadSpecs, evidence: Evidence
+) -> None:
+    minimum = profile.operations.rollback.min_revision_history
+    evidence.add(
+        kind=AUTOMATED,
+        workloads=[
+            {
+                "workload": h.workload,
+                "revisionHistoryLimit": h.revision_history_limit,
+                "revision": h.revision,
+                "previous_revisions": h.previous_revisions,
+            }
+            for h in workloads.histories
+        ],
+    )
+    assert_no_findings(
+        [f for h in workloads.histories for f in rules.rollout_history_findings(h, minimum)]
+    )
+
+
+# -- backups ---------------------------------------------------------------------------
+
+
+@control("OPS-BACKUP-FRESHNESS")
+def test_backup_freshness(
+    backup: BackupLocation,
+    profile: Profile,
+    backup_sets: dict[str, Any],
+    now: dt.datetime,
+    evidence: Evidence,
+) -> None:
+    policy = profile.operations.backups
+    found: BackupSet = _got(backup_sets, backup.name)
+    frequency = backup.frequency_hours or policy.frequency_hours
+    evidence.add(
+        kind=AUTOMATED,
+        source=found.kind,
+        now=now.isoformat(),
+        frequency_hours=frequency,
+        newest=backup_rules.size_summary(found.heads),
+    )
+    assert_no_findings(backup_rules.freshness(found, now, frequency, policy.grace_hours))
+
+
+@control("OPS-BACKUP-RETENTION")
+def test_backup_retention(
+    backup_dir: BackupLocation,
+    profile: Profile,
+    backup_sets: dict[str, Any],
+    now: dt.datetime,
+    evidence: Evidence,
+) -> None:
+    policy = profile.operations.backups
+    found: BackupSet = _got(backup_sets, backup_dir.name)
+    retention = backup_dir.retention_days or policy.retention_days
+    frequency = backup_dir.frequency_hours or policy.frequency_hours
+    evidence.add(
+        kind=AUTOMATED,
+        retention_days=retention,
+        count=len(found.backups),
+        oldest=found.backups[0].taken_at.isoformat() if found.backups else None,
+    )
+    assert_no_findings(backup_rules.retention(found, now, retention, frequency, policy.grace_hours))
+
+
+@control("OPS-BACKUP-SIZE")
+def test_backup_size(
+    backup_sized: BackupLocation, profile: Profile, backup_sets: dict[str, Any], evidence: Evidence
+) -> None:
+    policy = profile.operations.backups
+    found: BackupSet = _got(backup_sets, backup_sized.name)
+    recent = found.backups[-1 - policy.size_baseline :]
+    evidence.add(
+        kind=AUTOMATED, ratio=policy.size_collapse_ratio, recent=backup_rules.size_summary(recent)
+    )
+    assert_no_findings(
+        backup_rules.size_collapse(found, policy.size_collapse_ratio, policy.size_baseline)
+    )
+
+
+@control("OPS-RESTORE-DRILL")
+def test_restore_drill(
+    restore_drill: str, profile: Profile, now: dt.datetime, evidence: Evidence
+) -> None:
+    days = profile.operations.backups.restore_drill_days
+    assert_no_findings(
+        _attest(
+            evidence,
+            profile,
+            "OPS-RESTORE-DRILL",
+            now.date(),
+            required=True,
+            top_level=True,
+            max_age_days=days,
+            what="the restore drill",
+        )
+    )
+
+
+# -- monitoring, logging, tracing, Grafana -------------------------------------------------
+
+
+@control("OPS-MONITORING")
+def test_monitoring(
+    monitoring_mode: str,
+    profile: Profile,
+    prometheus_client: PrometheusClient | None,
+    now: dt.datetime,
+    evidence: Evidence,
+) -> None:
+    findings: list[Finding] = []
+    if monitoring_mode == AUTOMATED:
+        assert prometheus_client is not None
+        state = oncall.monitoring_state(prometheus_client)
+        evidence.add(
+            kind=AUTOMATED,
+            alerting_rules=state.alerting_rules,
+            unhealthy_rules=list(state.unhealthy_rules),
+            alertmanagers=list(state.active_alertmanagers),
+        )
+        findings += rules.monitoring_findings(state)
+    findings += _attest(
+        evidence,
+        profile,
+        "OPS-MONITORING",
+        now.date(),
+        required=monitoring_mode == ATTESTED,
+        top_level=monitoring_mode == ATTESTED,
+    )
+    assert_no_findings(findings)
+
+
+def _loki_not_ready(ready: tuple[bool, str]) -> list[Finding]:
+    if ready[0]:
+        return []
+    return [
+        Finding(
+            "Loki is not ready",
+            expected="GET /ready: HTTP 200 ready",
+            found=ready[1],
+            fix="check Loki's logs (ingester ring, storage)",
+        )
+    ]
+
+
+@control("OPS-LOGGING")
+def test_logging(
+    log_service: str,
+    profile: Profile,
+    loki_ready: tuple[bool, str],
+    service_logs: dict[str, Any],
+    evidence: Evidence,
+) -> None:
+    logs: obs.ServiceLogs = _got(service_logs, log_service)
+    evidence.add(
+        kind=AUTOMATED,
+        loki_ready=loki_ready[0],
+        lookback_minutes=logs.lookback_minutes,
+        lines=len(logs.lines),
+        newest=logs.newest.isoformat() if logs.newest else None,
+    )
+    label = profile.operations.logging.service_label
+    assert_no_findings(_loki_not_ready(loki_ready) + obs.logs_present_findings(logs, label))
+
+
+@control("OPS-LOG-RETENTION")
+def test_log_retention(
+    loki_endpoint: Endpoint, profile: Profile, loki: LokiClient, evidence: Evidence
+) -> None:
+    retention = loki.retention()
+    required = profile.operations.logging.retention_days
+    evidence.add(
+        kind=AUTOMATED,
+        retention_enabled=retention.retention_enabled,
+        retention_period=retention.retention_period,
+        required_days=required,
+    )
+    try:
+        findings = obs.log_retention_findings(retention, required)
+    except ValueError as exc:
+        raise SourceError("loki", f"cannot read limits_config.retention_period: {exc}") from None
+    assert_no_findings(findings)
+
+
+@control("OPS-LOG-STRUCTURED")
+def test_log_structured(
+    structured_service: str, profile: Profile, service_logs: dict[str, Any], evidence: Evidence
+) -> None:
+    logs: obs.ServiceLogs = _got(service_logs, structured_service)
+    evidence.add(kind=AUTOMATED, sample=list(logs.lines[:3]), lines=len(logs.lines))
+    assert_no_findings(obs.structured_findings(logs, profile.operations.logging.structured_ratio))
+
+
+@control("OPS-TRACING")
+def test_tracing(trace_service: str, service_traces: dict[str, Any], evidence: Evidence) -> None:
+    traces: obs.ServiceTraces = _got(service_traces, trace_service)
+    evidence.add(
+        kind=AUTOMATED,
+        known=traces.known,
+        recent_traces=traces.recent_traces,
+        lookback_minutes=traces.lookback_minutes,
+    )
+    assert_no_findings(obs.tracing_findings(traces))
+
+
+@control("OPS-OTEL-COLLECTOR")
+def test_otel_collector(collector: Endpoint, evidence: Evidence) -> None:
+    answer = otel.collector_health(ApiClient("otel-collector", collector))
+    evidence.add(
+        kind=AUTOMATED, url=collector.url, status_code=answer.status_code, status=answer.status
+    )
+    assert_no_findings(obs.collector_findings(answer))
+
+
+@control("OPS-GRAFANA")
+def test_grafana(grafana_endpoint: Endpoint, grafana: GrafanaClient, evidence: Evidence) -> None:
+    state = grafana.state()
+    evidence.add(
+        kind=AUTOMATED,
+        database=state.database,
+        version=state.version,
+        datasources=[
+            {"name": d.name, "type": d.type, "status": d.status, "message": d.message}
+            for d in state.datasources
+        ],
+    )
+    assert_no_findings(obs.grafana_findings(state))
+
+
+@control("OPS-DASHBOARDS")
+def test_dashboards(
+    dashboards_endpoint: Endpoint, profile: Profile, grafana: GrafanaClient, evidence: Evidence
+) -> None:
+    required = profile.operations.grafana.required_dashboards
+    dashboards = grafana.dashboards()
+    evidence.add(
+        kind=AUTOMATED,
+        required=required,
+        dashboards=[{"uid": d.uid, "title": d.title} for d in dashboards],
+    )
+    assert_no_findings(obs.dashboard_findings(dashboards, required))
+
+
+@control("OPS-GRAFANA-AUTH")
+def test_grafana_auth(
+    grafana_endpoint: Endpoint, profile: Profile, grafana: GrafanaClient, evidence: Evidence
+) -> None:
+    policy = profile.operations.grafana
+    access = grafana.access(policy.default_admin_user, policy.default_admin_password)
+    evidence.add(
+        kind=AUTOMATED,
+        default_password_accepted=access.default_password_accepted,
+        anonymous_admin=access.anonymous_admin,
+        anonymous_status=access.anonymous_status,
+    )
+    assert_no_findings(obs.grafana_access_findings(access, policy.default_admin_user))
+
+
+# -- shutdown, configuration, pipeline, health checks, post-mortems ------------------------
+
+
+@control("OPS-GRACEFUL-SHUTDOWN")
+def test_graceful_shutdown(
+    shutdown_mode: str,
+    profile: Profile,
+    request: pytest.FixtureRequest,
+    now: dt.datetime,
+    evidence: Evidence,
+) -> None:
+    policy = profile.operations.shutdown
+    findings: list[Finding] = []
+    if shutdown_mode == AUTOMATED:
+        specs: WorkloadSpecs = request.getfixturevalue("workloads")
+        evidence.add(
+            kind=AUTOMATED,
+            workloads=[
+                {
+                    "workload": s.workload,
+                    "terminationGracePeriodSeconds": s.grace_seconds,
+                    "preStop": list(s.containers_with_pre_stop),
+                }
+                for s in specs.shutdowns
+            ],
+        )
+        for spec in specs.shutdowns:
+            findings += rules.shutdown_findings(
+                spec, policy.min_grace_seconds, policy.require_pre_stop
+            )
+    findings += _attest(
+        evidence,
+        profile,
+        "OPS-GRACEFUL-SHUTDOWN",
+        now.date(),
+        required=True,
+        top_level=shutdown_mode == ATTESTED,
+        what="SIGTERM handling (graceful shutdown)",
+    )
+    assert_no_findings(findings)
+
+
+@control("OPS-ENV-VALIDATION")
+def test_env_validation(
+    env_validation: str, profile: Profile, now: dt.datetime, evidence: Evidence
+) -> None:
+    assert_no_findings(
+        _attest(
+            evidence,
+            profile,
+            "OPS-ENV-VALIDATION",
+            now.date(),
+            required=True,
+            top_level=True,
+            what="validation of environment variables at start",
+        )
+    )
+
+
+@control("OPS-CICD")
+def test_cicd(
+    cicd_mode: str, profile: Profile, base_dir: Path, now: dt.datetime, evidence: Evidence
+) -> None:
+    findings: list[Finding] = []
+    if cicd_mode == AUTOMATED:
+        files = {
+            p: checklist.resolve(p, base_dir).is_file()
+            for p in profile.operations.cicd.pipeline_files
+        }
+        evidence.add(kind=AUTOMATED, pipeline_files=files)
+        findings += rules.missing_files_findings("pipeline files", files)
+    findings += _attest(
+        evidence,
+        profile,
+        "OPS-CICD",
+        now.date(),
+        required=True,
+        top_level=cicd_mode == ATTESTED,
+        what="the tested CI/CD pipeline",
+    )
+    assert_no_findings(findings)
+
+
+@control("OPS-HEALTHCHECKS")
+def test_healthchecks(
+    health_service: Service | None, profile: Profile, now: dt.datetime, evidence: Evidence
+) -> None:
+    if health_service is None:
+        assert_no_findings(
+            _attest(
+                evidence,
+                profile,
+                "OPS-HEALTHCHECKS",
+                now.date(),
+                required=True,
+                top_level=True,
+                what="the health-check endpoints",
+            )
+        )
+        return
+    probe = checklist.probe_health(health_service.name, health_service.url)
+    evidence.add(kind=AUTOMATED, url=probe.url, status=probe.status, detail=probe.detail)
+    assert_no_findings(rules.health_probe_findings(probe))
+
+
+@control("OPS-POSTMORTEM-TEMPLATE")
+def test_postmortem_template(
+    postmortem_mode: str, profile: Profile, base_dir: Path, now: dt.datetime, evidence: Evidence
+) -> None:
+    policy = profile.operations.postmortem
+    if postmortem_mode == ATTESTED:
+        assert_no_findings(
+            _attest(
+                evidence,
+                profile,
+                "OPS-POSTMORTEM-TEMPLATE",
+                now.date(),
+                required=True,
+                top_level=True,
+                what="the post-mortem template",
+            )
+        )
+        return
+    assert policy.template is not None
+    path = checklist.resolve(policy.template, base_dir)
+    text = checklist.read_text(path, "post-mortem template")
+    evidence.add(
+        kind=AUTOMATED,
+        template=str(path),
+        exists=text is not None,
+        required_sections=policy.required_sections,
+    )
+    assert_no_findings(rules.postmortem_findings(str(path), text, policy.required_sections))

@@ -1,0 +1,81 @@
+"""Checklist files in the repository (runbooks, rollback document, post-mortem template,
+pipeline definitions) and runbook links, read-only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlparse
+
+from readiness.errors import SourceError
+from readiness.profile.common import Endpoint
+from readiness.rules.operations import HealthProbe, RunbookLink
+from readiness.sources.api import ApiClient
+
+
+def resolve(path: str, base: Path) -> Path:
+    candidate = Path(path).expanduser()
+    return candidate if candidate.is_absolute() else base / candidate
+
+
+def runbook_stems(directory: Path, extensions: Sequence[str]) -> list[str]:
+    """File names (without extension) of the runbooks, searched recursively."""
+    if not directory.exists():
+        raise SourceError("runbooks", f"runbook directory {directory} does not exist")
+    if not directory.is_dir():
+        raise SourceError("runbooks", f"{directory} is not a directory")
+    wanted = {e.lower() for e in extensions}
+    try:
+        return sorted(
+            p.name[: -len(p.suffix)] if p.suffix else p.name
+            for p in directory.rglob("*")
+            if p.is_file() and p.suffix.lower() in wanted
+        )
+    except OSError as exc:
+        raise SourceError("runbooks", f"cannot list {directory}: {exc.strerror}") from None
+
+
+def read_text(path: Path, what: str) -> str | None:
+    """A file's text, None if it does not exist; unreadable files are errors."""
+    if not path.exists():
+        return None
+    if not path.is_file():
+        raise SourceError(what, f"{path} is not a file")
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise SourceError(what, f"cannot read {path}: {exc.strerror}") from None
+
+
+def runbook_link(
+    alert: str, url: str | None, runbook_dir: Path | None, base: Path, timeout: float = 5.0
+) -> RunbookLink:
+    """Whether an alert's runbook_url resolves: HTTP 2xx, or an existing file."""
+    if url is None:
+        return RunbookLink(alert, None, False, "no runbook_url")
+    parsed = urlparse(url)
+    if parsed.scheme in ("http", "https"):
+        client = ApiClient(f"runbook of {alert}", Endpoint(url=url, timeout=timeout, retries=0))
+        try:
+            response = client.get(url, allow_redirects=True)
+        except SourceError as exc:
+            return RunbookLink(alert, url, False, exc.reason)
+        ok = 200 <= response.status_code < 300
+        return RunbookLink(alert, url, ok, f"HTTP {response.status_code}")
+    path_text = parsed.path if parsed.scheme == "file" else url
+    candidates = [resolve(path_text, base)]
+    if runbook_dir is not None and not Path(path_text).is_absolute():
+        candidates.insert(0, runbook_dir / path_text)
+    for candidate in candidates:
+        if candidate.is_file():
+            return RunbookLink(alert, url, True, str(candidate))
+    return RunbookLink(alert, url, False, f"no file {' or '.join(map(str, candidates))}")
+
+
+def probe_health(service: str, url: str, timeout: float = 5.0) -> HealthProbe:
+    client = ApiClient(f"service {service}", Endpoint(url=url, timeout=timeout, retries=1))
+    try:
+        response = client.get(url)
+    except SourceError as exc:
+        return HealthProbe(service, url, None, exc.reason)
+    return HealthProbe(service, url, response.status_code)
