@@ -1,0 +1,260 @@
+"""Demo component: a local OCI registry with release candidates of varying quality.
+
+``shop/cart:1.4.0`` is signed by the release key, has SLSA provenance from the allowed
+builder and a complete SBOM; ``shop/legacy:latest`` is unsigned, runs as root, has no
+labels and ships a vulnerable SBOM; ``shop/side:2.0.0`` is signed by a key the profile
+does not trust. Registry on the fixed port 15000; keys, SBOMs and an OSV database
+under ``<workdir>/supply_chain``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from readiness.demo import Component
+from readiness.demo.oci_push import (
+    CYCLONEDX,
+    Pusher,
+    dsse_sign,
+    push_cosign_attestations,
+    push_cosign_signature,
+    push_image,
+    push_referrer,
+    slsa_v1_statement,
+)
+from readiness.demo.procs import ManagedProcess, require_binary, start_process
+
+ORDER = 60
+PORT = 15000
+BUILDER = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml@refs/tags/v2.0.0"
+SOURCE = "https://github.com/example/shop"
+OCI_LABELS = {
+    "org.opencontainers.image.source": SOURCE,
+    "org.opencontainers.image.revision": "8f70009fde0c94ade6ce2a054b94718c819126ec",
+    "org.opencontainers.image.version": "1.4.0",
+}
+
+
+def start_registry(
+    workdir: Path,
+    port: int,
+    *,
+    tls: tuple[Path, Path] | None = None,
+    htpasswd: Path | None = None,
+    token: Mapping[str, str] | None = None,
+    name: str = "registry",
+) -> ManagedProcess:
+    """Start the Debian ``docker-registry`` on 127.0.0.1:port with its own storage."""
+    binary = require_binary("docker-registry", "docker-registry")
+    workdir.mkdir(parents=True, exist_ok=True)
+    http: dict[str, Any] = {"addr": f"127.0.0.1:{port}", "secret": "readiness-test-secret"}
+    if tls is not None:
+        http["tls"] = {"certificate": str(tls[0]), "key": str(tls[1])}
+    config: dict[str, Any] = {
+        "version": 0.1,
+        "log": {"level": "warn", "accesslog": {"disabled": True}},
+        "storage": {
+            "filesystem": {"rootdirectory": str(workdir / "data")},
+            "delete": {"enabled": True},
+        },
+        "http": http,
+    }
+    if htpasswd is not None:
+        config["auth"] = {"htpasswd": {"realm": "readiness-registry", "path": str(htpasswd)}}
+    elif token is not None:
+        config["auth"] = {"token": dict(token)}
+    config_file = workdir / "config.yml"
+    config_file.write_text(json.dumps(config))  # YAML is a superset of JSON
+    scheme = "https" if tls else "http"
+    ready = None if (htpasswd or token) else f"{scheme}://127.0.0.1:{port}/v2/"
+    return start_process(
+        name,
+        [binary, "serve", str(config_file)],
+        workdir,
+        ready_url=ready,
+        ready_port=port if ready is None else None,
+        timeout=30,
+    )
+
+
+def write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> Path:
+    path.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return path
+
+
+def make_sbom(
+    name: str,
+    version: str,
+    components: Sequence[tuple[str, str, str]],
+    *,
+    image_digest: str | None = None,
+    spec: str = "1.5",
+    complete: bool = True,
+    licence: str = "MIT",
+) -> dict[str, Any]:
+    """A CycloneDX SBOM; components are (purl type/namespace/name, version, licence id)."""
+    comps = []
+    for purl_base, comp_version, lic in components:
+        comp_name = purl_base.rsplit("/", 1)[-1]
+        ref = f"pkg:{purl_base}@{comp_version}"
+        comp: dict[str, Any] = {
+            "type": "library",
+            "bom-ref": ref,
+            "name": comp_name,
+            "version": comp_version,
+            "purl": ref,
+            "licenses": [{"license": {"id": lic}}] if lic else [],
+        }
+        if complete:
+            comp["supplier"] = {"name": f"{comp_name} maintainers"}
+        comps.append(comp)
+    root_ref = f"pkg:oci/{name.rsplit('/', 1)[-1]}@{(image_digest or 'sha256:' + '0' * 64).replace(':', '%3A')}"
+    root: dict[str, Any] = {
+        "type": "container",
+        "bom-ref": root_ref,
+        "name": name,
+        "version": version,
+        "licenses": [{"license": {"id": licence}}],
+    }
+    if image_digest:
+        root["purl"] = root_ref
+    doc: dict[str, Any] = {
+        "bomFormat": "CycloneDX",
+        "specVersion": spec,
+        "serialNumber": "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",
+        "version": 1,
+        "metadata": {"component": root},
+        "components": comps,
+    }
+    if complete:
+        doc["metadata"]["timestamp"] = "2026-11-01T10:00:00Z"
+        doc["metadata"]["authors"] = [{"name": "Release Engineering"}]
+        doc["dependencies"] = [
+            {"ref": root_ref, "dependsOn": [c["bom-ref"] for c in comps]},
+            *({"ref": c["bom-ref"], "dependsOn": []} for c in comps),
+        ]
+    return doc
+
+
+def osv_record(
+    vuln_id: str,
+    ecosystem: str,
+    package: str,
+    introduced: str,
+    fixed: str,
+    *,
+    cvss: str | None = None,
+    severity: str | None = None,
+    summary: str = "",
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "schema_version": "1.6.0",
+        "id": vuln_id,
+        "modified": "2026-10-01T00:00:00Z",
+        "summary": summary or f"vulnerability in {package}",
+        "affected": [
+            {
+                "package": {"ecosystem": ecosystem, "name": package},
+                "ranges": [
+                    {"type": "ECOSYSTEM", "events": [{"introduced": introduced}, {"fixed": fixed}]}
+                ],
+            }
+        ],
+    }
+    if cvss:
+        record["severity"] = [{"type": "CVSS_V3", "score": cvss}]
+    if severity:
+        record["database_specific"] = {"severity": severity}
+    return record
+
+
+CRITICAL_VECTOR = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+LOW_VECTOR = "CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N"
+
+GOOD_COMPONENTS = (
+    ("pypi/requests", "2.32.3", "Apache-2.0"),
+    ("pypi/urllib3", "2.2.2", "MIT"),
+    ("npm/lodash", "4.17.21", "MIT"),
+)
+BAD_COMPONENTS = (
+    ("pypi/jinja2", "2.10", "BSD-3-Clause"),
+    ("npm/lodash", "4.17.15", "MIT"),
+    ("maven/org.apache.logging.log4j/log4j-core", "2.14.1", "Apache-2.0"),
+    ("npm/mongo-agpl-thing", "1.0.0", "AGPL-3.0-only"),
+)
+
+
+def write_osv_db(directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    records = [
+        osv_record("GHSA-jfh8-c2jp-5v3q", "Maven", "org.apache.logging.log4j:log4j-core",
+                   "2.0-beta9", "2.15.0", cvss=CRITICAL_VECTOR, summary="Log4Shell"),
+        osv_record("GHSA-p6mc-m468-83gw", "npm", "lodash", "0", "4.17.19", severity="HIGH",
+                   summary="Prototype pollution in lodash"),
+        osv_record("GHSA-462w-v97r-4m45", "PyPI", "jinja2", "0", "2.11.3", cvss=LOW_VECTOR,
+                   summary="ReDoS in jinja2"),
+        osv_record("PYSEC-2099-1", "PyPI", "requests", "0", "2.31.0", severity="MODERATE"),
+    ]
+    for rec in records:
+        (directory / f"{rec['id']}.json").write_text(json.dumps(rec, indent=1))
+    return directory
+
+
+def populate(base_url: str, out: Path, verify: bool | str = True,
+             auth: tuple[str, str] | None = None) -> dict[str, Any]:
+    """Push the demo images and write keys, SBOMs and the OSV database under ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    host = base_url.split("://", 1)[1]
+    pusher = Pusher(base_url, auth=auth, verify=verify)
+    release_key = ec.generate_private_key(ec.SECP256R1())
+    rogue_key = ec.generate_private_key(ec.SECP256R1())
+    write_key(out / "release.pub", release_key)
+    write_key(out / "rogue.pub", rogue_key)
+
+    cart = push_image(pusher, "shop/cart", "1.4.0", labels=OCI_LABELS)
+    push_cosign_signature(pusher, "shop/cart", cart[0], release_key, f"{host}/shop/cart")
+    statement = slsa_v1_statement(f"{host}/shop/cart", cart[0], builder_id=BUILDER,
+                                  repository=SOURCE, ref="refs/tags/v1.4.0")
+    push_cosign_attestations(pusher, "shop/cart", cart[0],
+                             [("https://slsa.dev/provenance/v1", dsse_sign(statement, release_key))])
+    good_sbom = make_sbom("shop/cart", "1.4.0", GOOD_COMPONENTS, image_digest=cart[0])
+    push_referrer(pusher, "shop/cart", cart, CYCLONEDX, json.dumps(good_sbom).encode())
+
+    legacy = push_image(pusher, "shop/legacy", "latest", user="",
+                        env=("PATH=/usr/bin:/bin", "DB_PASSWORD=hunter2"))
+    bad_sbom = make_sbom("shop/legacy", "0.9", BAD_COMPONENTS, image_digest=legacy[0],
+                         complete=False)
+    push_referrer(pusher, "shop/legacy", legacy, CYCLONEDX, json.dumps(bad_sbom).encode())
+
+    side = push_image(pusher, "shop/side", "2.0.0", labels={**OCI_LABELS,
+                      "org.opencontainers.image.version": "2.0.0"})
+    push_cosign_signature(pusher, "shop/side", side[0], rogue_key, f"{host}/shop/side")
+    (out / "side.cdx.json").write_text(json.dumps(
+        make_sbom("shop/side", "2.0.0", GOOD_COMPONENTS, image_digest=side[0])))
+    write_osv_db(out / "osv")
+    return {"cart": cart[0], "legacy": legacy[0], "side": side[0]}
+
+
+def start(workdir: Path) -> Component:
+    home = workdir / "supply_chain"
+    proc = start_registry(home / "registry", PORT)
+    try:
+        populate(f"http://127.0.0.1:{PORT}", home)
+    except BaseException:
+        proc.stop()
+        raise
+    return Component(
+        "supply-chain registry",
+        f"docker-registry on 127.0.0.1:{PORT} with signed, unsigned and foreign-signed images",
+        proc.stop,
+    )

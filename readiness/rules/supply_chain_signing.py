@@ -1,0 +1,573 @@
+"""Signature and provenance verification: Sigstore bundles, cosign key signatures, DSSE.
+
+Cryptography comes from the ``sigstore`` library (certificate chain to the pinned trusted
+root, SCTs, transparency-log inclusion proof and signed checkpoint or SET, identity
+policy) and from ``cryptography`` for key-based cosign signatures and DSSE envelopes.
+Nothing here does I/O: trusted roots and keys are loaded by the sources.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import fnmatch
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+from cryptography.x509.oid import ObjectIdentifier
+from sigstore.errors import Error as SigstoreError
+from sigstore.errors import VerificationError
+from sigstore.hashes import Hashed
+from sigstore.models import Bundle, InvalidBundle
+from sigstore.verify import Verifier
+from sigstore_models.common.v1 import HashAlgorithm
+
+from readiness.findings import Finding
+from readiness.profile.supply_chain import ProvenancePolicy, SignerIdentity
+
+IN_TOTO_PAYLOAD = "application/vnd.in-toto+json"
+STATEMENT_TYPES = frozenset(
+    {"https://in-toto.io/Statement/v0.1", "https://in-toto.io/Statement/v1"}
+)
+SLSA_V1 = "https://slsa.dev/provenance/v1"
+SLSA_V02 = "https://slsa.dev/provenance/v0.2"
+SLSA_TYPES = frozenset({SLSA_V1, SLSA_V02})
+CYCLONEDX_PREDICATES = frozenset(
+    {
+        "https://cyclonedx.org/bom",
+        "https://cyclonedx.org/bom/v1.4",
+        "https://cyclonedx.org/bom/v1.5",
+    }
+)
+COSIGN_SIGN_PREDICATE = "https://sigstore.dev/cosign/sign/v1"
+
+_ISSUER_V1 = ObjectIdentifier("1.3.6.1.4.1.57264.1.1")
+_ISSUER_V2 = ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
+_OTHERNAME_SAN = ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
+
+
+# -- identities ---------------------------------------------------------------------------
+
+
+def certificate_identity(cert: x509.Certificate) -> tuple[list[str], str]:
+    """(SAN identities, OIDC issuer) of a Fulcio-style signing certificate."""
+    sans: list[str] = []
+    try:
+        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        sans.extend(ext.get_values_for_type(x509.RFC822Name))
+        sans.extend(ext.get_values_for_type(x509.UniformResourceIdentifier))
+        for other in ext.get_values_for_type(x509.OtherName):
+            if other.type_id == _OTHERNAME_SAN:
+                sans.append(other.value.decode(errors="replace"))
+    except x509.ExtensionNotFound:
+        pass
+    issuer = ""
+    for oid in (_ISSUER_V2, _ISSUER_V1):
+        try:
+            raw = cert.extensions.get_extension_for_oid(oid).value
+        except x509.ExtensionNotFound:
+            continue
+        value: bytes = raw.value  # type: ignore[attr-defined]
+        if oid == _ISSUER_V2 and len(value) >= 2 and value[0] == 0x0C:
+            # DER UTF8String; the short form length covers every realistic issuer URL
+            value = value[2:] if value[1] < 0x80 else value[2 + (value[1] & 0x7F) :]
+        issuer = value.decode(errors="replace")
+        break
+    return sans, issuer
+
+
+def identity_matches(wanted: SignerIdentity, sans: Sequence[str], issuer: str) -> bool:
+    if wanted.issuer != issuer:
+        return False
+    if wanted.identity is not None:
+        return wanted.identity in sans
+    assert wanted.identity_regex is not None
+    pattern = re.compile(wanted.identity_regex)
+    return any(pattern.fullmatch(san) for san in sans)
+
+
+class IdentityPolicy:
+    """A sigstore ``VerificationPolicy``: any of the profile's identities, with its issuer."""
+
+    def __init__(self, identities: Sequence[SignerIdentity]):
+        self.identities = list(identities)
+        self.found: tuple[list[str], str] | None = None
+
+    def verify(self, cert: x509.Certificate) -> None:
+        sans, issuer = certificate_identity(cert)
+        self.found = (sans, issuer)
+        if not self.identities:
+            raise VerificationError("no signer identities configured in the profile")
+        if not any(identity_matches(w, sans, issuer) for w in self.identities):
+            raise VerificationError(
+                f"certificate identity {', '.join(sans) or '(none)'} (issuer {issuer or '?'}) "
+                f"is not an allowed signer: "
+                f"{'; '.join(w.describe() for w in self.identities)}"
+            )
+
+
+# -- results ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureCheck:
+    """The outcome of verifying one signature-bearing object."""
+
+    source: str
+    kind: str  # sigstore-bundle | cosign-key | dsse-key
+    ok: bool
+    reason: str = ""
+    identity: str = ""
+    issuer: str = ""
+    signed_digests: tuple[str, ...] = ()
+    statement: Mapping[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "ok": self.ok,
+            "reason": self.reason,
+            "identity": self.identity,
+            "issuer": self.issuer,
+            "signed_digests": list(self.signed_digests),
+            "predicate_type": (self.statement or {}).get("predicateType"),
+        }
+
+
+def _statement(payload: bytes) -> Mapping[str, Any]:
+    try:
+        doc = json.loads(payload)
+    except ValueError as exc:
+        raise ValueError(f"DSSE payload is not JSON: {exc}") from None
+    if not isinstance(doc, Mapping) or doc.get("_type") not in STATEMENT_TYPES:
+        raise ValueError("DSSE payload is not an in-toto statement")
+    return doc
+
+
+def subject_digests(statement: Mapping[str, Any]) -> tuple[str, ...]:
+    out = []
+    for subject in statement.get("subject") or []:
+        if isinstance(subject, Mapping):
+            digest = subject.get("digest") or {}
+            if isinstance(digest, Mapping) and digest.get("sha256"):
+                out.append("sha256:" + str(digest["sha256"]).lower())
+    return tuple(out)
+
+
+def verify_sigstore_bundle(
+    data: bytes | str,
+    source: str,
+    verifier: Verifier,
+    identities: Sequence[SignerIdentity],
+    artifact_digest: str | None = None,
+    artifact: bytes | None = None,
+) -> SignatureCheck:
+    """Verify a Sigstore bundle offline against the identity policy.
+
+    A DSSE bundle yields its in-toto statement (the caller checks its subject). A message
+    signature bundle is verified against ``artifact`` bytes or the prehashed
+    ``artifact_digest`` (the image manifest digest).
+    """
+    policy = IdentityPolicy(identities)
+    try:
+        bundle = Bundle.from_json(data)
+    except (InvalidBundle, ValueError, SigstoreError) as exc:
+        return SignatureCheck(
+            source, "sigstore-bundle", False, f"invalid bundle: {_first_line(exc)}"
+        )
+    sans, issuer = certificate_identity(bundle.signing_certificate)
+    ident = ", ".join(sans)
+    try:
+        if bundle._dsse_envelope is not None:
+            payload_type, payload = verifier.verify_dsse(bundle, policy)
+            if payload_type != IN_TOTO_PAYLOAD:
+                return SignatureCheck(
+                    source,
+                    "sigstore-bundle",
+                    False,
+                    f"unexpected DSSE payload type {payload_type}",
+                    ident,
+                    issuer,
+                )
+            statement = _statement(payload)
+            return SignatureCheck(
+                source,
+                "sigstore-bundle",
+                True,
+                "",
+                ident,
+                issuer,
+                subject_digests(statement),
+                statement,
+            )
+        if artifact is not None:
+            verifier.verify_artifact(artifact, bundle, policy)
+            return SignatureCheck(source, "sigstore-bundle", True, "", ident, issuer)
+        if artifact_digest is None or not artifact_digest.startswith("sha256:"):
+            return SignatureCheck(
+                source,
+                "sigstore-bundle",
+                False,
+                "no artifact digest to verify against",
+                ident,
+                issuer,
+            )
+        hashed = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=bytes.fromhex(artifact_digest[7:]))
+        verifier.verify_artifact(hashed, bundle, policy)
+        return SignatureCheck(
+            source, "sigstore-bundle", True, "", ident, issuer, (artifact_digest,)
+        )
+    except (VerificationError, SigstoreError, ValueError) as exc:
+        return SignatureCheck(source, "sigstore-bundle", False, _first_line(exc), ident, issuer)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:400] if "\n" in text and len(text) > 400 else text[:800]
+
+
+def verify_with_keys(
+    signature: bytes, message: bytes, keys: Mapping[str, PublicKeyTypes]
+) -> str | None:
+    """The name of the key that verifies ``signature`` over ``message``, or None."""
+    for name, key in keys.items():
+        try:
+            if isinstance(key, ec.EllipticCurvePublicKey):
+                key.verify(signature, message, ec.ECDSA(hashes.SHA256()))
+            elif isinstance(key, rsa.RSAPublicKey):
+                key.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
+            elif isinstance(key, ed25519.Ed25519PublicKey):
+                key.verify(signature, message)
+            else:
+                continue
+        except InvalidSignature:
+            continue
+        return name
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class CosignSignature:
+    """One layer of a cosign ``.sig`` manifest: simplesigning payload + base64 signature."""
+
+    source: str
+    payload: bytes
+    signature_b64: str
+
+
+def verify_cosign_signature(
+    sig: CosignSignature, keys: Mapping[str, PublicKeyTypes]
+) -> SignatureCheck:
+    try:
+        raw_sig = base64.b64decode(sig.signature_b64, validate=True)
+    except (binascii.Error, ValueError):
+        return SignatureCheck(sig.source, "cosign-key", False, "signature annotation is not base64")
+    if not raw_sig:
+        return SignatureCheck(sig.source, "cosign-key", False, "empty signature")
+    key_name = verify_with_keys(raw_sig, sig.payload, keys)
+    if key_name is None:
+        return SignatureCheck(
+            sig.source,
+            "cosign-key",
+            False,
+            "signature does not verify with any configured public key "
+            f"({', '.join(keys) or 'none'})",
+        )
+    try:
+        payload = json.loads(sig.payload)
+        digest = str(payload["critical"]["image"]["docker-manifest-digest"])
+    except (ValueError, KeyError, TypeError):
+        return SignatureCheck(
+            sig.source,
+            "cosign-key",
+            False,
+            "signed payload is not a cosign simplesigning document",
+            f"key {key_name}",
+        )
+    return SignatureCheck(sig.source, "cosign-key", True, "", f"key {key_name}", "", (digest,))
+
+
+def pae(payload_type: str, body: bytes) -> bytes:
+    pt = payload_type.encode()
+    return b"DSSEv1 %d %s %d %s" % (len(pt), pt, len(body), body)
+
+
+def verify_dsse_envelope(
+    data: bytes, source: str, keys: Mapping[str, PublicKeyTypes]
+) -> SignatureCheck:
+    """A bare DSSE envelope (cosign attest --key) verified with the profile's keys."""
+    try:
+        env = json.loads(data)
+        payload_type = str(env["payloadType"])
+        body = base64.b64decode(env["payload"], validate=True)
+        sigs = [base64.b64decode(s["sig"], validate=True) for s in env["signatures"]]
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        return SignatureCheck(source, "dsse-key", False, "not a DSSE envelope")
+    if payload_type != IN_TOTO_PAYLOAD:
+        return SignatureCheck(source, "dsse-key", False, f"unexpected payload type {payload_type}")
+    message = pae(payload_type, body)
+    key_name = next(
+        (name for s in sigs if (name := verify_with_keys(s, message, keys)) is not None), None
+    )
+    if key_name is None:
+        return SignatureCheck(
+            source,
+            "dsse-key",
+            False,
+            "no DSSE signature verifies with a configured public key "
+            f"({', '.join(keys) or 'none'})",
+        )
+    try:
+        statement = _statement(body)
+    except ValueError as exc:
+        return SignatureCheck(source, "dsse-key", False, str(exc), f"key {key_name}")
+    return SignatureCheck(
+        source, "dsse-key", True, "", f"key {key_name}", "", subject_digests(statement), statement
+    )
+
+
+# -- findings: signatures -----------------------------------------------------------------
+
+
+def signature_findings(
+    checks: Sequence[SignatureCheck],
+    image_digests: set[str],
+    identities: Sequence[SignerIdentity],
+    required: bool,
+) -> list[Finding]:
+    """Pass when one signature verifies and signs this image's digest."""
+    sig_checks = [
+        c
+        for c in checks
+        if c.kind == "cosign-key"
+        or (
+            c.kind == "sigstore-bundle"
+            and (c.statement is None or c.statement.get("predicateType") == COSIGN_SIGN_PREDICATE)
+        )
+    ]
+    good = [c for c in sig_checks if c.ok and set(c.signed_digests) & image_digests]
+    if good or not required:
+        return []
+    expected = "; ".join(w.describe() for w in identities) or "a configured public key"
+    if not sig_checks:
+        return [
+            Finding(
+                "image is not signed",
+                expected=f"a signature by {expected} over {' or '.join(sorted(image_digests))}",
+                found="no cosign signature, Sigstore bundle or declared bundle file",
+                fix="sign the image digest in the release pipeline (cosign sign) with the "
+                "expected identity or key",
+            )
+        ]
+    findings = []
+    for c in sig_checks:
+        if not c.ok:
+            who = (
+                f"{c.identity} (issuer {c.issuer})"
+                if c.issuer
+                else (c.identity or "unknown signer")
+            )
+            findings.append(
+                Finding(
+                    f"signature {c.source} does not verify: {c.reason}",
+                    expected=f"signed by {expected}",
+                    found=who,
+                    fix="sign with the expected identity/key, or update the profile's signer "
+                    "policy if the signer legitimately changed",
+                )
+            )
+        else:
+            findings.append(
+                Finding(
+                    f"signature {c.source} signs another digest",
+                    expected=f"docker-manifest-digest {' or '.join(sorted(image_digests))}",
+                    found=", ".join(c.signed_digests) or "no digest",
+                    fix="sign the digest of the image being released",
+                )
+            )
+    return findings
+
+
+# -- provenance ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    predicate_type: str
+    builder_id: str
+    build_type: str
+    source_repository: str
+    source_ref: str
+    subjects: tuple[str, ...]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _get(obj: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(obj, Mapping):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def _split_uri(uri: str) -> tuple[str, str]:
+    """``git+https://github.com/o/r@refs/tags/v1`` -> (``github.com/o/r``, ``refs/tags/v1``)."""
+    repo, _, ref = uri.partition("@")
+    return normalize_repo(repo), ref
+
+
+def normalize_repo(uri: str) -> str:
+    text = uri.strip().removeprefix("git+")
+    text = re.sub(r"^[a-z]+://", "", text)
+    return text.removesuffix(".git").rstrip("/").lower()
+
+
+def parse_provenance(statement: Mapping[str, Any]) -> Provenance:
+    ptype = str(statement.get("predicateType", ""))
+    pred = statement.get("predicate") or {}
+    subjects = subject_digests(statement)
+    if ptype == SLSA_V1:
+        workflow = _get(pred, "buildDefinition", "externalParameters", "workflow") or {}
+        repo = str(_get(workflow, "repository") or "")
+        ref = str(_get(workflow, "ref") or "")
+        deps = _get(pred, "buildDefinition", "resolvedDependencies") or []
+        if (not repo or not ref) and deps and isinstance(deps[0], Mapping):
+            dep_repo, dep_ref = _split_uri(str(deps[0].get("uri", "")))
+            repo = repo or dep_repo
+            ref = ref or dep_ref
+        return Provenance(
+            ptype,
+            str(_get(pred, "runDetails", "builder", "id") or ""),
+            str(_get(pred, "buildDefinition", "buildType") or ""),
+            normalize_repo(repo) if repo else "",
+            ref,
+            subjects,
+        )
+    config_uri = str(_get(pred, "invocation", "configSource", "uri") or "")
+    repo, ref = _split_uri(config_uri) if config_uri else ("", "")
+    materials = pred.get("materials") if isinstance(pred, Mapping) else None
+    if not repo and materials and isinstance(materials[0], Mapping):
+        repo, ref = _split_uri(str(materials[0].get("uri", "")))
+    return Provenance(
+        ptype,
+        str(_get(pred, "builder", "id") or ""),
+        str(_get(pred, "buildType") or ""),
+        repo,
+        ref,
+        subjects,
+    )
+
+
+def builder_allowed(builder_id: str, allowed: Sequence[str]) -> bool:
+    bare = builder_id.split("@", 1)[0]
+    return any(fnmatch.fnmatchcase(builder_id, a) or bare == a for a in allowed)
+
+
+def provenance_findings(
+    checks: Sequence[SignatureCheck], image_digests: set[str], policy: ProvenancePolicy
+) -> list[Finding]:
+    """Pass when one verified SLSA provenance for this digest meets the policy."""
+    candidates = [
+        c
+        for c in checks
+        if c.statement is not None and c.statement.get("predicateType") in SLSA_TYPES
+    ]
+    if not candidates:
+        if not policy.required:
+            return []
+        failed = [c for c in checks if not c.ok and c.statement is None and c.kind != "cosign-key"]
+        found = "no SLSA provenance attestation"
+        if failed:
+            reasons = "; ".join(f"{c.source}: {c.reason}" for c in failed)
+            found += f" (unverifiable attestations: {reasons})"
+        return [
+            Finding(
+                "no verified SLSA provenance for the image",
+                expected="a signed in-toto SLSA provenance (v1 or v0.2) for the image digest",
+                found=found,
+                fix="generate SLSA provenance in the build (e.g. slsa-github-generator, "
+                "cosign attest --type slsaprovenance) and attach it to the image",
+            )
+        ]
+    per_candidate: list[list[Finding]] = []
+    for c in candidates:
+        problems: list[Finding] = []
+        if not c.ok:
+            problems.append(
+                Finding(
+                    f"provenance {c.source}: signature does not verify: {c.reason}",
+                    expected="a signature by the expected identity or key",
+                    found=f"{c.identity} (issuer {c.issuer})" if c.issuer else c.identity or "?",
+                    fix="sign the provenance with the build system's identity or key",
+                )
+            )
+            per_candidate.append(problems)
+            continue
+        assert c.statement is not None
+        prov = parse_provenance(c.statement)
+        if not set(prov.subjects) & image_digests:
+            problems.append(
+                Finding(
+                    f"provenance {c.source} is for another artefact",
+                    expected=f"subject digest {' or '.join(sorted(image_digests))}",
+                    found=", ".join(prov.subjects) or "no sha256 subject",
+                    fix="attach the provenance generated for this image digest",
+                )
+            )
+        if not prov.builder_id or not builder_allowed(prov.builder_id, policy.allowed_builders):
+            problems.append(
+                Finding(
+                    f"provenance {c.source}: builder not allowed",
+                    expected="builder.id in "
+                    + (
+                        ", ".join(policy.allowed_builders) or "(no builders allowed in the profile)"
+                    ),
+                    found=prov.builder_id or "no builder.id",
+                    fix="build on a trusted builder, or add it to "
+                    "supply_chain.provenance.allowed_builders",
+                )
+            )
+        if policy.source_repository and prov.source_repository != normalize_repo(
+            policy.source_repository
+        ):
+            problems.append(
+                Finding(
+                    f"provenance {c.source}: built from another source repository",
+                    expected=normalize_repo(policy.source_repository),
+                    found=prov.source_repository or "no source repository stated",
+                    fix="release only images built from the product's repository",
+                )
+            )
+        if policy.source_ref and not fnmatch.fnmatchcase(prov.source_ref, policy.source_ref):
+            problems.append(
+                Finding(
+                    f"provenance {c.source}: built from another ref",
+                    expected=policy.source_ref,
+                    found=prov.source_ref or "no ref stated",
+                    fix="release from the expected branch or tag",
+                )
+            )
+        if not prov.build_type or (
+            policy.build_types and prov.build_type not in policy.build_types
+        ):
+            problems.append(
+                Finding(
+                    f"provenance {c.source}: build type not accepted",
+                    expected=", ".join(policy.build_types) or "a stated buildType",
+                    found=prov.build_type or "none",
+                    fix="use a builder that states its buildType",
+                )
+            )
+        if not problems:
+            return []
+        per_candidate.append(problems)
+    return [f for problems in per_candidate for f in problems]

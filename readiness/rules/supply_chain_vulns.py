@@ -1,0 +1,414 @@
+"""Vulnerability matching: SBOM purls against OSV records, with per-ecosystem versions.
+
+Pure: the OSV database is built by :mod:`readiness.sources.osv` and handed in. Version
+ranges follow the OSV schema (``introduced`` / ``fixed`` / ``last_affected`` / ``limit``
+events, ``SEMVER`` and ``ECOSYSTEM`` ranges, explicit ``versions`` lists); versions are
+compared with the ``univers`` class of the ecosystem (PyPI = PEP 440, Maven, npm semver,
+Debian, Go, …).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cvss import CVSS2, CVSS3, CVSS4  # type: ignore[import-untyped]
+from packageurl import PackageURL
+from univers.version_range import RANGE_CLASS_BY_SCHEMES
+from univers.versions import SemverVersion, Version
+
+from readiness.controls.model import Severity
+from readiness.findings import Finding
+
+# purl type -> OSV ecosystem
+PURL_ECOSYSTEM: dict[str, str] = {
+    "npm": "npm",
+    "pypi": "PyPI",
+    "maven": "Maven",
+    "golang": "Go",
+    "cargo": "crates.io",
+    "gem": "RubyGems",
+    "nuget": "NuGet",
+    "composer": "Packagist",
+    "hex": "Hex",
+    "pub": "Pub",
+    "apk": "Alpine",
+    "hackage": "Hackage",
+}
+# OSV ecosystem -> univers version scheme
+ECOSYSTEM_SCHEME: dict[str, str] = {
+    "npm": "npm",
+    "PyPI": "pypi",
+    "Maven": "maven",
+    "Go": "golang",
+    "crates.io": "cargo",
+    "RubyGems": "gem",
+    "NuGet": "nuget",
+    "Packagist": "composer",
+    "Hex": "hex",
+    "Pub": "cargo",
+    "Alpine": "apk",
+    "Debian": "deb",
+    "Ubuntu": "deb",
+}
+GHSA_LABELS = {
+    "CRITICAL": Severity.CRITICAL,
+    "HIGH": Severity.HIGH,
+    "MODERATE": Severity.MEDIUM,
+    "MEDIUM": Severity.MEDIUM,
+    "LOW": Severity.LOW,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OsvRange:
+    type: str
+    events: tuple[tuple[str, str], ...]  # (kind, version) in record order
+
+
+@dataclass(frozen=True, slots=True)
+class OsvAffected:
+    ecosystem: str
+    name: str
+    ranges: tuple[OsvRange, ...]
+    versions: frozenset[str]
+    severity_label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OsvRecord:
+    id: str
+    summary: str
+    aliases: tuple[str, ...]
+    affected: tuple[OsvAffected, ...]
+    cvss_vectors: tuple[str, ...]
+    severity_label: str
+    withdrawn: bool = False
+
+
+@dataclass
+class OsvDatabase:
+    by_package: dict[tuple[str, str], list[tuple[OsvRecord, OsvAffected]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    records: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, record: OsvRecord) -> None:
+        if record.withdrawn:
+            return
+        self.records += 1
+        for affected in record.affected:
+            key = (
+                base_ecosystem(affected.ecosystem),
+                normalize_name(affected.ecosystem, affected.name),
+            )
+            self.by_package[key].append((record, affected))
+
+
+def base_ecosystem(ecosystem: str) -> str:
+    """``Debian:12`` -> ``Debian``."""
+    return ecosystem.split(":", 1)[0]
+
+
+def normalize_name(ecosystem: str, name: str) -> str:
+    eco = base_ecosystem(ecosystem)
+    if eco == "PyPI":
+        return re.sub(r"[-_.]+", "-", name).lower()
+    if eco in ("npm", "crates.io", "Packagist", "Hex", "Pub"):
+        return name.lower()
+    return name
+
+
+def parse_osv_record(raw: Mapping[str, Any]) -> OsvRecord:
+    affected = []
+    for entry in raw.get("affected") or []:
+        if not isinstance(entry, Mapping):
+            continue
+        package = entry.get("package") or {}
+        ecosystem = str(package.get("ecosystem", ""))
+        name = str(package.get("name", ""))
+        purl = package.get("purl")
+        if (not ecosystem or not name) and isinstance(purl, str):
+            key = purl_key(purl)
+            if key:
+                ecosystem, name = key
+        ranges = tuple(
+            OsvRange(
+                str(r.get("type", "")),
+                tuple(
+                    (str(kind), str(value))
+                    for ev in (r.get("events") or [])
+                    if isinstance(ev, Mapping)
+                    for kind, value in ev.items()
+                ),
+            )
+            for r in (entry.get("ranges") or [])
+            if isinstance(r, Mapping)
+        )
+        label = ""
+        for extra in (entry.get("ecosystem_specific"), entry.get("database_specific")):
+            if isinstance(extra, Mapping) and isinstance(extra.get("severity"), str):
+                label = extra["severity"]
+        affected.append(
+            OsvAffected(
+                ecosystem,
+                name,
+                ranges,
+                frozenset(str(v) for v in entry.get("versions") or []),
+                label,
+            )
+        )
+    vectors = tuple(
+        str(s.get("score", ""))
+        for s in raw.get("severity") or []
+        if isinstance(s, Mapping) and str(s.get("type", "")).startswith("CVSS")
+    )
+    db_specific = raw.get("database_specific")
+    label = ""
+    if isinstance(db_specific, Mapping) and isinstance(db_specific.get("severity"), str):
+        label = db_specific["severity"]
+    return OsvRecord(
+        id=str(raw["id"]),
+        summary=str(raw.get("summary") or raw.get("details") or "")[:200],
+        aliases=tuple(str(a) for a in raw.get("aliases") or []),
+        affected=tuple(affected),
+        cvss_vectors=vectors,
+        severity_label=label,
+        withdrawn=bool(raw.get("withdrawn")),
+    )
+
+
+def purl_key(purl: str) -> tuple[str, str] | None:
+    """(OSV ecosystem, package name) of a purl, or None for types OSV does not cover."""
+    try:
+        parsed = PackageURL.from_string(purl)
+    except ValueError:
+        return None
+    kind = parsed.type
+    if kind == "deb":
+        distro = (parsed.namespace or "debian").lower()
+        eco = "Ubuntu" if distro == "ubuntu" else "Debian"
+        return eco, parsed.name
+    ecosystem = PURL_ECOSYSTEM.get(kind)
+    if ecosystem is None:
+        return None
+    if kind == "maven":
+        name = f"{parsed.namespace}:{parsed.name}" if parsed.namespace else parsed.name
+    elif kind in ("npm", "golang", "composer") and parsed.namespace:
+        name = f"{parsed.namespace}/{parsed.name}"
+    else:
+        name = parsed.name
+    return ecosystem, normalize_name(ecosystem, name)
+
+
+@functools.lru_cache(maxsize=65536)
+def parse_version(scheme: str, text: str) -> Version | None:
+    cls: Any = RANGE_CLASS_BY_SCHEMES[scheme].version_class if scheme != "semver" else SemverVersion
+    candidate = text[1:] if scheme in ("golang", "semver") and text.startswith("v") else text
+    try:
+        parsed: Version = cls(candidate)
+        return parsed
+    except Exception:  # univers raises several types for unparsable versions
+        return None
+
+
+def _in_range(version: Version, rng: OsvRange, scheme: str) -> bool | None:
+    """Whether ``version`` falls in the OSV range; None when a bound cannot be parsed.
+
+    The OSV evaluation: sort the events by version, walk them, ``introduced`` at or below
+    the version opens an affected interval, ``fixed`` at or below (``last_affected``
+    below) closes it; ``limit`` caps the whole range.
+    """
+    events: list[tuple[Version | None, str]] = []
+    limits: list[Version] = []
+    for kind, value in rng.events:
+        if kind == "introduced" and value == "0":
+            events.append((None, kind))
+            continue
+        parsed = parse_version(scheme, value)
+        if parsed is None:
+            return None
+        if kind == "limit":
+            limits.append(parsed)
+        elif kind in ("introduced", "fixed", "last_affected"):
+            events.append((parsed, kind))
+    if any(version >= limit for limit in limits):
+        return False
+    order = {"introduced": 0, "last_affected": 1, "fixed": 2}
+    events.sort(key=lambda e: (e[0] is not None, e[0] if e[0] is not None else 0, order[e[1]]))
+    affected = False
+    for bound, kind in events:
+        if kind == "introduced":
+            if bound is None or version >= bound:
+                affected = True
+        elif kind == "fixed":
+            if bound is not None and version >= bound:
+                affected = False
+        elif bound is not None and version > bound:
+            affected = False
+    return affected
+
+
+def affects(affected: OsvAffected, version_text: str) -> bool | None:
+    """True/False, or None when the version cannot be compared in this ecosystem."""
+    if version_text in affected.versions:
+        return True
+    eco = base_ecosystem(affected.ecosystem)
+    scheme = ECOSYSTEM_SCHEME.get(eco, "")
+    undecided = False
+    for rng in affected.ranges:
+        if rng.type == "GIT":
+            continue
+        rng_scheme = "semver" if rng.type == "SEMVER" else scheme
+        if not rng_scheme:
+            undecided = True
+            continue
+        version = parse_version(rng_scheme, version_text)
+        if version is None:
+            undecided = True
+            continue
+        result = _in_range(version, rng, rng_scheme)
+        if result:
+            return True
+        if result is None:
+            undecided = True
+    return None if undecided else False
+
+
+def cvss_score(vector: str) -> float | None:
+    try:
+        if vector.startswith("CVSS:4"):
+            return float(CVSS4(vector).base_score)
+        if vector.startswith("CVSS:3"):
+            return float(CVSS3(vector).base_score)
+        return float(CVSS2(vector).base_score)
+    except Exception:  # the cvss package raises its own error types for bad vectors
+        return None
+
+
+def severity_of_score(score: float) -> Severity:
+    if score >= 9.0:
+        return Severity.CRITICAL
+    if score >= 7.0:
+        return Severity.HIGH
+    if score >= 4.0:
+        return Severity.MEDIUM
+    if score > 0.0:
+        return Severity.LOW
+    return Severity.INFO
+
+
+@dataclass(frozen=True, slots=True)
+class VulnMatch:
+    id: str
+    aliases: tuple[str, ...]
+    summary: str
+    score: float | None
+    severity: Severity | None
+    components: tuple[str, ...]  # "purl" strings (with version)
+
+    def describe(self) -> str:
+        sev = self.severity.label if self.severity is not None else "unknown severity"
+        score = f", CVSS {self.score:.1f}" if self.score is not None else ""
+        return f"{self.id} ({sev}{score})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "aliases": list(self.aliases),
+            "summary": self.summary,
+            "score": self.score,
+            "severity": self.severity.label if self.severity is not None else None,
+            "components": list(self.components),
+        }
+
+
+def record_severity(
+    record: OsvRecord, affected: OsvAffected
+) -> tuple[float | None, Severity | None]:
+    scores = [s for s in (cvss_score(v) for v in record.cvss_vectors) if s is not None]
+    if scores:
+        best = max(scores)
+        return best, severity_of_score(best)
+    for label in (affected.severity_label, record.severity_label):
+        sev = GHSA_LABELS.get(label.upper())
+        if sev is not None:
+            return None, sev
+    return None, None
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    vulns: tuple[VulnMatch, ...]
+    components: int
+    with_purl: int
+    uncomparable: tuple[str, ...]  # purls whose versions could not be compared
+
+
+def match_components(purls: Iterable[str], db: OsvDatabase) -> MatchResult:
+    found: dict[str, dict[str, Any]] = {}
+    total = with_purl = 0
+    uncomparable: list[str] = []
+    for purl in purls:
+        total += 1
+        if not purl:
+            continue
+        with_purl += 1
+        key = purl_key(purl)
+        if key is None:
+            continue
+        try:
+            version = PackageURL.from_string(purl).version or ""
+        except ValueError:
+            continue
+        candidates = db.by_package.get(key)
+        if not candidates or not version:
+            continue
+        for record, affected in candidates:
+            verdict = affects(affected, version)
+            if verdict is None:
+                uncomparable.append(purl)
+            if not verdict:
+                continue
+            entry = found.setdefault(
+                record.id, {"record": record, "affected": affected, "purls": []}
+            )
+            if purl not in entry["purls"]:
+                entry["purls"].append(purl)
+    vulns = []
+    for vid, entry in sorted(found.items()):
+        record = entry["record"]
+        score, sev = record_severity(record, entry["affected"])
+        vulns.append(
+            VulnMatch(vid, record.aliases, record.summary, score, sev, tuple(entry["purls"]))
+        )
+    return MatchResult(tuple(vulns), total, with_purl, tuple(sorted(set(uncomparable))))
+
+
+def is_blocking(
+    vuln: VulnMatch, fail_on: Severity, cvss_threshold: float | None, unknown_blocks: bool
+) -> bool:
+    if cvss_threshold is not None and vuln.score is not None:
+        return vuln.score >= cvss_threshold
+    if vuln.severity is None:
+        return unknown_blocks
+    return vuln.severity >= fail_on
+
+
+def vuln_findings(vuln: VulnMatch, threshold: str) -> list[Finding]:
+    fixed_hint = "upgrade the affected components to a fixed version and regenerate the SBOM"
+    return [
+        Finding(
+            f"{vuln.describe()} affects {', '.join(vuln.components)}"
+            + (f": {vuln.summary}" if vuln.summary else ""),
+            expected=f"no vulnerability at or above {threshold}",
+            found=vuln.describe(),
+            fix=f"{fixed_hint}, or accept it with a waiver (control SC-VULNS, target "
+            f"'<image>/{vuln.id}') that names an approver and an expiry",
+        )
+    ]
