@@ -16,7 +16,14 @@ from typing import Any
 import yaml
 
 from readiness.errors import SourceError
-from readiness.rules.alerting_model import Rule, RuleGroup, RuleProblem, RuleSet, parse_duration
+from readiness.rules.alerting_model import (
+    Rule,
+    RuleGroup,
+    RuleKind,
+    RuleProblem,
+    RuleSet,
+    parse_duration,
+)
 
 _GROUP_KEYS = frozenset({"name", "interval", "limit", "rules", "query_offset"})
 _RULE_KEYS = frozenset(
@@ -272,7 +279,7 @@ def _parse_rule(
             )
         )
         return None
-    kind = "alerting" if alert is not None else "recording"
+    kind: RuleKind = "alerting" if alert is not None else "recording"
     if not name or name == "None":
         problems.append(RuleProblem(source, f"{kind} rule name must not be empty", line, group))
         return None
