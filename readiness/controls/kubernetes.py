@@ -1,0 +1,261 @@
+"""Controls of the Kubernetes family: workloads from live clusters and manifest files."""
+
+from readiness.controls.model import Control, Severity
+
+_F = "kubernetes"
+_CIS = "CIS Kubernetes Benchmark 5.2"
+_PSS = "Kubernetes Pod Security Standards (restricted)"
+
+CONTROLS = (
+    Control(
+        "K8S-PROBES",
+        "Containers have readiness and liveness probes",
+        _F,
+        Severity.HIGH,
+        "Without a readinessProbe traffic reaches pods that cannot serve; without a "
+        "livenessProbe a hung process is never restarted; a slow starter without a "
+        "startupProbe is killed by its livenessProbe before it is up.",
+        "Add readinessProbe and livenessProbe to every container (a startupProbe too when "
+        "the liveness delay is long); probe a cheap health endpoint.",
+        ("Kubernetes docs: Configure Liveness, Readiness and Startup Probes",),
+    ),
+    Control(
+        "K8S-RESOURCES",
+        "Containers set CPU and memory requests and limits",
+        _F,
+        Severity.HIGH,
+        "Requests drive scheduling; without them pods are packed onto nodes that cannot "
+        "hold them. A missing memory limit lets one pod starve its neighbours.",
+        "Set resources.requests.cpu/memory and resources.limits.memory (and cpu when the "
+        "profile asks for it) on every container.",
+        ("Kubernetes docs: Resource Management for Pods and Containers",),
+    ),
+    Control(
+        "K8S-SECURITY-CONTEXT",
+        "Containers run non-root, unprivileged, read-only, without capabilities",
+        _F,
+        Severity.HIGH,
+        "A compromised container that runs as root, may escalate privileges, writes its "
+        "root filesystem or keeps Linux capabilities is a short step from the node.",
+        "Set runAsNonRoot: true, allowPrivilegeEscalation: false, "
+        "readOnlyRootFilesystem: true, capabilities.drop: [ALL] and never privileged: true.",
+        (_PSS, _CIS),
+    ),
+    Control(
+        "K8S-HOST-NAMESPACES",
+        "Pods do not share host namespaces or mount host paths",
+        _F,
+        Severity.CRITICAL,
+        "hostNetwork, hostPID, hostIPC, hostPath volumes and hostPorts break the isolation "
+        "between a pod and its node.",
+        "Remove hostNetwork/hostPID/hostIPC, hostPort and hostPath volumes; use a Service, "
+        "emptyDir or a PersistentVolumeClaim instead.",
+        (_PSS, "CIS Kubernetes Benchmark 5.2.2-5.2.4"),
+    ),
+    Control(
+        "K8S-IMAGE-TAG",
+        "Images name an explicit tag other than latest",
+        _F,
+        Severity.HIGH,
+        "An untagged or :latest image changes under the same manifest: rollbacks and "
+        "audits cannot tell what ran.",
+        "Reference images by an immutable version tag (or a digest).",
+        ("Kubernetes docs: Images - best practices",),
+    ),
+    Control(
+        "K8S-IMAGE-DIGEST",
+        "Images are pinned by digest",
+        _F,
+        Severity.LOW,
+        "Tags can be moved; only a digest names exactly the bytes that were tested and signed.",
+        "Reference images as name:tag@sha256:<digest>.",
+        ("SLSA v1.0 build track", "NIST SSDF PS.2"),
+    ),
+    Control(
+        "K8S-IMAGE-REGISTRY",
+        "Images come from allowed registries",
+        _F,
+        Severity.HIGH,
+        "Images pulled from arbitrary registries bypass scanning, signing and retention.",
+        "Mirror the image into one of the registries the profile allows "
+        "(kubernetes.allowed_registries).",
+        ("NIST SSDF PS.3",),
+    ),
+    Control(
+        "K8S-REPLICAS",
+        "Workloads run enough replicas",
+        _F,
+        Severity.HIGH,
+        "A single replica is an outage on every node drain, eviction or crash.",
+        "Run at least kubernetes.min_replicas replicas (spec.replicas, or the HPA's minReplicas).",
+        ("Google SRE Book ch. 26",),
+    ),
+    Control(
+        "K8S-PDB",
+        "A PodDisruptionBudget protects each multi-replica workload",
+        _F,
+        Severity.MEDIUM,
+        "Without a PodDisruptionBudget a node drain may evict every replica at once; a "
+        "budget that allows no disruption blocks node maintenance.",
+        "Add a PodDisruptionBudget selecting the pods with maxUnavailable: 1 (or a "
+        "minAvailable below the replica count).",
+        ("Kubernetes docs: Specifying a Disruption Budget",),
+    ),
+    Control(
+        "K8S-HPA",
+        "Scalable services have a HorizontalPodAutoscaler",
+        _F,
+        Severity.MEDIUM,
+        "Services the profile marks scalable must follow their load; an HPA with "
+        "minReplicas 1 scales a service down to a single point of failure.",
+        "Add a HorizontalPodAutoscaler targeting the workload with minReplicas >= "
+        "kubernetes.hpa_min_replicas.",
+        ("Kubernetes docs: Horizontal Pod Autoscaling",),
+    ),
+    Control(
+        "K8S-SPREAD",
+        "Replicas are spread across nodes or zones",
+        _F,
+        Severity.MEDIUM,
+        "Replicas scheduled onto one node or zone fail together.",
+        "Add topologySpreadConstraints (topologyKey kubernetes.io/hostname or "
+        "topology.kubernetes.io/zone) or a podAntiAffinity on the pod labels.",
+        ("Kubernetes docs: Pod Topology Spread Constraints",),
+    ),
+    Control(
+        "K8S-NETWORK-POLICY",
+        "Workloads are selected by a NetworkPolicy",
+        _F,
+        Severity.MEDIUM,
+        "Pods no NetworkPolicy selects accept traffic from anywhere in the cluster.",
+        "Add a NetworkPolicy whose podSelector matches the workload's pod labels and "
+        "allows only the traffic it needs.",
+        ("CIS Kubernetes Benchmark 5.3.2",),
+    ),
+    Control(
+        "K8S-DEFAULT-DENY",
+        "Each namespace has a default-deny NetworkPolicy",
+        _F,
+        Severity.MEDIUM,
+        "Allow-lists only protect pods when everything else is denied by default.",
+        "Add a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] and no "
+        "rules to each namespace.",
+        ("CIS Kubernetes Benchmark 5.3.2",),
+    ),
+    Control(
+        "K8S-SA-TOKEN",
+        "Service-account tokens are mounted only where the API is used",
+        _F,
+        Severity.LOW,
+        "A mounted token is a credential an attacker inside the pod can use against the "
+        "API server.",
+        "Set automountServiceAccountToken: false on the pod (or its ServiceAccount) "
+        "unless the workload calls the Kubernetes API.",
+        ("CIS Kubernetes Benchmark 5.1.6",),
+    ),
+    Control(
+        "K8S-RBAC",
+        "RBAC grants no wildcards and no cluster-admin to service accounts",
+        _F,
+        Severity.HIGH,
+        "Wildcard verbs or resources grant future permissions nobody reviewed; "
+        "cluster-admin on a service account hands the cluster to whoever owns the pod.",
+        "Name the verbs and resources a Role needs; bind service accounts to narrow Roles, "
+        "never to cluster-admin.",
+        ("CIS Kubernetes Benchmark 5.1.1, 5.1.3",),
+    ),
+    Control(
+        "K8S-ENV-SECRETS",
+        "No secret values written literally in env",
+        _F,
+        Severity.CRITICAL,
+        "A password in a manifest or pod spec is readable by anyone who can read the "
+        "workload, and lives on in git history.",
+        "Move the value to a Secret and reference it with valueFrom.secretKeyRef; rotate "
+        "the exposed credential.",
+        ("CIS Kubernetes Benchmark 5.4.1",),
+    ),
+    Control(
+        "K8S-DEPRECATED-API",
+        "No deprecated or removed API versions",
+        _F,
+        Severity.HIGH,
+        "Objects written against a removed API version fail to apply after the cluster upgrade.",
+        "Migrate the object to the replacement apiVersion named in the finding.",
+        ("Kubernetes Deprecated API Migration Guide",),
+    ),
+    Control(
+        "K8S-GRACEFUL-SHUTDOWN",
+        "Pods shut down gracefully",
+        _F,
+        Severity.MEDIUM,
+        "A pod killed before it drains drops in-flight requests; behind a load balancer "
+        "traffic keeps arriving until the endpoint is removed.",
+        "Give terminationGracePeriodSeconds >= kubernetes.min_termination_grace_seconds "
+        "and a preStop hook (a short sleep) on containers behind a load balancer.",
+        ("Kubernetes docs: Termination of Pods",),
+    ),
+    Control(
+        "K8S-MONITORING",
+        "Every Service is scraped for metrics",
+        _F,
+        Severity.MEDIUM,
+        "A service nobody scrapes cannot be alerted on or held to an SLO.",
+        "Add a ServiceMonitor selecting the Service (or prometheus.io/scrape annotations).",
+        ("Prometheus Operator: ServiceMonitor",),
+    ),
+    Control(
+        "K8S-LABELS",
+        "Workloads carry the recommended labels",
+        _F,
+        Severity.LOW,
+        "Recommended labels let dashboards, cost reports and incident tooling find the "
+        "application and version of every object.",
+        "Add the labels the profile requires (kubernetes.required_labels), e.g. "
+        "app.kubernetes.io/name and app.kubernetes.io/version.",
+        ("Kubernetes docs: Recommended Labels",),
+    ),
+    Control(
+        "K8S-ROLLOUT",
+        "The rollout is complete",
+        _F,
+        Severity.CRITICAL,
+        "A workload whose controller has not observed its spec, or whose updated, ready "
+        "and desired replicas differ, is still rolling out or stuck.",
+        "Wait for `kubectl rollout status`, or investigate the stuck rollout (events, pod "
+        "status) and roll back.",
+        ("Kubernetes docs: Deployment status",),
+    ),
+    Control(
+        "K8S-POD-HEALTH",
+        "No pods crash-looping, failing to pull or stuck Pending",
+        _F,
+        Severity.CRITICAL,
+        "CrashLoopBackOff, ImagePullBackOff and long Pending pods mean the workload is not "
+        "serving with its intended capacity.",
+        "Read the pod's events and logs; fix the image reference, the crash or the "
+        "scheduling constraint (resources, node selector, PVC).",
+        ("Kubernetes docs: Debug Pods",),
+    ),
+    Control(
+        "K8S-RESTARTS",
+        "Containers are not restarting",
+        _F,
+        Severity.HIGH,
+        "Repeated restarts within the last hour are an outage in slow motion.",
+        "Read the previous container logs (kubectl logs --previous) and fix the crash or "
+        "the failing liveness probe.",
+        ("Kubernetes docs: Debug Running Pods",),
+    ),
+    Control(
+        "K8S-NODES",
+        "All nodes are Ready and without pressure",
+        _F,
+        Severity.HIGH,
+        "A release onto a cluster with NotReady nodes runs with less capacity than "
+        "planned and may not reschedule.",
+        "Investigate the node conditions (kubectl describe node); cordon and replace "
+        "unhealthy nodes before releasing.",
+        ("Kubernetes docs: Node status",),
+    ),
+)

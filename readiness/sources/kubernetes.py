@@ -1,0 +1,342 @@
+"""A live cluster as evidence, read with the official ``kubernetes`` client.
+
+One LIST per kind and namespace (or one cluster-wide LIST per kind), following
+``continue`` pagination, run concurrently, parsed once into an :class:`Inventory` that
+the run caches. Only list calls are made: the suite never writes to a cluster. A kind
+that cannot be read is recorded with its error, so only the checks that need it fail;
+a custom resource whose CRD is not installed (404) is recorded as absent.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import urllib3
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
+
+from readiness.errors import SourceError
+from readiness.profile.kubernetes import KubeCluster
+from readiness.rules.kubernetes_model import Inventory, RawObject, build_inventory
+from readiness.sources.api import gather
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    kind: str
+    api: str  # client class: AppsV1Api, ... or CustomObjectsApi
+    snake: str  # deployment -> list_namespaced_deployment
+    plural: str  # resource name in RBAC and URLs
+    group: str  # "" for the core group
+    version: str
+    namespaced: bool = True
+
+    @property
+    def crd(self) -> bool:
+        return self.api == "CustomObjectsApi"
+
+    @property
+    def resource(self) -> str:
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+
+KINDS: tuple[KindSpec, ...] = (
+    KindSpec("Deployment", "AppsV1Api", "deployment", "deployments", "apps", "v1"),
+    KindSpec("StatefulSet", "AppsV1Api", "stateful_set", "statefulsets", "apps", "v1"),
+    KindSpec("DaemonSet", "AppsV1Api", "daemon_set", "daemonsets", "apps", "v1"),
+    KindSpec("ReplicaSet", "AppsV1Api", "replica_set", "replicasets", "apps", "v1"),
+    KindSpec("Pod", "CoreV1Api", "pod", "pods", "", "v1"),
+    KindSpec("Service", "CoreV1Api", "service", "services", "", "v1"),
+    KindSpec("ServiceAccount", "CoreV1Api", "service_account", "serviceaccounts", "", "v1"),
+    KindSpec("Event", "CoreV1Api", "event", "events", "", "v1"),
+    KindSpec("Ingress", "NetworkingV1Api", "ingress", "ingresses", "networking.k8s.io", "v1"),
+    KindSpec(
+        "NetworkPolicy",
+        "NetworkingV1Api",
+        "network_policy",
+        "networkpolicies",
+        "networking.k8s.io",
+        "v1",
+    ),
+    KindSpec(
+        "PodDisruptionBudget",
+        "PolicyV1Api",
+        "pod_disruption_budget",
+        "poddisruptionbudgets",
+        "policy",
+        "v1",
+    ),
+    KindSpec(
+        "HorizontalPodAutoscaler",
+        "AutoscalingV2Api",
+        "horizontal_pod_autoscaler",
+        "horizontalpodautoscalers",
+        "autoscaling",
+        "v2",
+    ),
+    KindSpec("Role", "RbacAuthorizationV1Api", "role", "roles", "rbac.authorization.k8s.io", "v1"),
+    KindSpec(
+        "RoleBinding",
+        "RbacAuthorizationV1Api",
+        "role_binding",
+        "rolebindings",
+        "rbac.authorization.k8s.io",
+        "v1",
+    ),
+    KindSpec(
+        "ClusterRole",
+        "RbacAuthorizationV1Api",
+        "cluster_role",
+        "clusterroles",
+        "rbac.authorization.k8s.io",
+        "v1",
+        namespaced=False,
+    ),
+    KindSpec(
+        "ClusterRoleBinding",
+        "RbacAuthorizationV1Api",
+        "cluster_role_binding",
+        "clusterrolebindings",
+        "rbac.authorization.k8s.io",
+        "v1",
+        namespaced=False,
+    ),
+    KindSpec("Node", "CoreV1Api", "node", "nodes", "", "v1", namespaced=False),
+    KindSpec(
+        "ServiceMonitor", "CustomObjectsApi", "", "servicemonitors", "monitoring.coreos.com", "v1"
+    ),
+    KindSpec(
+        "PrometheusRule", "CustomObjectsApi", "", "prometheusrules", "monitoring.coreos.com", "v1"
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ListJob:
+    spec: KindSpec
+    namespace: str | None  # None: cluster-wide
+
+
+@dataclass(slots=True)
+class ListResult:
+    job: ListJob
+    items: list[dict[str, Any]] = field(default_factory=list)
+    pages: int = 0
+    absent: bool = False  # CRD not installed
+
+
+@dataclass(frozen=True, slots=True)
+class CollectStats:
+    requests: int
+    objects: int
+    seconds: float
+
+
+def api_client(cluster: KubeCluster) -> k8s.ApiClient:
+    """A client for the cluster from the profile: direct URL, in-cluster or kubeconfig."""
+    cfg = k8s.Configuration()
+    try:
+        if cluster.api_url is not None:
+            cfg.host = cluster.api_url.rstrip("/")
+            if cluster.token:
+                cfg.api_key = {"authorization": cluster.token}
+                cfg.api_key_prefix = {"authorization": "Bearer"}
+        elif cluster.in_cluster:
+            k8s_config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
+        else:
+            k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
+                config_file=cluster.kubeconfig,
+                context=cluster.context,
+                client_configuration=cfg,
+                persist_config=False,
+            )
+    except (ConfigException, OSError) as exc:
+        raise SourceError(cluster.name, f"cannot load the cluster configuration: {exc}") from None
+    if cluster.ca_file:
+        cfg.ssl_ca_cert = cluster.ca_file
+    if not cluster.verify_tls:
+        cfg.verify_ssl = False
+    cfg.retries = 1
+    cfg.connection_pool_maxsize = max(cluster.max_workers, 4)
+    return k8s.ApiClient(cfg)
+
+
+def list_jobs(cluster: KubeCluster, kinds: Sequence[KindSpec] = KINDS) -> list[ListJob]:
+    jobs: list[ListJob] = []
+    for spec in kinds:
+        if spec.namespaced and cluster.namespaces:
+            jobs.extend(ListJob(spec, ns) for ns in cluster.namespaces)
+        else:
+            jobs.append(ListJob(spec, None))
+    return jobs
+
+
+def _describe(job: ListJob) -> str:
+    scope = f"in namespace {job.namespace}" if job.namespace else "cluster-wide"
+    return f"{job.spec.resource} {scope}"
+
+
+def _error(cluster: str, job: ListJob, exc: ApiException) -> SourceError:
+    reason = ""
+    try:
+        reason = str(json.loads(exc.body or "{}").get("message", ""))
+    except (ValueError, AttributeError):
+        reason = (exc.reason or "")[:200]
+    if exc.status == 403:
+        scope = f"namespace {job.namespace}" if job.namespace else "the cluster scope"
+        group = job.spec.group or '""'
+        return SourceError(
+            cluster,
+            f"forbidden: missing permission verb=list resource={job.spec.plural} "
+            f"apiGroup={group} in {scope} ({reason}); grant it with deploy/rbac.yaml",
+        )
+    if exc.status == 401:
+        return SourceError(cluster, f"unauthorized listing {_describe(job)}: check the token")
+    return SourceError(
+        cluster, f"listing {_describe(job)} answered HTTP {exc.status}: {reason or exc.reason}"
+    )
+
+
+class ClusterReader:
+    """Bulk, paginated, concurrent LISTs against one cluster."""
+
+    def __init__(self, cluster: KubeCluster, client: k8s.ApiClient | None = None):
+        self.cluster = cluster
+        self.client = client or api_client(cluster)
+        self._apis: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.requests = 0
+
+    def _api(self, name: str) -> Any:
+        if name not in self._apis:
+            self._apis[name] = getattr(k8s, name)(self.client)
+        return self._apis[name]
+
+    def _call(self, job: ListJob, token: str | None) -> dict[str, Any]:
+        spec = job.spec
+        kwargs: dict[str, Any] = {
+            "limit": self.cluster.page_size,
+            "_preload_content": False,
+            "_request_timeout": (self.cluster.timeout, self.cluster.timeout),
+        }
+        if token:
+            kwargs["_continue"] = token
+        api = self._api(spec.api)
+        if spec.crd:
+            if job.namespace is None:
+                fn: Callable[..., Any] = api.list_cluster_custom_object
+                args: tuple[Any, ...] = (spec.group, spec.version, spec.plural)
+            else:
+                fn = api.list_namespaced_custom_object
+                args = (spec.group, spec.version, job.namespace, spec.plural)
+        elif not spec.namespaced:
+            fn, args = getattr(api, f"list_{spec.snake}"), ()
+        elif job.namespace is None:
+            fn, args = getattr(api, f"list_{spec.snake}_for_all_namespaces"), ()
+        else:
+            fn, args = getattr(api, f"list_namespaced_{spec.snake}"), (job.namespace,)
+        with self._lock:
+            self.requests += 1
+        response = fn(*args, **kwargs)
+        try:
+            body = json.loads(response.data)
+        except ValueError:
+            raise SourceError(
+                self.cluster.name, f"listing {_describe(job)} did not return JSON"
+            ) from None
+        finally:
+            response.release_conn()
+        if not isinstance(body, dict) or not isinstance(body.get("items", []), list):
+            raise SourceError(
+                self.cluster.name, f"listing {_describe(job)} did not return a List object"
+            )
+        return body
+
+    def list_all(self, job: ListJob) -> ListResult:
+        """Every object of one kind in one scope, page by page (``continue`` tokens)."""
+        result = ListResult(job)
+        token: str | None = None
+        try:
+            while True:
+                body = self._call(job, token)
+                result.pages += 1
+                api_version = str(body.get("apiVersion", job.spec.version))
+                for item in body.get("items") or []:
+                    if isinstance(item, dict):
+                        # List items carry no kind/apiVersion of their own.
+                        item.setdefault("kind", job.spec.kind)
+                        item.setdefault("apiVersion", api_version)
+                        result.items.append(item)
+                token = (body.get("metadata") or {}).get("continue") or None
+                if not token:
+                    return result
+        except ApiException as exc:
+            if exc.status == 404 and job.spec.crd:
+                result.absent = True
+                return result
+            raise _error(self.cluster.name, job, exc) from None
+        except urllib3.exceptions.HTTPError as exc:
+            raise SourceError(
+                self.cluster.name,
+                f"cannot reach the API server {self.client.configuration.host} listing "
+                f"{_describe(job)}: {_reason(exc)}",
+            ) from None
+
+    def collect(self, kinds: Sequence[KindSpec] = KINDS) -> tuple[Inventory, CollectStats]:
+        started = time.perf_counter()
+        jobs = list_jobs(self.cluster, kinds)
+        results = gather(self.list_all, jobs, max_workers=self.cluster.max_workers)
+        objects: list[RawObject] = []
+        missing: dict[str, SourceError] = {}
+        absent: set[str] = set()
+        for job, res in zip(jobs, results, strict=True):
+            if isinstance(res, SourceError):
+                missing.setdefault(job.spec.kind, res)
+            elif isinstance(res, Exception):
+                missing.setdefault(
+                    job.spec.kind,
+                    SourceError(
+                        self.cluster.name,
+                        f"listing {_describe(job)} failed: {type(res).__name__}: {res}",
+                    ),
+                )
+            else:
+                if res.absent:
+                    absent.add(job.spec.kind)
+                where = f"LIST {_describe(job)}"
+                objects.extend(RawObject(item, where) for item in res.items)
+        inventory = build_inventory(
+            self.cluster.name,
+            True,
+            objects,
+            namespaces=self.cluster.namespaces,
+            missing=missing,
+            absent_crds=sorted(absent),
+        )
+        stats = CollectStats(self.requests, len(objects), time.perf_counter() - started)
+        return inventory, stats
+
+    def close(self) -> None:
+        self.client.close()  # type: ignore[no-untyped-call]
+
+
+def _reason(exc: Exception) -> str:
+    inner = getattr(exc, "reason", None)
+    text = str(inner or exc)
+    return text[:300]
+
+
+def collect_cluster(cluster: KubeCluster) -> tuple[Inventory, CollectStats]:
+    """Read a cluster once; the caller caches the result for the run."""
+    reader = ClusterReader(cluster)
+    try:
+        return reader.collect()
+    finally:
+        reader.close()
