@@ -143,6 +143,14 @@ def attainment_findings(objective: Objective, budget: Budget) -> list[Finding]:
     ]
 
 
+def release_blocked(state: PolicyState, kind: ReleaseKind) -> bool:
+    return (
+        state == "exhausted"
+        or (state == "emergency" and kind != "fix")
+        or (state == "freeze" and kind == "feature")
+    )
+
+
 def release_findings(
     objective: Objective,
     budget: Budget,
@@ -193,9 +201,7 @@ def budget_level_findings(
     """A warning whenever the budget is below the freeze threshold, whatever the release."""
     if state == "ok":
         return []
-    allowed = "allowed" if (state == "freeze" or kind == "fix") and state != "exhausted" else (
-        "blocked"
-    )
+    allowed = "blocked" if release_blocked(state, kind) else "allowed"
     return [
         Finding(
             f"SLO {objective.id}: error budget policy state is {state}; this {kind} release "

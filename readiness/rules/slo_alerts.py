@@ -255,18 +255,18 @@ def coverage_findings(cov: Coverage, require_runbook: bool, runbook_hint: str) -
             )
         )
     for match in cov.alerts:
-        missing = []
+        problems = []
         if not severity_of(match.rule):
-            missing.append("a severity label")
+            problems.append("no severity label")
         if require_runbook and not runbook_of(match.rule):
-            missing.append("a runbook_url annotation")
+            problems.append("no runbook_url annotation")
         if match.rule.health == "err":
-            missing.append("a healthy evaluation (its last evaluation failed)")
-        if missing:
+            problems.append("its last evaluation failed")
+        if problems:
             findings.append(
                 Finding(
-                    f"burn-rate alert {match.rule.name} of SLO {objective.id} has no "
-                    + " and no ".join(missing),
+                    f"burn-rate alert {match.rule.name} of SLO {objective.id}: "
+                    + "; ".join(problems),
                     expected="severity label and runbook_url annotation on every burn-rate alert",
                     found=f"labels {dict(match.rule.labels)}, annotations "
                     f"{sorted(match.rule.annotations)} in {match.rule.file or match.rule.group}",

@@ -8,6 +8,7 @@ CRD) and Pyrra (``pyrra.dev/v1alpha1`` ServiceLevelObjective). Errors name file 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,10 @@ from readiness.rules.slo_model import (
 )
 
 DEFAULT_WINDOW = 30 * 86400
+_GROUPING = r"(?:(?:by|without)\s*\([^)]*\)\s*)?"
+_AGGREGATION_RE = re.compile(
+    rf"^(\s*[a-z_]+\s*{_GROUPING}\(\s*)(.*?)(\s*\)\s*{_GROUPING})$", re.DOTALL
+)
 
 
 class SpecError(SourceError):
@@ -151,9 +156,10 @@ def normalise_query(query: str, file: str, key: str) -> str:
     if isinstance(expr, promql_parser.AggregateExpr) and isinstance(
         expr.expr, promql_parser.VectorSelector
     ):
-        text = str(expr)
-        inner = str(expr.expr)
-        return text.replace(inner, f"rate({inner}[{WINDOW_PLACEHOLDER}])", 1)
+        match = _AGGREGATION_RE.match(query)
+        if match:
+            head, inner, tail = match.groups()
+            return f"{head}rate({inner}[{WINDOW_PLACEHOLDER}]){tail}"
     raise SpecError(
         file,
         key,
@@ -201,9 +207,9 @@ def _native_file(data: dict[str, Any], file: str) -> list[Objective]:
             spec = SloSpec.model_validate(item)
         except ValidationError as exc:
             err = exc.errors()[0]
-            loc = ".".join(
-                f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]
-            ).replace(".[", "[")
+            loc = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]).replace(
+                ".[", "["
+            )
             raise SpecError(file, f"slos[{i}].{loc}" if loc else f"slos[{i}]", err["msg"]) from None
         out.extend(from_native(spec, file, f"slos[{i}]"))
     return out
@@ -243,9 +249,13 @@ def _sloth(doc: _Doc, crd: bool) -> list[Objective]:
         alerting = o.opt_doc("alerting")
         declared = DeclaredAlerting()
         if alerting is not None:
-            page_key, ticket_key = ("pageAlert", "ticketAlert") if crd else (
-                "page_alert",
-                "ticket_alert",
+            page_key, ticket_key = (
+                ("pageAlert", "ticketAlert")
+                if crd
+                else (
+                    "page_alert",
+                    "ticket_alert",
+                )
             )
             page = alerting.opt_doc(page_key)
             ticket = alerting.opt_doc(ticket_key)
@@ -365,9 +375,7 @@ def _openslo_sli(indicator: _Doc) -> tuple[Sli, str]:
 
 def _openslo_v1(docs: Sequence[_Doc]) -> list[Objective]:
     slis = {d.doc("metadata").text("name"): d for d in docs if d.data.get("kind") == "SLI"}
-    policies = {
-        d.doc("metadata").text("name") for d in docs if d.data.get("kind") == "AlertPolicy"
-    }
+    policies = {d.doc("metadata").text("name") for d in docs if d.data.get("kind") == "AlertPolicy"}
     out: list[Objective] = []
     for doc in docs:
         if doc.data.get("kind") != "SLO":

@@ -1,0 +1,189 @@
+"""SLO evidence from a real Prometheus holding 30 days of backfilled, known history.
+
+Expected values are computed from the generated samples themselves (``Samples``), not from
+Prometheus. Tolerance: 1e-6 relative on error ratios and burn rates (float rounding in the
+OpenMetrics text and in rate()); coverage within one coverage step (1/720).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from readiness.demo.slo_history import native_slo, scenarios
+from readiness.errors import SourceError
+from readiness.profile.common import Endpoint
+from readiness.profile.slo import SloSpec
+from readiness.rules import slo as rules
+from readiness.rules.slo_alerts import coverage, coverage_findings
+from readiness.rules.slo_model import Objective, parse_duration
+from readiness.sources.api import ApiClient
+from readiness.sources.prometheus import PrometheusClient
+from readiness.sources.slo_prometheus import (
+    Settings,
+    collect,
+    loaded_rules,
+    measure,
+    retention_seconds,
+)
+from readiness.sources.slo_specs import from_native, load_file
+from tests.fixtures.slo import SLOTH_SPEC, SloLab
+
+pytestmark = pytest.mark.integration
+DAY = 86400
+REL = 1e-6
+
+
+def objective(service: str) -> Objective:
+    (o,) = from_native(SloSpec.model_validate(native_slo(service)), "test")
+    return o
+
+
+def client(lab: SloLab) -> PrometheusClient:
+    return PrometheusClient(ApiClient("prometheus", Endpoint(url=lab.url)))
+
+
+@pytest.fixture(scope="module")
+def measured(slo_lab: SloLab) -> dict[str, rules.Measurement | Exception]:
+    objectives = [objective(s.service) for s in scenarios()] + [objective("ghost")]
+    settings = Settings(at=slo_lab.end, lookback=lambda o: o.window)
+    return collect(client(slo_lab), objectives, settings)
+
+
+def get(measured: dict[str, rules.Measurement | Exception], service: str) -> rules.Measurement:
+    m = measured[f"{service}/availability"]
+    assert isinstance(m, rules.Measurement), m
+    return m
+
+
+@pytest.mark.parametrize("service", [s.service for s in scenarios()])
+def test_error_ratios_and_burn_rates_match_ground_truth(
+    slo_lab: SloLab, measured: dict[str, rules.Measurement | Exception], service: str
+) -> None:
+    m = get(measured, service)
+    truth = slo_lab.samples[service]
+    assert m.error_ratio == pytest.approx(truth.error_ratio(slo_lab.end, 30 * DAY), rel=REL)
+    for window in rules.BURN_WINDOWS:
+        expected = truth.error_ratio(slo_lab.end, parse_duration(window))
+        assert m.window_error_ratios[window] == pytest.approx(expected, rel=REL), window
+    # the burn-down's last day lands on the window's remaining budget
+    points = rules.burn_down(m)
+    assert len(points) == 30
+    budget = rules.budget_of(m.objective, m.error_ratio)
+    assert points[-1][1] == pytest.approx(budget.remaining, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("service", "remaining", "state", "attained"),
+    [
+        ("healthy", 0.80, "ok", True),
+        ("freeze", 0.20, "freeze", True),
+        ("emergency", 0.05, "emergency", True),
+        ("exhausted", -0.50, "exhausted", False),
+        ("burning", 0.7614, "ok", True),
+    ],
+)
+def test_budget_and_policy_state(
+    measured: dict[str, rules.Measurement | Exception],
+    service: str, remaining: float, state: str, attained: bool,
+) -> None:
+    m = get(measured, service)
+    budget = rules.budget_of(m.objective, m.error_ratio)
+    assert budget.remaining == pytest.approx(remaining, abs=1e-3)
+    assert rules.policy_state(budget.remaining, 0.25, 0.10) == state
+    assert (rules.attainment_findings(m.objective, budget) == []) is attained
+    feature = rules.release_findings(m.objective, budget, state, "feature", 0.25, 0.10)  # type: ignore[arg-type]
+    fix = rules.release_findings(m.objective, budget, state, "fix", 0.25, 0.10)  # type: ignore[arg-type]
+    assert bool(feature) is (state != "ok")
+    assert bool(fix) is (state == "exhausted")
+
+
+def test_burning_service_trips_the_page_condition(
+    measured: dict[str, rules.Measurement | Exception],
+) -> None:
+    burning = get(measured, "burning")
+    states = rules.conditions_now(rules.burn_rates(burning.objective, burning.window_error_ratios))
+    firing = [s.condition.label for s in states if s.firing]
+    assert "page 14.4x over 1h and 5m" in firing and "page 6x over 6h and 30m" in firing
+    assert rules.burn_findings(burning.objective, states, "page")
+    (episode,) = rules.rapid_burns(burning)
+    assert episode.end == burning.at and episode.peak == pytest.approx(50, rel=1e-3)
+    healthy = get(measured, "healthy")
+    quiet = rules.conditions_now(rules.burn_rates(healthy.objective, healthy.window_error_ratios))
+    assert not any(s.firing for s in quiet) and rules.rapid_burns(healthy) == []
+
+
+def test_past_incident_is_a_rapid_burn_needing_a_postmortem(
+    slo_lab: SloLab, measured: dict[str, rules.Measurement | Exception],
+) -> None:
+    m = get(measured, "freeze")
+    (episode,) = rules.rapid_burns(m)
+    # the incident ran from 10 days ago for one day at 18.2x; the 1h window trails it
+    assert slo_lab.end - 10 * DAY <= episode.start <= slo_lab.end - 10 * DAY + 3600
+    assert episode.peak == pytest.approx(18.2, rel=1e-3)
+    assert rules.postmortem_findings(m.objective, [episode], [])
+    attested = [rules.Attestation("freeze/availability", "PM-7", episode.end)]
+    assert rules.postmortem_findings(m.objective, [episode], attested) == []
+
+
+def test_data_gap_lowers_coverage(measured: dict[str, rules.Measurement | Exception]) -> None:
+    gappy = get(measured, "gappy")
+    assert gappy.coverage == pytest.approx(24 / 30, abs=2 / 720)
+    assert rules.coverage_findings(gappy, 0.95)
+    assert sum(1 for p in gappy.daily if p.total == 0) >= 5
+    assert get(measured, "healthy").coverage == pytest.approx(1.0, abs=1 / 720)
+
+
+def test_window_without_data_is_an_error(
+    measured: dict[str, rules.Measurement | Exception],
+) -> None:
+    ghost = measured["ghost/availability"]
+    assert isinstance(ghost, SourceError)
+    assert "no data over the 30d window" in str(ghost) and 'service="ghost"' in str(ghost)
+
+
+def test_retention_shorter_than_window_is_an_error(slo_lab: SloLab) -> None:
+    prom = client(slo_lab)
+    assert retention_seconds(prom) == 400 * DAY
+    settings = Settings(at=slo_lab.end, lookback=lambda o: o.window)
+    with pytest.raises(SourceError, match="keeps 15d of data, less than the 30d SLO window"):
+        measure(prom, objective("healthy"), 15 * DAY, settings)
+
+
+def test_unreachable_prometheus_is_an_error_for_every_slo() -> None:
+    dead = PrometheusClient(
+        ApiClient("prometheus", Endpoint(url="http://127.0.0.1:9", timeout=1, retries=0))
+    )
+    result = collect(dead, [objective("healthy")], Settings(at=0, lookback=lambda o: 3600))
+    assert isinstance(result["healthy/availability"], SourceError)
+
+
+def test_alert_coverage_against_loaded_rules(slo_lab: SloLab) -> None:
+    loaded = loaded_rules(client(slo_lab))
+    for service in ("healthy", "freeze", "burning"):
+        cov = coverage(objective(service), loaded)
+        assert cov.missing == () and coverage_findings(cov, True, "x") == [], service
+    emergency = coverage_findings(coverage(objective("emergency"), loaded), True, "x")
+    assert len(emergency) == 2
+    assert all(f.message.endswith("no runbook_url annotation") for f in emergency)
+    (missing,) = coverage_findings(coverage(objective("exhausted"), loaded), True, "https://rb")
+    assert "ExhaustedAvailabilityErrorBudgetBurn" in missing.fix
+    (sloth_objective,) = load_file(SLOTH_SPEC).objectives
+    sloth = coverage(sloth_objective, loaded)
+    assert sloth.missing == () and {a.reason for a in sloth.alerts} == {"sloth labels"}
+
+
+def test_suggested_rule_passes_promtool(slo_lab: SloLab, tmp_path: Path) -> None:
+    (missing,) = coverage_findings(
+        coverage(objective("exhausted"), loaded_rules(client(slo_lab))), True, "https://rb"
+    )
+    rules_yaml = yaml.safe_load(missing.fix.split("\n", 1)[1])
+    path = tmp_path / "suggested.yml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "slo", "rules": rules_yaml}]}))
+    proc = subprocess.run(["promtool", "check", "rules", str(path)],
+                          capture_output=True, text=True, check=False, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "SUCCESS: 2 rules found" in proc.stdout
