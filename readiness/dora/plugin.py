@@ -123,13 +123,16 @@ def dora_result(config: pytest.Config, report: dict[str, Any]) -> dict[str, Any]
     return result
 
 
-@pytest.hookimpl(trylast=True)
-def readiness_run_finished(config: pytest.Config, report: dict[str, Any]) -> None:
+# pytest only collects hook functions named pytest_*: `specname` binds them to the
+# readiness hooks.
+@pytest.hookimpl(trylast=True, specname="readiness_run_finished")
+def pytest_dora_run_finished(config: pytest.Config, report: dict[str, Any]) -> None:
     if _active(config):
         report["dora"] = dora_result(config, report)
 
 
-def readiness_html_sections(config: pytest.Config, report: dict[str, Any]) -> list[str]:
+@pytest.hookimpl(specname="readiness_html_sections")
+def pytest_dora_html_sections(config: pytest.Config, report: dict[str, Any]) -> list[str]:
     if not _active(config):
         return []
     dora = report.get("dora") or dora_result(config, report)

@@ -1,0 +1,181 @@
+"""The gate records itself: pytester runs with --record-deployment, failing and passing
+production runs opening and resolving incidents, the report's `dora` field and HTML."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from readiness.cli import main as readiness_main
+
+pytestmark = pytest.mark.integration
+
+CHECKS = """
+from pathlib import Path
+from readiness import Finding, assert_no_findings, control, parametrize
+from readiness.checking import profile_of
+
+def pytest_generate_tests(metafunc):
+    profile_of(metafunc.config)
+    parametrize(metafunc, "target", [("cart", "cart"), ("pay", "pay")])
+
+@control("HTTP-HEALTH")
+def test_health(target, evidence):
+    broken = Path(__file__).with_name("broken.txt").read_text().split()
+    evidence.add(target=target)
+    assert_no_findings(
+        [Finding("health endpoint failed", expected="HTTP 200", found="HTTP 503",
+                 fix="make /healthz answer")] if target in broken else []
+    )
+"""
+
+
+def profile(store: str) -> str:
+    return textwrap.dedent(
+        f"""\
+        environment: production
+        release: {{version: 2.1.0, services: [cart, pay]}}
+        dora:
+          store: {store}
+        """
+    )
+
+
+def gate(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    run_id: str,
+    broken: str,
+    *args: str,
+) -> tuple[pytest.RunResult, dict[str, Any]]:
+    (pytester.path / "broken.txt").write_text(broken)
+    monkeypatch.setenv("READINESS_RUN_ID", run_id)
+    result = pytester.runpytest_subprocess(
+        "--profile=prof.yaml", "-p", "no:cacheprovider", *args, "test_checks.py"
+    )
+    report = json.loads((pytester.path / "reports" / "readiness-report.json").read_text())
+    assert report["run"]["id"] == run_id
+    return result, report
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makepyfile(test_checks=CHECKS)
+    return pytester
+
+
+def test_deploy_fail_restore_cycle_is_recorded_and_measured(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = project.path / "dora.sqlite"
+    project.makefile(".yaml", prof=profile(str(store)))
+
+    result, report = gate(
+        project,
+        monkeypatch,
+        "run-1",
+        "",
+        "--record-deployment",
+        "--commit-time=2026-01-01T00:00:00Z",
+    )
+    assert result.ret == 0, result.stdout.str()
+    dora = report["dora"]
+    assert dora["recorded"] is True, dora
+    assert dora["written"]["deployments"] == ["run-1:cart", "run-1:pay"]
+    assert dora["metrics"]["deployment_frequency"]["deployments"] == 2
+    assert dora["metrics"]["lead_time"]["sample"] == 2
+    assert set(dora["per_service"]) == {"cart", "pay"}
+    assert len(dora["weekly"]) == 8
+    result.stdout.fnmatch_lines(["*DORA: run recorded in*deployments run-1:cart, run-1:pay*"])
+    html = (project.path / "reports" / "readiness-report.html").read_text()
+    assert "DORA metrics" in html and "Weekly trends" in html and "<svg" in html
+
+    # The same run recorded again changes nothing.
+    _result, again = gate(project, monkeypatch, "run-1", "", "--record-deployment")
+    assert again["dora"]["written"]["deployments"] == []
+    assert again["dora"]["written"]["deployments_already_recorded"] == [
+        "run-1:cart",
+        "run-1:pay",
+    ]
+
+    # A failing production run deploys nothing and opens an incident for `pay` only.
+    result, report = gate(project, monkeypatch, "run-2", "pay", "--record-deployment")
+    assert result.ret == 1
+    written = report["dora"]["written"]
+    assert written["deployments"] == []
+    assert written["incidents_opened"] == ["gate:production:pay:run-2"]
+
+    # The next passing run resolves it.
+    result, report = gate(project, monkeypatch, "run-3", "")
+    assert result.ret == 0
+    assert report["dora"]["written"]["incidents_resolved"] == ["gate:production:pay:run-2"]
+    pay = report["dora"]["per_service"]["pay"]
+    assert pay["change_failure_rate"]["failed_deployments"] == 1
+    assert pay["time_to_restore"]["sample"] == 1
+    assert report["dora"]["per_service"]["cart"]["change_failure_rate"]["rate"] == 0
+
+    capsys.readouterr()
+    assert readiness_main(["dora", "--store", str(store), "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert cli["metrics"]["change_failure_rate"]["rate"] == 0.5
+    assert cli["metrics"]["time_to_restore"]["still_open"] == 0
+
+
+def test_rollback_deployment_is_marked(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.makefile(".yaml", prof=profile(str(project.path / "dora.sqlite")))
+    result, report = gate(project, monkeypatch, "rb-1", "", "--record-deployment", "--rollback")
+    assert result.ret == 0
+    rework = report["dora"]["metrics"]["rework_rate"]
+    assert (rework["rollbacks"], rework["rate"]) == (2, 1.0)
+
+
+def test_store_down_never_fails_the_gate_and_the_report_says_why(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DORA_PG_PASSWORD", "s3cret-pw")
+    project.makefile(
+        ".yaml", prof=profile("postgresql://dora:${DORA_PG_PASSWORD}@127.0.0.1:1/dora")
+    )
+    result, report = gate(project, monkeypatch, "down-1", "", "--record-deployment")
+    assert result.ret == 0, result.stdout.str()
+    assert report["gate"]["passed"] is True
+    dora = report["dora"]
+    assert dora["recorded"] is False
+    assert "connecting failed" in dora["record_error"]
+    assert dora["store"] == "postgresql://dora:***@127.0.0.1:1/dora"
+    result.stdout.fnmatch_lines(["*DORA: run NOT recorded in postgresql://dora:***@*"])
+    everything = (
+        result.stdout.str()
+        + json.dumps(report)
+        + (project.path / "reports" / "readiness-report.html").read_text()
+    )
+    assert "s3cret-pw" not in everything
+
+
+def test_xdist_records_once_on_the_controller(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = project.path / "dora.sqlite"
+    project.makefile(".yaml", prof=profile(str(store)))
+    result, report = gate(project, monkeypatch, "x-1", "", "--record-deployment", "-n", "2")
+    assert result.ret == 0, result.stdout.str()
+    assert report["dora"]["written"]["deployments"] == ["x-1:cart", "x-1:pay"]
+    from readiness.dora.store import open_store
+
+    s = open_store(str(store))
+    try:
+        assert s.counts() == {"gate_runs": 1, "deployments": 2, "incidents": 0}
+    finally:
+        s.close()
+
+
+def test_no_profile_no_recording(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess("-p", "no:cacheprovider", "--record-deployment")
+    assert not (Path(project.path) / "reports" / "dora.sqlite").exists()
+    assert "DORA" not in result.stdout.str()
