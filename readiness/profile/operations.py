@@ -176,6 +176,15 @@ class Attestation(Model):
     expires: dt.date | None = None
     target: str = "*"
 
+    @field_validator("control")
+    @classmethod
+    def _known_control(cls, value: str) -> str:
+        from readiness.controls import catalogue
+
+        if value not in catalogue():
+            raise ValueError(f"unknown control {value!r}; `readiness controls` lists the catalogue")
+        return value
+
     @field_validator("explanation", "attested_by")
     @classmethod
     def _not_blank(cls, value: str) -> str:
@@ -217,16 +226,3 @@ class OperationsSection(Model):
 
     operations: OperationsPolicy = OperationsPolicy()
     attestations: list[Attestation] = []
-
-    @model_validator(mode="after")
-    def _known_controls(self) -> OperationsSection:
-        from readiness.controls import catalogue
-
-        known = catalogue()
-        for index, att in enumerate(self.attestations):
-            if att.control not in known:
-                raise ValueError(
-                    f"attestations[{index}] names unknown control {att.control!r}; "
-                    "`readiness controls` lists the catalogue"
-                )
-        return self

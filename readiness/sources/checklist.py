@@ -3,14 +3,17 @@ pipeline definitions) and runbook links, read-only."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
+import requests
+
 from readiness.errors import SourceError
 from readiness.profile.common import Endpoint
 from readiness.rules.operations import HealthProbe, RunbookLink
-from readiness.sources.api import ApiClient
+from readiness.sources.api import ApiClient, _short, basic_auth, verify_setting
 
 
 def resolve(path: str, base: Path) -> Path:
@@ -79,3 +82,28 @@ def probe_health(service: str, url: str, timeout: float = 5.0) -> HealthProbe:
     except SourceError as exc:
         return HealthProbe(service, url, None, exc.reason)
     return HealthProbe(service, url, response.status_code)
+
+
+def get_health(api: ApiClient, path: str) -> requests.Response:
+    """GET a health endpoint whose 5xx answer ("not ready") is itself the evidence.
+
+    Connection errors are retried like every other call; HTTP statuses are returned.
+    """
+    url = api.url(path)
+    attempts = api.endpoint.retries + 1
+    last = ""
+    for attempt in range(attempts):
+        try:
+            return api.session.get(
+                url,
+                timeout=api.endpoint.timeout,
+                verify=verify_setting(api.endpoint),
+                auth=basic_auth(api.endpoint.auth),
+            )
+        except requests.exceptions.SSLError as exc:
+            raise SourceError(api.name, f"TLS error talking to {url}: {_short(exc)}") from None
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            last = f"cannot reach {url}: {_short(exc)}"
+        if attempt + 1 < attempts:
+            time.sleep(min(0.2 * 2**attempt, 2.0))
+    raise SourceError(api.name, f"{last} (after {attempts} attempts)")

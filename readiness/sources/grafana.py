@@ -13,6 +13,7 @@ from readiness.rules.operations_observability import (
     GrafanaState,
 )
 from readiness.sources.api import ApiClient, gather
+from readiness.sources.checklist import get_health
 
 
 class GrafanaClient:
@@ -25,7 +26,7 @@ class GrafanaClient:
 
     def health(self) -> dict[str, Any]:
         """``GET /api/health``; answers 503 with ``database: failing`` when the DB is down."""
-        response = self.api.get("/api/health")
+        response = get_health(self.api, "/api/health")
         try:
             body = response.json()
         except ValueError:

@@ -10,6 +10,7 @@ import yaml
 from readiness.errors import SourceError
 from readiness.rules.operations_observability import LokiRetention, ServiceLogs
 from readiness.sources.api import ApiClient
+from readiness.sources.checklist import get_health
 
 
 class LokiClient:
@@ -22,7 +23,7 @@ class LokiClient:
 
     def ready(self) -> tuple[bool, str]:
         """``GET /ready``: Loki answers 200 ``ready`` once its components have started."""
-        response = self.api.get("/ready")
+        response = get_health(self.api, "/ready")
         return response.status_code == 200, f"HTTP {response.status_code}: {response.text[:200]}"
 
     def recent_logs(

@@ -66,7 +66,9 @@ def test_monitoring_state_from_real_prometheus(ops_prometheus: PromStack) -> Non
     assert rules.monitoring_findings(state) == []
 
 
-def test_runbook_links_resolve_over_http_and_files(ops_prometheus: PromStack, tmp_path: Path) -> None:
+def test_runbook_links_resolve_over_http_and_files(
+    ops_prometheus: PromStack, tmp_path: Path
+) -> None:
     prom = PrometheusClient(ApiClient("prometheus", Endpoint(url=ops_prometheus.prometheus)))
     alerts = oncall.alerting_rules(prom)
     links = [
