@@ -1,0 +1,179 @@
+"""The supply-chain checks end to end: plugin + real registry + JSON report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from readiness.demo.procs import free_port
+from tests.fixtures.supply_chain import RegistryWorld, profile_text
+
+pytestmark = pytest.mark.integration
+
+
+def _checks(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    report = json.loads((path / "reports" / "readiness-report.json").read_text())
+    return {
+        (c["control"], c["target"]): c for c in report["checks"] if c["family"] == "supply_chain"
+    }
+
+
+def run_in(path: Path, profile: str) -> tuple[int, dict[tuple[str, str], dict[str, Any]]]:
+    (path / "sc.yaml").write_text(profile)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--profile=sc.yaml",
+            "-p",
+            "no:cacheprovider",
+            "-k",
+            "supply_chain",
+            "-q",
+        ],
+        cwd=path,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert (path / "reports" / "readiness-report.json").exists(), proc.stdout + proc.stderr
+    return proc.returncode, _checks(path)
+
+
+@pytest.fixture(scope="module")
+def outcomes(
+    sc_registry_world: RegistryWorld, tmp_path_factory: pytest.TempPathFactory
+) -> dict[tuple[str, str], dict[str, Any]]:
+    expires = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    expired = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    dead = f"127.0.0.1:{free_port()}"
+    images = (
+        f"    - ref: {sc_registry_world.host}/shop/cart:1.4.0\n"
+        f"    - ref: {sc_registry_world.host}/shop/legacy:latest\n"
+        f"    - ref: {sc_registry_world.host}/shop/side:2.0.0\n"
+        f"      files:\n        sbom: {sc_registry_world.home}/side.cdx.json\n"
+        f"    - ref: {dead}/shop/gone:1.0\n"
+        f"      registry: dead\n"
+    )
+    extra = (
+        f"waivers:\n"
+        f"  - control: SC-VULNS\n    target: shop/legacy:latest/GHSA-p6mc-*\n"
+        f"    reason: not reachable in our use\n    approver: sec-team\n    expires: {expires}\n"
+        f"  - control: SC-LICENSES\n    target: shop/legacy:latest\n"
+        f"    reason: legal review pending\n    approver: legal\n    expires: {expired}\n"
+    )
+    text = profile_text(sc_registry_world, extra=extra, images=images).replace(
+        "  images:\n",
+        f"    - name: dead\n      url: http://{dead}\n      retries: 0\n      timeout: 2\n"
+        "  images:\n",
+    )
+    code, checks = run_in(tmp_path_factory.mktemp("sc-e2e"), text)
+    assert code == 1
+    return checks
+
+
+@pytest.mark.parametrize(
+    ("control", "target", "outcome"),
+    [
+        ("SC-SIGNATURE", "shop/cart:1.4.0", "passed"),
+        ("SC-PROVENANCE", "shop/cart:1.4.0", "passed"),
+        ("SC-SBOM-PRESENT", "shop/cart:1.4.0", "passed"),
+        ("SC-SBOM-VALID", "shop/cart:1.4.0", "passed"),
+        ("SC-SBOM-NTIA", "shop/cart:1.4.0", "passed"),
+        ("SC-VULNS", "shop/cart:1.4.0", "passed"),
+        ("SC-IMAGE-USER", "shop/cart:1.4.0", "passed"),
+        ("SC-VERDICT", "shop/cart:1.4.0", "passed"),
+        ("SC-SIGNATURE", "shop/legacy:latest", "failed"),
+        ("SC-PROVENANCE", "shop/legacy:latest", "failed"),
+        ("SC-IMAGE-USER", "shop/legacy:latest", "failed"),
+        ("SC-IMAGE-SECRETS", "shop/legacy:latest", "failed"),
+        ("SC-IMAGE-TAG", "shop/legacy:latest", "warned"),
+        ("SC-IMAGE-LABELS", "shop/legacy:latest", "warned"),
+        ("SC-SBOM-NTIA", "shop/legacy:latest", "warned"),
+        ("SC-LICENSES", "shop/legacy:latest", "failed"),
+        ("SC-VULNS", "shop/legacy:latest/GHSA-jfh8-c2jp-5v3q", "failed"),
+        ("SC-VULNS", "shop/legacy:latest/GHSA-p6mc-m468-83gw", "waived"),
+        ("SC-VERDICT", "shop/legacy:latest", "failed"),
+        ("SC-SIGNATURE", "shop/side:2.0.0", "failed"),
+        ("SC-SBOM-PRESENT", "shop/side:2.0.0", "passed"),
+        ("SC-SIGNATURE", "shop/gone:1.0", "error"),
+        ("SC-VULNS", "shop/gone:1.0", "error"),
+        ("SC-VERDICT", "shop/gone:1.0", "error"),
+    ],
+)
+def test_outcome(
+    outcomes: dict[tuple[str, str], dict[str, Any]], control: str, target: str, outcome: str
+) -> None:
+    check = outcomes.get((control, target))
+    assert check is not None, f"no result for {control} {target}: {sorted(outcomes)}"
+    assert check["outcome"] == outcome, check["message"]
+
+
+def test_low_vulnerability_is_listed_but_not_a_target(
+    outcomes: dict[tuple[str, str], dict[str, Any]],
+) -> None:
+    image_level = outcomes[("SC-VULNS", "shop/legacy:latest")]
+    matched = {v["id"]: v for v in image_level["evidence"]["matched"]}
+    assert matched["GHSA-462w-v97r-4m45"]["severity"] == "low"
+    assert ("SC-VULNS", "shop/legacy:latest/GHSA-462w-v97r-4m45") not in outcomes
+
+
+def test_wrong_key_says_expected_and_found(outcomes: dict[tuple[str, str], dict[str, Any]]) -> None:
+    message = outcomes[("SC-SIGNATURE", "shop/side:2.0.0")]["message"]
+    assert "does not verify with any configured public key (release.pub)" in message
+    assert "expected: signed by a configured public key" in message
+
+
+def test_expired_waiver_blocks_again(outcomes: dict[tuple[str, str], dict[str, Any]]) -> None:
+    check = outcomes[("SC-LICENSES", "shop/legacy:latest")]
+    assert "expired" in check["message"]
+    verdict = outcomes[("SC-VERDICT", "shop/legacy:latest")]
+    assert "SC-LICENSES" in verdict["message"] and "waiver expired" in verdict["message"]
+    assert "SC-VULNS [shop/legacy:latest/GHSA-p6mc" not in verdict["message"]
+
+
+def test_unreachable_registry_error_names_it(
+    outcomes: dict[tuple[str, str], dict[str, Any]],
+) -> None:
+    message = outcomes[("SC-SIGNATURE", "shop/gone:1.0")]["message"]
+    assert "registry dead" in message and "cannot reach" in message
+
+
+def test_secret_value_never_reported(outcomes: dict[tuple[str, str], dict[str, Any]]) -> None:
+    dumped = json.dumps(outcomes[("SC-IMAGE-SECRETS", "shop/legacy:latest")])
+    assert "DB_PASSWORD" in dumped and "hunter2" not in dumped
+
+
+def test_verdict_honours_waivers_through_the_plugin(
+    sc_registry_world: RegistryWorld, pytester: pytest.Pytester
+) -> None:
+    expires = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    images = (
+        f"    - ref: {sc_registry_world.host}/shop/side:2.0.0\n"
+        f"      files:\n        sbom: {sc_registry_world.home}/side.cdx.json\n"
+    )
+    extra = "waivers:\n" + "".join(
+        f"  - control: {cid}\n    target: shop/side:2.0.0\n    reason: rotation\n"
+        f"    approver: sec\n    expires: {expires}\n"
+        for cid in ("SC-SIGNATURE", "SC-PROVENANCE")
+    )
+    pytester.makefile(".yaml", sc=profile_text(sc_registry_world, extra=extra, images=images))
+    result = pytester.runpytest_subprocess(
+        "--profile=sc.yaml", "-p", "no:cacheprovider", "-k", "supply_chain"
+    )
+    checks = _checks(pytester.path)
+    assert checks[("SC-SIGNATURE", "shop/side:2.0.0")]["outcome"] == "waived"
+    assert checks[("SC-PROVENANCE", "shop/side:2.0.0")]["outcome"] == "waived"
+    verdict = checks[("SC-VERDICT", "shop/side:2.0.0")]
+    assert verdict["outcome"] == "passed", verdict["message"]
+    statuses = {c["control"]: c["status"] for c in verdict["evidence"]["controls"]}
+    assert statuses["SC-SIGNATURE"] == "waived" and statuses["SC-IMAGE-USER"] == "pass"
+    assert result.ret == 0
