@@ -1,0 +1,197 @@
+"""The operations checks end to end: pytest --profile against real Prometheus and
+Alertmanager, real backup files, and local servers with the recorded Loki, Grafana,
+Jaeger and OpenTelemetry collector API shapes (those four cannot be installed here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from readiness.demo._operations_api import (
+    CollectorState,
+    GrafanaState,
+    JaegerState,
+    LokiState,
+    RecordedApiServer,
+    Route,
+    collector_routes,
+    grafana_routes,
+    jaeger_routes,
+    loki_routes,
+)
+from tests.fixtures.operations import PromStack
+
+pytestmark = pytest.mark.integration
+
+CHECKS = Path(__file__).parent.parent.parent / "checks" / "test_operations.py"
+Start = Callable[[str, dict[str, Route]], RecordedApiServer]
+
+
+def _daily(
+    directory: Path, now: dt.datetime, days: int, newest_age: int = 0, last: int = 1000
+) -> None:
+    directory.mkdir(parents=True)
+    for age in range(newest_age, newest_age + days):
+        stamp = now - dt.timedelta(days=age, minutes=30)
+        size = last if age == newest_age else 1000
+        (directory / f"db-{stamp:%Y%m%dT%H%M%S}.dump").write_bytes(b"x" * size)
+
+
+def _project(root: Path, now: dt.datetime) -> None:
+    (root / "runbooks").mkdir()
+    for name in ("HighErrorRate", "disk-full", "database-outage"):
+        (root / "runbooks" / f"{name}.md").write_text(f"# {name}\n")
+    (root / "docs").mkdir()
+    (root / "docs" / "rollback.md").write_text(
+        "Roll back: `kubectl rollout undo deployment/shop`\n"
+    )
+    (root / "docs" / "postmortem.md").write_text("# Summary\n# Impact\n# Timeline\n")
+    _daily(root / "backups" / "good", now, 31)
+    _daily(root / "backups" / "stale", now, 31, newest_age=3)
+    _daily(root / "backups" / "shrunk", now, 31, last=10)
+
+
+def _attest(control: str, date: dt.date, **kw: Any) -> dict[str, Any]:
+    return {
+        "control": control,
+        "status": "passed",
+        "explanation": f"{control} reviewed",
+        "attested_by": "sre-lead@example.com",
+        "date": date.isoformat(),
+        "frequency": "90d",
+        **kw,
+    }
+
+
+def test_operations_checklist_end_to_end(
+    pytester: pytest.Pytester,
+    recorded_api: Start,
+    ops_prometheus: PromStack,
+    ops_alertmanagers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    today = now.date()
+    _project(pytester.path, now)
+    json_line = json.dumps({"level": "info", "msg": "ok"})
+    loki = recorded_api(
+        "loki",
+        loki_routes(
+            LokiState(
+                logs={"checkout": [json_line] * 3, "cart": ["plain text"] * 3},
+                retention_period="168h",
+            )
+        ),
+    )
+    jaeger = recorded_api("jaeger", jaeger_routes(JaegerState(traces={"checkout": 2})))
+    otel = recorded_api("otel", collector_routes(CollectorState(available=False)))
+    grafana_state = GrafanaState(admin_password="admin", failing_datasources={"loki"})
+    monkeypatch.setenv("GRAFANA_TOKEN", grafana_state.api_token)
+    grafana = recorded_api("grafana", grafana_routes(grafana_state))
+    profile = {
+        "environment": "test",
+        "gate": {"fail_on": "high"},
+        "targets": {
+            "loki": {"url": loki.url, "retries": 0},
+            "jaeger": {"url": jaeger.url, "retries": 0},
+            "otel_collector": {"url": otel.url, "retries": 0},
+            "grafana": {"url": grafana.url, "auth": {"bearer_token": "${GRAFANA_TOKEN}"}},
+            "backups": [
+                {"name": "good", "directory": "backups/good", "pattern": "*.dump"},
+                {"name": "stale", "directory": "backups/stale", "pattern": "*.dump"},
+                {"name": "shrunk", "directory": "backups/shrunk", "pattern": "*.dump"},
+                {"name": "gone", "directory": "backups/gone"},
+                {
+                    "name": "metric",
+                    "metric": 'backup_last_success_timestamp_seconds{instance="db-fresh"}',
+                },
+            ],
+        },
+        "operations": {
+            "prometheus": {"url": ops_prometheus.prometheus},
+            "alertmanager": {"url": ops_alertmanagers["good"]},
+            "runbooks": {
+                "directory": "runbooks",
+                "incident_types": ["database-outage", "region-failover"],
+            },
+            "rollback": {"document": "docs/rollback.md"},
+            "postmortem": {"template": "docs/postmortem.md"},
+            "logging": {"services": ["checkout", "cart"]},
+            "tracing": {"services": ["checkout", "cart"]},
+            "grafana": {"required_dashboards": ["slo-golden-signals", "capacity"]},
+        },
+        "attestations": [
+            _attest("OPS-ENV-VALIDATION", today - dt.timedelta(days=10)),
+            _attest("OPS-GRACEFUL-SHUTDOWN", today - dt.timedelta(days=120)),
+            _attest(
+                "OPS-RESTORE-DRILL",
+                today - dt.timedelta(days=20),
+                frequency=None,
+                expires=(today + dt.timedelta(days=70)).isoformat(),
+            ),
+        ],
+    }
+    pytester.makefile(".yaml", prof=json.dumps(profile))
+    result = pytester.runpytest_subprocess(
+        "--profile=prof.yaml",
+        "-p",
+        "no:cacheprovider",
+        str(CHECKS),
+        "--rootdir",
+        str(pytester.path),
+    )
+    raw = (pytester.path / "reports" / "readiness-report.json").read_text()
+    data = json.loads(raw)
+    got = {(c["control"], c["target"]): c for c in data["checks"]}
+
+    def outcome(control: str, target: str) -> str:
+        return str(got[(control, target)]["outcome"])
+
+    assert result.ret == 1
+    assert outcome("OPS-RUNBOOKS", "runbooks") == "failed"
+    assert "CertificateExpiry" in got[("OPS-RUNBOOKS", "runbooks")]["message"]
+    assert "region-failover" in got[("OPS-RUNBOOKS", "runbooks")]["message"]
+    assert outcome("OPS-RUNBOOK-LINKS", "prometheus") == "warned"  # medium, below the gate
+    assert outcome("OPS-ONCALL", "alertmanager") == "passed"
+    assert outcome("OPS-ESCALATION", "alertmanager") == "failed"
+    assert outcome("OPS-ROLLBACK", "rollback-document") == "passed"
+    assert outcome("OPS-BACKUP-FRESHNESS", "good") == "passed"
+    assert outcome("OPS-BACKUP-FRESHNESS", "stale") == "failed"
+    assert outcome("OPS-BACKUP-FRESHNESS", "metric") == "passed"
+    assert outcome("OPS-BACKUP-FRESHNESS", "gone") == "error"
+    assert "backup directory" in got[("OPS-BACKUP-FRESHNESS", "gone")]["message"]
+    assert outcome("OPS-BACKUP-RETENTION", "good") == "passed"
+    assert outcome("OPS-BACKUP-SIZE", "shrunk") == "failed"
+    assert outcome("OPS-BACKUP-SIZE", "good") == "passed"
+    assert outcome("OPS-RESTORE-DRILL", "restore-drill") == "passed"
+    assert outcome("OPS-MONITORING", "prometheus") == "passed"
+    assert outcome("OPS-LOGGING", "checkout") == "passed"
+    assert outcome("OPS-LOG-STRUCTURED", "cart") == "warned"  # low
+    assert outcome("OPS-LOG-RETENTION", "loki") == "warned"
+    assert outcome("OPS-TRACING", "checkout") == "passed"
+    assert outcome("OPS-TRACING", "cart") == "warned"
+    assert outcome("OPS-OTEL-COLLECTOR", "otel-collector") == "warned"
+    assert outcome("OPS-GRAFANA", "grafana") == "warned"
+    assert "datasource Loki (loki) is not healthy" in got[("OPS-GRAFANA", "grafana")]["message"]
+    assert outcome("OPS-DASHBOARDS", "grafana") == "warned"
+    assert outcome("OPS-GRAFANA-AUTH", "grafana") == "failed"
+    assert outcome("OPS-ENV-VALIDATION", "attested") == "passed"
+    assert outcome("OPS-GRACEFUL-SHUTDOWN", "attested") == "failed"
+    shutdown = got[("OPS-GRACEFUL-SHUTDOWN", "attested")]
+    assert "expired on" in shutdown["message"] and "sre-lead@example.com" in shutdown["message"]
+    assert shutdown["evidence"]["kind"] == "attestation"
+    assert shutdown["evidence"]["attested_by"] == "sre-lead@example.com"
+    assert got[("OPS-ENV-VALIDATION", "attested")]["evidence"]["kind"] == "attestation"
+    assert outcome("OPS-CICD", "attested") == "failed"
+    assert (
+        "no attestation for the tested CI/CD pipeline" in got[("OPS-CICD", "attested")]["message"]
+    )
+    assert outcome("OPS-POSTMORTEM-TEMPLATE", "postmortem-template") == "warned"
+    assert outcome("OPS-HEALTHCHECKS", "attested") == "failed"
+    assert got[("OPS-LOGGING", "checkout")]["evidence"]["kind"] == "automated"
+    assert grafana_state.api_token not in raw
