@@ -207,7 +207,7 @@ def test_commit_times_from_git_and_the_earliest_commit_of_the_range(tmp_path: Pa
         head, None, None, {"CI_COMMIT_TIMESTAMP": "2026-11-13T00:00:00Z"}, tmp_path
     )
     assert given == dt.datetime(2026, 11, 13, tzinfo=dt.UTC)
-    with pytest.raises(DoraError, match="BASE..HEAD"):
+    with pytest.raises(DoraError, match=r"BASE\.\.HEAD"):
         commit_times(head, None, "nonsense", {}, tmp_path)
     with pytest.raises(DoraError, match="commit time 'soon' is not a date"):
         commit_times(head, "soon", None, {}, tmp_path)
