@@ -1,10 +1,18 @@
-"""HTTP endpoint checks."""
+"""HTTP endpoint checks: one control each, parametrized by the profile's services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
 
 import pytest
 
-from readiness import Evidence, Finding, assert_no_findings, control, parametrize
+from readiness import Evidence, SourceError, assert_no_findings, control, parametrize
 from readiness.checking import profile_of
-from readiness.profile.http import Service
+from readiness.profile.http import HttpPolicy, Service
+from readiness.profile.model import Profile
+from readiness.rules import http as rules
+from readiness.sources.http import HttpSource
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -12,7 +20,235 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     parametrize(metafunc, "service", ((s.name, s) for s in profile.targets.services))
 
 
+def _jobs(source: HttpSource, s: Service, policy: HttpPolicy) -> list[Callable[[], object]]:
+    jobs: list[Callable[[], object]] = [lambda: source.page(s)]
+    if s.health:
+        jobs.append(lambda: source.health(s))
+    if s.ready:
+        jobs.append(lambda: source.ready(s))
+    if s.metrics:
+        jobs.append(lambda: source.metrics(s))
+    if s.http_url:
+        jobs.append(lambda: source.plain_http(s))
+    if s.is_https:
+        jobs.append(lambda: source.tls(s))
+        jobs.append(lambda: source.legacy_handshakes(s, s.min_tls_version(policy)))
+    jobs += [(lambda p=p: source.fetch(s, p)) for p in s.all_private_paths()]
+    for cred in s.default_credentials:
+        jobs += [(lambda c=c: source.default_login(s, *c)) for c in cred.probes()]
+    path, requests, _ = s.latency_plan(policy)
+    jobs.append(lambda: source.latency(s, path, requests))
+    return jobs
+
+
+@pytest.fixture(scope="session")
+def http_source(profile: Profile, request: pytest.FixtureRequest) -> HttpSource:
+    """Every probe of every selected service, run concurrently once per session."""
+    source = HttpSource(profile.http)
+    selected = {
+        item.callspec.params["service"].name
+        for item in request.session.items
+        if hasattr(item, "callspec") and isinstance(item.callspec.params.get("service"), Service)
+    }
+    services = [s for s in profile.targets.services if s.name in selected]
+    source.prefetch(job for s in services for job in _jobs(source, s, profile.http))
+    return source
+
+
+def _require_https(service: Service) -> None:
+    """Plain-HTTP services fail TLS expectations, unless the profile says TLS is not required."""
+    if service.is_https:
+        return
+    if not service.tls.required:
+        pytest.skip(f"{service.name} is plain HTTP and the profile sets tls.required: false")
+    assert_no_findings(rules.plain_http_findings(service.name, service.url))
+
+
 @control("HTTP-HEALTH")
-def test_health(service: Service, evidence: Evidence) -> None:
-    evidence.add(url=service.url)
-    assert_no_findings([Finding("no", expected="x", found="y")] if "bad" in service.name else [])
+def test_health(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
+    if service.health is None:
+        pytest.skip(f"no health endpoint declared for {service.name}")
+    evidence.add(url=service.url + service.health.path)
+    fetch = http_source.health(service)
+    evidence.add(**fetch.summary(), expected_json=service.health.json_fields)
+    assert_no_findings(rules.endpoint_findings(service.name, "health", fetch, service.health))
+
+
+@control("HTTP-READY")
+def test_ready(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
+    if service.ready is None:
+        pytest.skip(f"no readiness endpoint declared for {service.name}")
+    evidence.add(url=service.url + service.ready.path)
+    fetch = http_source.ready(service)
+    evidence.add(**fetch.summary(), expected_json=service.ready.json_fields)
+    assert_no_findings(rules.endpoint_findings(service.name, "readiness", fetch, service.ready))
+
+
+@control("HTTP-METRICS")
+def test_metrics(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
+    if service.metrics is None:
+        pytest.skip(f"no metrics endpoint declared for {service.name}")
+    evidence.add(url=service.url + service.metrics.path, required=service.metrics.required)
+    fetch = http_source.metrics(service)
+    findings, summary = rules.metrics_findings(service.name, fetch, service.metrics)
+    evidence.add(**fetch.summary(), content_type=fetch.header("content-type"))
+    if summary is not None:
+        evidence.add(families=len(summary.families), samples=summary.samples)
+    assert_no_findings(findings)
+
+
+@control("HTTP-TLS-VERSION")
+def test_tls_version(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
+    _require_https(service)
+    minimum = service.min_tls_version(http_source.policy)
+    handshakes = http_source.legacy_handshakes(service, minimum)
+    tls = http_source.tls(service)
+    evidence.add(
+        address=tls.address,
+        minimum=f"TLS {minimum}",
+        negotiated_by_default=tls.version,
+        cipher=tls.cipher,
+        handshakes=[h.summary() for h in handshakes],
+    )
+    assert_no_findings(rules.tls_version_findings(service.name, tls.address, handshakes, minimum))
+
+
+@control("HTTP-TLS-CHAIN")
+def test_tls_chain(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
+    _require_https(service)
+    if not service.verify_tls:
+        pytest.skip(f"TLS verification turned off for {service.name} (verify_tls: false)")
+    tls = http_source.tls(service)
+    evidence.add(**tls.summary())
+    assert_no_findings(
+        rules.chain_findings(
+            service.name, tls.address, tls.chain_verified, tls.chain_error, tls.cert, tls.trust
+        )
+    )
+
+
+@control("HTTP-TLS-HOSTNAME")
+def test_tls_hostname(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
+    _require_https(service)
+    tls = http_source.tls(service)
+    evidence.add(server_name=tls.server_name, address=tls.address, **tls.cert.summary())
+    assert_no_findings(
+        rules.hostname_findings(service.name, tls.address, tls.server_name, tls.cert)
+    )
+
+
+def _expiry(service: Service, source: HttpSource, evidence: Evidence, level: str) -> None:
+    _require_https(service)
+    warn, fail = service.expiry_days(source.policy)
+    days = fail if level == "fail" else warn
+    tls = source.tls(service)
+    now = dt.datetime.now(dt.UTC)
+    evidence.add(
+        address=tls.address,
+        not_after=tls.cert.not_after.isoformat(),
+        days_left=round(rules.days_left(tls.cert, now), 1),
+        threshold_days=days,
+        subject=tls.cert.subject,
+        issuer=tls.cert.issuer,
+    )
+    assert_no_findings(rules.expiry_findings(service.name, tls.address, tls.cert, now, days, level))
+
+
+@control("HTTP-TLS-EXPIRY")
+def test_tls_expiry(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
+    _expiry(service, http_source, evidence, "fail")
+
+
+@control("HTTP-TLS-EXPIRY-WARN")
+def test_tls_expiry_warning(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
+    _expiry(service, http_source, evidence, "warn")
+
+
+@control("HTTP-REDIRECT")
+def test_redirect(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
+    if service.http_url is None:
+        pytest.skip(f"no http_url declared for {service.name}")
+    evidence.add(url=service.http_url)
+    fetch = http_source.plain_http(service)
+    evidence.add(**fetch.summary(), location=fetch.header("location"))
+    assert_no_findings(rules.redirect_findings(service.name, fetch, service.url))
+
+
+@control("HTTP-HSTS")
+def test_hsts(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
+    _require_https(service)
+    fetch = http_source.page(service)
+    evidence.add(
+        **fetch.summary(),
+        strict_transport_security=fetch.header("strict-transport-security"),
+    )
+    assert_no_findings(rules.hsts_findings(service.name, fetch, http_source.policy.hsts))
+
+
+@control("HTTP-SECURITY-HEADERS")
+def test_security_headers(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
+    evidence.add(url=service.url + service.headers_path)
+    fetch = http_source.page(service)
+    evidence.add(**fetch.summary(headers=True), required=http_source.policy.security_headers)
+    assert_no_findings(
+        rules.security_header_findings(service.name, fetch, http_source.policy.security_headers)
+    )
+
+
+@control("HTTP-PRIVATE-AUTH")
+def test_private_auth(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
+    paths = service.all_private_paths()
+    if not paths:
+        pytest.skip(f"no private paths declared for {service.name}")
+    fetches = [http_source.fetch(service, p) for p in paths]
+    statuses = http_source.policy.auth_required_statuses
+    evidence.add(anonymous_requests=[f.summary() for f in fetches], accepted_statuses=statuses)
+    assert_no_findings(rules.private_auth_findings(service.name, fetches, statuses))
+
+
+@control("HTTP-DEFAULT-CREDENTIALS")
+def test_default_credentials(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
+    if not service.default_credentials:
+        pytest.skip(f"no default credentials to probe declared for {service.name}")
+    probes = [
+        http_source.default_login(service, *triple)
+        for cred in service.default_credentials
+        for triple in cred.probes()
+    ]
+    statuses = http_source.policy.auth_required_statuses
+    outcomes = [(p, *rules.login_outcome(p, statuses)) for p in probes]
+    evidence.add(
+        probes=[
+            {
+                "url": p.with_credentials.url,
+                "user": p.username,
+                "anonymous_status": p.anonymous.summary()["status"],
+                "status_with_default_credentials": p.with_credentials.summary()["status"],
+                "outcome": outcome,
+            }
+            for p, outcome, _ in outcomes
+        ]
+    )
+    findings = rules.default_credential_findings(service.name, probes, statuses)
+    unclear = [
+        f"{p.with_credentials.url}: {detail}" for p, o, detail in outcomes if o == "inconclusive"
+    ]
+    if unclear and not findings:
+        raise SourceError(
+            service.name, "default-credential probe inconclusive: " + "; ".join(unclear)
+        )
+    assert_no_findings(findings)
+
+
+@control("HTTP-LATENCY")
+def test_latency(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
+    path, requests, budget = service.latency_plan(http_source.policy)
+    evidence.add(url=service.url + path, p95_budget_ms=budget)
+    sample = http_source.latency(service, path, requests)
+    evidence.add(
+        **rules.latency_stats(sample),
+        samples_ms=[round(d, 1) for d in sample.durations_ms],
+        statuses=sorted(set(sample.statuses)),
+        measured="each request on a new connection, including the TLS handshake",
+    )
+    assert_no_findings(rules.latency_findings(service.name, sample, budget))
