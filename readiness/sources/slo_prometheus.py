@@ -65,8 +65,9 @@ def retention_seconds(client: PrometheusClient) -> int | None:
             "storage.tsdb.retention", ""
         )
         if text in ("", "0s"):
-            return 15 * DAY if not flags.get("storage.tsdb.retention.size", "0B").strip("0B") \
-                else None
+            return (
+                15 * DAY if not flags.get("storage.tsdb.retention.size", "0B").strip("0B") else None
+            )
     try:
         return parse_duration(text)
     except ValueError:
@@ -142,12 +143,16 @@ def _daily(client: PrometheusClient, objective: Objective, at: float) -> list[Da
     if objective.budgeting != "occurrences" or sli.error_ratio is not None:
         parts = {"bad": error_ratio_expr(objective, "1d"), "total": "vector(1)"}
     elif sli.bad is not None:
-        parts = {"bad": f"sum({render_window(sli.bad, '1d')})",
-                 "total": f"sum({render_window(sli.total, '1d')})"}
+        parts = {
+            "bad": f"sum({render_window(sli.bad, '1d')})",
+            "total": f"sum({render_window(sli.total, '1d')})",
+        }
     else:
         assert sli.good is not None
-        parts = {"good": f"sum({render_window(sli.good, '1d')})",
-                 "total": f"sum({render_window(sli.total, '1d')})"}
+        parts = {
+            "good": f"sum({render_window(sli.good, '1d')})",
+            "total": f"sum({render_window(sli.total, '1d')})",
+        }
     result = _by_label(client.query_range(union(parts, "part"), start, at, DAY), "part")
     series = {k: {float(t): float(v) for t, v in r["values"]} for k, r in result.items()}
     points = []
@@ -210,9 +215,7 @@ def loaded_rules(client: PrometheusClient) -> list[Rule]:
                     group=str(group.get("name", "")),
                     file=str(group.get("file", "")),
                     labels={str(k): str(v) for k, v in (r.get("labels") or {}).items()},
-                    annotations={
-                        str(k): str(v) for k, v in (r.get("annotations") or {}).items()
-                    },
+                    annotations={str(k): str(v) for k, v in (r.get("annotations") or {}).items()},
                     health=str(r.get("health", "ok")),
                 )
             )
