@@ -118,7 +118,8 @@ def make_sbom(
         if complete:
             comp["supplier"] = {"name": f"{comp_name} maintainers"}
         comps.append(comp)
-    root_ref = f"pkg:oci/{name.rsplit('/', 1)[-1]}@{(image_digest or 'sha256:' + '0' * 64).replace(':', '%3A')}"
+    subject = (image_digest or "sha256:" + "0" * 64).replace(":", "%3A")
+    root_ref = f"pkg:oci/{name.rsplit('/', 1)[-1]}@{subject}"
     root: dict[str, Any] = {
         "type": "container",
         "bom-ref": root_ref,
@@ -197,12 +198,33 @@ BAD_COMPONENTS = (
 def write_osv_db(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     records = [
-        osv_record("GHSA-jfh8-c2jp-5v3q", "Maven", "org.apache.logging.log4j:log4j-core",
-                   "2.0-beta9", "2.15.0", cvss=CRITICAL_VECTOR, summary="Log4Shell"),
-        osv_record("GHSA-p6mc-m468-83gw", "npm", "lodash", "0", "4.17.19", severity="HIGH",
-                   summary="Prototype pollution in lodash"),
-        osv_record("GHSA-462w-v97r-4m45", "PyPI", "jinja2", "0", "2.11.3", cvss=LOW_VECTOR,
-                   summary="ReDoS in jinja2"),
+        osv_record(
+            "GHSA-jfh8-c2jp-5v3q",
+            "Maven",
+            "org.apache.logging.log4j:log4j-core",
+            "2.0-beta9",
+            "2.15.0",
+            cvss=CRITICAL_VECTOR,
+            summary="Log4Shell",
+        ),
+        osv_record(
+            "GHSA-p6mc-m468-83gw",
+            "npm",
+            "lodash",
+            "0",
+            "4.17.19",
+            severity="HIGH",
+            summary="Prototype pollution in lodash",
+        ),
+        osv_record(
+            "GHSA-462w-v97r-4m45",
+            "PyPI",
+            "jinja2",
+            "0",
+            "2.11.3",
+            cvss=LOW_VECTOR,
+            summary="ReDoS in jinja2",
+        ),
         osv_record("PYSEC-2099-1", "PyPI", "requests", "0", "2.31.0", severity="MODERATE"),
     ]
     for rec in records:
@@ -210,8 +232,9 @@ def write_osv_db(directory: Path) -> Path:
     return directory
 
 
-def populate(base_url: str, out: Path, verify: bool | str = True,
-             auth: tuple[str, str] | None = None) -> dict[str, Any]:
+def populate(
+    base_url: str, out: Path, verify: bool | str = True, auth: tuple[str, str] | None = None
+) -> dict[str, Any]:
     """Push the demo images and write keys, SBOMs and the OSV database under ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     host = base_url.split("://", 1)[1]
@@ -223,24 +246,36 @@ def populate(base_url: str, out: Path, verify: bool | str = True,
 
     cart = push_image(pusher, "shop/cart", "1.4.0", labels=OCI_LABELS)
     push_cosign_signature(pusher, "shop/cart", cart[0], release_key, f"{host}/shop/cart")
-    statement = slsa_v1_statement(f"{host}/shop/cart", cart[0], builder_id=BUILDER,
-                                  repository=SOURCE, ref="refs/tags/v1.4.0")
-    push_cosign_attestations(pusher, "shop/cart", cart[0],
-                             [("https://slsa.dev/provenance/v1", dsse_sign(statement, release_key))])
+    statement = slsa_v1_statement(
+        f"{host}/shop/cart", cart[0], builder_id=BUILDER, repository=SOURCE, ref="refs/tags/v1.4.0"
+    )
+    push_cosign_attestations(
+        pusher,
+        "shop/cart",
+        cart[0],
+        [("https://slsa.dev/provenance/v1", dsse_sign(statement, release_key))],
+    )
     good_sbom = make_sbom("shop/cart", "1.4.0", GOOD_COMPONENTS, image_digest=cart[0])
     push_referrer(pusher, "shop/cart", cart, CYCLONEDX, json.dumps(good_sbom).encode())
 
-    legacy = push_image(pusher, "shop/legacy", "latest", user="",
-                        env=("PATH=/usr/bin:/bin", "DB_PASSWORD=hunter2"))
-    bad_sbom = make_sbom("shop/legacy", "0.9", BAD_COMPONENTS, image_digest=legacy[0],
-                         complete=False)
+    legacy = push_image(
+        pusher, "shop/legacy", "latest", user="", env=("PATH=/usr/bin:/bin", "DB_PASSWORD=hunter2")
+    )
+    bad_sbom = make_sbom(
+        "shop/legacy", "0.9", BAD_COMPONENTS, image_digest=legacy[0], complete=False
+    )
     push_referrer(pusher, "shop/legacy", legacy, CYCLONEDX, json.dumps(bad_sbom).encode())
 
-    side = push_image(pusher, "shop/side", "2.0.0", labels={**OCI_LABELS,
-                      "org.opencontainers.image.version": "2.0.0"})
+    side = push_image(
+        pusher,
+        "shop/side",
+        "2.0.0",
+        labels={**OCI_LABELS, "org.opencontainers.image.version": "2.0.0"},
+    )
     push_cosign_signature(pusher, "shop/side", side[0], rogue_key, f"{host}/shop/side")
-    (out / "side.cdx.json").write_text(json.dumps(
-        make_sbom("shop/side", "2.0.0", GOOD_COMPONENTS, image_digest=side[0])))
+    (out / "side.cdx.json").write_text(
+        json.dumps(make_sbom("shop/side", "2.0.0", GOOD_COMPONENTS, image_digest=side[0]))
+    )
     write_osv_db(out / "osv")
     return {"cart": cart[0], "legacy": legacy[0], "side": side[0]}
 
