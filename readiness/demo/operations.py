@@ -1,0 +1,255 @@
+"""Demo of the operations checklist: a real Prometheus and Alertmanager, local servers with
+the recorded Loki, Grafana, Jaeger and OpenTelemetry collector API shapes, and a seeded
+repository (runbooks, rollback document, post-mortem template) and backup directories.
+
+Deliberate flaws: a stale backup set, a backup that shrank, alerts and an incident type
+without runbook, a dead runbook link, an escalation level that notifies nobody, a service
+without logs and one with unstructured logs, 7 days of log retention, a service without
+traces, a failing Grafana datasource, Grafana's default admin password, a missing
+dashboard, a post-mortem template without action items, an expired attestation.
+Fixed ports 13000-13099.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import time
+from pathlib import Path
+
+import requests
+
+from readiness.demo import Component
+from readiness.demo._operations_api import (
+    CollectorState,
+    GrafanaState,
+    JaegerState,
+    LokiState,
+    RecordedApiServer,
+    collector_routes,
+    grafana_routes,
+    jaeger_routes,
+    loki_routes,
+    static_files,
+)
+from readiness.demo.procs import ManagedProcess, require_binary, start_process
+
+ORDER = 80
+
+LOKI, GRAFANA, JAEGER, OTEL, RUNBOOKS = 13000, 13001, 13002, 13003, 13004
+ALERTMANAGER, PROMETHEUS = 13010, 13011
+GRAFANA_TOKEN = "glsa_demo_operations_token"
+
+AM_YML = """\
+route:
+  receiver: team-mail
+  group_by: [alertname]
+  routes:
+    - matchers: ['severity="critical"']
+      receiver: oncall-engineer
+      routes:
+        - {matchers: ['escalation="2"'], receiver: tech-lead}
+        - {matchers: ['escalation="3"'], receiver: engineering-manager}
+        - {matchers: ['escalation="4"'], receiver: cto}
+receivers:
+  - name: team-mail
+    email_configs: [{to: "team@example.com", from: "am@example.com", smarthost: "127.0.0.1:25"}]
+  - name: oncall-engineer
+    pagerduty_configs: [{routing_key: "0123456789abcdef0123456789abcdef"}]
+  - name: tech-lead
+    pagerduty_configs: [{routing_key: "fedcba9876543210fedcba9876543210"}]
+  - name: engineering-manager
+  - name: cto
+    email_configs: [{to: "cto@example.com", from: "am@example.com", smarthost: "127.0.0.1:25"}]
+"""
+
+PROM_YML = f"""\
+global: {{scrape_interval: 5s, evaluation_interval: 5s}}
+rule_files: ["rules/*.yml"]
+alerting:
+  alertmanagers: [{{static_configs: [{{targets: ["127.0.0.1:{ALERTMANAGER}"]}}]}}]
+scrape_configs:
+  - job_name: prometheus
+    static_configs: [{{targets: ["127.0.0.1:{PROMETHEUS}"]}}]
+"""
+
+RULES_YML = """\
+groups:
+  - name: backups
+    rules:
+      - record: backup_last_success_timestamp_seconds
+        expr: vector({fresh})
+        labels: {{job: nightly_backup, instance: orders-db}}
+  - name: shop
+    rules:
+      - alert: HighErrorRate
+        expr: vector(0) > 1
+        labels: {{severity: critical}}
+        annotations: {{runbook_url: "http://127.0.0.1:{runbooks}/HighErrorRate.md"}}
+      - alert: DiskFull
+        expr: vector(0) > 1
+        labels: {{severity: warning}}
+        annotations: {{runbook_url: "http://127.0.0.1:{runbooks}/disk-full.md"}}
+      - alert: CertificateExpiry
+        expr: vector(0) > 1
+        labels: {{severity: warning}}
+"""
+
+ROLLBACK = """\
+# Rollback
+
+Decide: the on-call engineer rolls back without asking when the release breaks an SLO.
+
+    kubectl rollout undo deployment/checkout -n shop
+    kubectl rollout status deployment/checkout -n shop
+
+Then open an incident and write the post-mortem.
+"""
+
+POSTMORTEM = """\
+# Post-mortem: <title>
+
+## Summary
+## Impact
+## Timeline
+## Root cause
+"""
+
+
+def _seed_backups(root: Path, now: dt.datetime) -> None:
+    for name, newest_age, last_size in (("orders-db", 0, 52_000), ("uploads", 3, 9_000)):
+        directory = root / name
+        directory.mkdir(parents=True, exist_ok=True)
+        for age in range(newest_age, newest_age + 31):
+            stamp = (now - dt.timedelta(days=age)).replace(hour=2, minute=15, second=0)
+            if stamp > now:
+                stamp -= dt.timedelta(days=1)
+            size = 50_000 + age * 10 if name == "orders-db" else 9_000
+            if age == newest_age:
+                size = last_size
+            (directory / f"{name}-{stamp:%Y-%m-%dT%H%M%S}Z.sql.gz").write_bytes(b"\0" * size)
+    shrunk = root / "analytics-db"
+    shrunk.mkdir(parents=True, exist_ok=True)
+    for age in range(0, 31):
+        stamp = (now - dt.timedelta(days=age, hours=1)).replace(second=0, microsecond=0)
+        size = 400 if age == 0 else 40_000
+        (shrunk / f"analytics-{stamp:%Y%m%d_%H%M%S}.dump").write_bytes(b"\0" * size)
+
+
+def _seed_repository(root: Path) -> None:
+    runbooks = root / "runbooks"
+    runbooks.mkdir(parents=True, exist_ok=True)
+    for name in ("HighErrorRate", "database-outage"):
+        (runbooks / f"{name}.md").write_text(f"# {name}\n\nSymptoms, dashboards, mitigation.\n")
+    docs = root / "docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    (docs / "rollback.md").write_text(ROLLBACK)
+    (docs / "postmortem-template.md").write_text(POSTMORTEM)
+    ci = root / ".ci"
+    ci.mkdir(parents=True, exist_ok=True)
+    (ci / "pipeline.yml").write_text("stages: [test, build, deploy]\n")
+
+
+def start(workdir: Path) -> Component:
+    root = workdir / "operations"
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    now = dt.datetime.now(dt.UTC)
+    _seed_repository(root)
+    _seed_backups(root / "backups", now)
+
+    json_line = json.dumps({"level": "info", "msg": "order placed", "order_id": "o-42"})
+    servers: list[RecordedApiServer] = []
+    procs: list[ManagedProcess] = []
+
+    def stop() -> None:
+        for proc in reversed(procs):
+            proc.stop()
+        for server in servers:
+            server.stop()
+
+    try:
+        loki_state = LokiState(
+            logs={"checkout": [json_line] * 20, "cart": ["GET /cart 200 12ms"] * 20},
+            retention_period="168h",
+        )
+        servers.append(RecordedApiServer("loki", loki_routes(loki_state), LOKI))
+        grafana_state = GrafanaState(
+            admin_password="admin", api_token=GRAFANA_TOKEN, failing_datasources={"jaeger"}
+        )
+        servers.append(RecordedApiServer("grafana", grafana_routes(grafana_state), GRAFANA))
+        jaeger_state = JaegerState(traces={"checkout": 5})
+        servers.append(RecordedApiServer("jaeger", jaeger_routes(jaeger_state), JAEGER))
+        servers.append(RecordedApiServer("otel", collector_routes(CollectorState()), OTEL))
+        servers.append(RecordedApiServer("runbooks", static_files(root / "runbooks"), RUNBOOKS))
+
+        am_dir = root / "alertmanager"
+        am_dir.mkdir()
+        (am_dir / "am.yml").write_text(AM_YML)
+        procs.append(
+            start_process(
+                "alertmanager",
+                [
+                    require_binary("prometheus-alertmanager", "prometheus-alertmanager"),
+                    "--config.file=am.yml",
+                    f"--storage.path={am_dir / 'data'}",
+                    f"--web.listen-address=127.0.0.1:{ALERTMANAGER}",
+                    "--cluster.listen-address=",
+                ],
+                am_dir,
+                ready_url=f"http://127.0.0.1:{ALERTMANAGER}/-/ready",
+            )
+        )
+        prom_dir = root / "prometheus"
+        (prom_dir / "rules").mkdir(parents=True)
+        (prom_dir / "prometheus.yml").write_text(PROM_YML)
+        fresh = int((now - dt.timedelta(hours=5)).timestamp())
+        (prom_dir / "rules" / "ops.yml").write_text(
+            RULES_YML.format(fresh=fresh, runbooks=RUNBOOKS)
+        )
+        procs.append(
+            start_process(
+                "prometheus",
+                [
+                    require_binary("prometheus", "prometheus"),
+                    "--config.file=prometheus.yml",
+                    f"--storage.tsdb.path={prom_dir / 'data'}",
+                    f"--web.listen-address=127.0.0.1:{PROMETHEUS}",
+                ],
+                prom_dir,
+                ready_url=f"http://127.0.0.1:{PROMETHEUS}/-/ready",
+            )
+        )
+        _wait_until_evaluated(f"http://127.0.0.1:{PROMETHEUS}", procs[-1])
+    except BaseException:
+        stop()
+        raise
+    return Component(
+        "operations",
+        f"Prometheus :{PROMETHEUS}, Alertmanager :{ALERTMANAGER}, recorded Loki :{LOKI}, "
+        f"Grafana :{GRAFANA}, Jaeger :{JAEGER}, OTel collector :{OTEL}; repository and "
+        f"backups in {root}",
+        stop,
+        {"DEMO_GRAFANA_TOKEN": GRAFANA_TOKEN},
+    )
+
+
+def _wait_until_evaluated(url: str, proc: ManagedProcess, timeout: float = 60) -> None:
+    """Until the backup rule has been evaluated and the Alertmanager discovered."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            series = requests.get(
+                f"{url}/api/v1/query",
+                params={"query": "backup_last_success_timestamp_seconds"},
+                timeout=2,
+            ).json()["data"]["result"]
+            ams = requests.get(f"{url}/api/v1/alertmanagers", timeout=2).json()["data"]
+            if series and ams["activeAlertmanagers"]:
+                return
+        except (requests.RequestException, KeyError, ValueError):
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"demo Prometheus did not evaluate its rules in time:\n{proc.log_tail()}")
