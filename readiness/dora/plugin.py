@@ -15,6 +15,7 @@ import pytest
 from readiness.dora.chart import html_section
 from readiness.dora.model import DeploymentKind, DoraError, parse_time
 from readiness.dora.recorder import RecordOptions, commit_times, record_and_measure
+from readiness.dora.store import is_postgres
 from readiness.keys import PROFILE, REPORT_DIR
 
 RESULT = pytest.StashKey[tuple[str, dict[str, Any]]]()
@@ -74,9 +75,11 @@ def _active(config: pytest.Config) -> bool:
 
 def store_location(config: pytest.Config) -> str:
     profile = config.stash[PROFILE]
-    given = config.getoption("dora_store") or profile.dora.store
+    given = str(config.getoption("dora_store") or profile.dora.store)
+    if given and is_postgres(given):
+        return given
     if given:
-        return str(given)
+        return str(config.invocation_params.dir / Path(given).expanduser())
     report_dir = config.stash.get(REPORT_DIR, Path("reports"))
     return str(report_dir / STORE_FILE)
 
