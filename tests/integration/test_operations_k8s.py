@@ -1,0 +1,193 @@
+"""Rollback history and graceful shutdown read live with the real ``kubernetes`` client.
+
+No Kubernetes API server can run here: a local HTTP server answers with recorded
+Deployment and ReplicaSet LIST responses (the shapes of apps/v1).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from readiness.demo._operations_api import RecordedApiServer, Route
+from readiness.errors import SourceError
+from readiness.profile.kubernetes import KubeCluster
+from readiness.rules import operations as rules
+from readiness.sources.operations_k8s import read_cluster
+
+pytestmark = pytest.mark.integration
+
+Start = Callable[[str, dict[str, Route]], RecordedApiServer]
+
+
+def _deployment(name: str, uid: str, revision: str, history: int | None, grace: int | None) -> Any:
+    spec: dict[str, Any] = {
+        "replicas": 2,
+        "selector": {"matchLabels": {"app": name}},
+        "template": {
+            "metadata": {"labels": {"app": name}},
+            "spec": {
+                "containers": [
+                    {
+                        "name": "app",
+                        "image": f"registry.example.com/shop/{name}:1.4.0",
+                        "lifecycle": {"preStop": {"exec": {"command": ["sleep", "5"]}}},
+                    }
+                ],
+            },
+        },
+    }
+    if history is not None:
+        spec["revisionHistoryLimit"] = history
+    if grace is not None:
+        spec["template"]["spec"]["terminationGracePeriodSeconds"] = grace
+    return {
+        "metadata": {
+            "name": name,
+            "namespace": "shop",
+            "uid": uid,
+            "resourceVersion": "4242",
+            "generation": int(revision),
+            "annotations": {"deployment.kubernetes.io/revision": revision},
+        },
+        "spec": spec,
+        "status": {"observedGeneration": int(revision), "replicas": 2, "readyReplicas": 2},
+    }
+
+
+def _replicaset(owner: str, uid: str, revision: str) -> Any:
+    return {
+        "metadata": {
+            "name": f"{owner}-{revision}abc",
+            "namespace": "shop",
+            "uid": f"rs-{owner}-{revision}",
+            "annotations": {"deployment.kubernetes.io/revision": revision},
+            "ownerReferences": [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "Deployment",
+                    "name": owner,
+                    "uid": uid,
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
+        },
+        "spec": {"replicas": 0},
+        "status": {"replicas": 0},
+    }
+
+
+def _list(kind: str, items: list[Any]) -> Route:
+    body = {
+        "kind": kind,
+        "apiVersion": "apps/v1",
+        "metadata": {"resourceVersion": "4242"},
+        "items": items,
+    }
+
+    def route(q: dict[str, str], h: dict[str, str]) -> tuple[int, str, bytes]:
+        return 200, "application/json", json.dumps(body).encode()
+
+    return route
+
+
+def _server(start: Start) -> RecordedApiServer:
+    deployments = [
+        _deployment("checkout", "u1", "4", None, 45),
+        _deployment("cart", "u2", "1", 0, 2),
+    ]
+    replicasets = [
+        _replicaset("checkout", "u1", "4"),
+        _replicaset("checkout", "u1", "3"),
+        _replicaset("cart", "u2", "1"),
+    ]
+    return start(
+        "kube-apiserver",
+        {
+            "/apis/apps/v1/deployments": _list("DeploymentList", deployments),
+            "/apis/apps/v1/replicasets": _list("ReplicaSetList", replicasets),
+            "/apis/apps/v1/namespaces/shop/deployments": _list("DeploymentList", deployments),
+            "/apis/apps/v1/namespaces/shop/replicasets": _list("ReplicaSetList", replicasets),
+        },
+    )
+
+
+@pytest.mark.parametrize("namespaces", [[], ["shop"]])
+def test_rollout_history_and_shutdown_from_the_api(
+    recorded_api: Start, namespaces: list[str]
+) -> None:
+    server = _server(recorded_api)
+    cluster = KubeCluster(name="prod", api_url=server.url, token="t0ken", namespaces=namespaces)
+    specs = read_cluster(cluster)
+    by_name = {h.workload: h for h in specs.histories}
+    checkout = by_name["prod/shop/Deployment/checkout"]
+    assert (checkout.revision, checkout.previous_revisions) == (4, 1)
+    assert rules.rollout_history_findings(checkout, 1) == []
+    cart = by_name["prod/shop/Deployment/cart"]
+    assert [f.message for f in rules.rollout_history_findings(cart, 1)] == [
+        "prod/shop/Deployment/cart keeps 0 old revisions",
+        "prod/shop/Deployment/cart has no previous revision to roll back to",
+    ]
+    shutdown = {s.workload: s for s in specs.shutdowns}
+    assert rules.shutdown_findings(shutdown["prod/shop/Deployment/checkout"], 10, True) == []
+    (short,) = rules.shutdown_findings(shutdown["prod/shop/Deployment/cart"], 10, True)
+    assert short.message == "prod/shop/Deployment/cart gets 2s to shut down"
+    expected = (
+        "/apis/apps/v1/namespaces/shop/deployments" if namespaces else "/apis/apps/v1/deployments"
+    )
+    assert expected in server.requests
+
+
+def test_unreachable_api_server_is_a_source_error() -> None:
+    from readiness.demo.procs import free_port
+
+    cluster = KubeCluster(name="gone", api_url=f"http://127.0.0.1:{free_port()}", timeout=2)
+    with pytest.raises(SourceError, match="kubernetes gone: cannot list"):
+        read_cluster(cluster)
+
+
+def test_checks_read_the_cluster_end_to_end(pytester: pytest.Pytester, recorded_api: Start) -> None:
+    from pathlib import Path
+
+    server = _server(recorded_api)
+    profile = {
+        "environment": "test",
+        "targets": {"kubernetes": [{"name": "prod", "api_url": server.url}]},
+        "attestations": [
+            {
+                "control": "OPS-GRACEFUL-SHUTDOWN",
+                "status": "passed",
+                "attested_by": "ops@example.com",
+                "explanation": "SIGTERM handler drains requests",
+                "date": "2026-11-20",
+                "expires": "2099-01-01",
+            },
+        ],
+    }
+    pytester.makefile(".yaml", prof=json.dumps(profile))
+    checks = Path(__file__).parent.parent.parent / "checks" / "test_operations.py"
+    pytester.runpytest_subprocess(
+        "--profile=prof.yaml",
+        "-p",
+        "no:cacheprovider",
+        str(checks),
+        "--rootdir",
+        str(pytester.path),
+        "-k",
+        "rollback_revisions or graceful_shutdown",
+    )
+    data = json.loads((pytester.path / "reports" / "readiness-report.json").read_text())
+    got = {(c["control"], c["target"]): c for c in data["checks"]}
+    revisions = got[("OPS-ROLLBACK-REVISIONS", "kubernetes")]
+    assert revisions["outcome"] == "failed"
+    assert "cart has no previous revision" in revisions["message"]
+    shutdown = got[("OPS-GRACEFUL-SHUTDOWN", "kubernetes")]
+    assert shutdown["outcome"] == "failed"
+    assert shutdown["message"].startswith("prod/shop/Deployment/cart gets 2s to shut down")
+    assert shutdown["evidence"]["kind"] == "automated"
+    (attested,) = shutdown["evidence"]["attestations"]
+    assert attested["kind"] == "attestation" and attested["attested_by"] == "ops@example.com"
