@@ -188,7 +188,7 @@ def grafana_findings(state: GrafanaState) -> list[Finding]:
             )
         )
     for ds in state.datasources:
-        if ds.status.upper() != "OK":
+        if ds.status.upper() not in ("OK", "UNKNOWN"):  # UNKNOWN: plugin has no health check
             findings.append(
                 Finding(
                     f"datasource {ds.name} ({ds.type}) is not healthy",

@@ -275,5 +275,9 @@ def test_structured_ratio_and_grafana_unknown_health() -> None:
     assert obs.structured_findings(logs, 0.95) == []
     assert len(obs.structured_findings(logs, 0.99)) == 1
     assert len(obs.structured_findings(obs.ServiceLogs("s", 15, ("[1]",), NOW), 0.5)) == 1
-    state = obs.GrafanaState("ok", "10", (obs.DatasourceHealth("x", "t", "UNKNOWN", ""),))
-    assert len(obs.grafana_findings(state)) == 1
+    unknown = obs.DatasourceHealth("x", "t", "UNKNOWN", "no health check")
+    assert obs.grafana_findings(obs.GrafanaState("ok", "10", (unknown,))) == []
+    failing = obs.DatasourceHealth("y", "t", "ERROR", "connection refused")
+    (finding,) = obs.grafana_findings(obs.GrafanaState("ok", "10", (unknown, failing)))
+    assert finding.found == "ERROR: connection refused"
+    assert len(obs.grafana_findings(obs.GrafanaState("failing", "10", ()))) == 2
