@@ -100,7 +100,7 @@ def read_metric(
     if location.size_metric:
         step = frequency_hours * 3600
         end = now.timestamp()
-        start = end - step * (baseline + 1)
+        start = end - step * baseline  # baseline + 1 points: the newest and those before
         sized: list[Backup] = []
         for series in prometheus.query_range(location.size_metric, start, end, step):
             name = _series_name(series.get("metric", {}))

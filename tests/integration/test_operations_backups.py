@@ -157,3 +157,20 @@ def test_bad_promql_is_a_source_error(ops_prometheus: PromStack) -> None:
     loc = BackupLocation(name="bad", metric="backup_last_success_timestamp_seconds{")
     with pytest.raises(SourceError, match="prometheus"):
         read_metric(loc, prom, dt.datetime.now(dt.UTC), 24, 7)
+
+
+def test_metric_sizes_over_time_from_real_prometheus(ops_prometheus: PromStack) -> None:
+    prom = PrometheusClient(ApiClient("prometheus", Endpoint(url=ops_prometheus.prometheus)))
+    now = dt.datetime.fromtimestamp(ops_prometheus.started, dt.UTC)  # inside the backfill
+    loc = BackupLocation(
+        name="db-fresh",
+        metric='backup_last_success_timestamp_seconds{instance="db-fresh"}',
+        size_metric='backup_size_bytes{instance="db-fresh"}',
+    )
+    found = read_metric(loc, prom, now, 24, 7)
+    sizes = [b.size for b in found.backups]
+    assert len(sizes) == 8 and sizes[-1] == 4000
+    assert all(s is not None and s >= 50_000 for s in sizes[:-1])
+    (finding,) = size_collapse(found, 0.5, 7)
+    assert "is 4000 bytes" in finding.message
+    assert freshness(found, now, 24, 2) == []
