@@ -41,8 +41,11 @@ def _specs(config: pytest.Config) -> Specs:
     sources: list[tuple[str, SpecFile | SpecError]] = []
     if profile.slos:
         try:
-            inline = [o for i, s in enumerate(profile.slos)
-                      for o in from_native(s, f"profile {profile.name}", f"slos[{i}]")]
+            inline = [
+                o
+                for i, s in enumerate(profile.slos)
+                for o in from_native(s, f"profile {profile.name}", f"slos[{i}]")
+            ]
             sources.append(("profile", SpecFile(profile.name, "native", tuple(inline))))
         except SpecError as exc:
             sources.append(("profile", exc))
@@ -53,9 +56,7 @@ def _specs(config: pytest.Config) -> Specs:
             sources.append((name, load_file(path)))
         except SpecError as exc:
             sources.append((name, exc))
-    objectives = tuple(
-        o for _, s in sources if isinstance(s, SpecFile) for o in s.objectives
-    )
+    objectives = tuple(o for _, s in sources if isinstance(s, SpecFile) for o in s.objectives)
     at = profile.slo.evaluate_at.timestamp() if profile.slo.evaluate_at else time.time()
     specs = Specs(objectives, tuple(sources), float(int(at)))
     config.stash[_SPECS] = specs
@@ -74,8 +75,9 @@ def _endpoint(profile: Profile) -> Endpoint:
     endpoint = profile.slo.prometheus or getattr(profile.targets, "prometheus", None)
     if endpoint is None:
         raise SourceError(
-            "slo", "SLOs are configured but no Prometheus: set slo.prometheus or "
-            "targets.prometheus in the profile"
+            "slo",
+            "SLOs are configured but no Prometheus: set slo.prometheus or "
+            "targets.prometheus in the profile",
         )
     return endpoint
 
@@ -141,15 +143,22 @@ def test_slo_spec(slo_spec: SpecFile | SpecError, evidence: Evidence) -> None:
         evidence.add(file=slo_spec.file, key=slo_spec.key, reason=slo_spec.reason)
         raise slo_spec
     evidence.add(
-        file=slo_spec.path, format=slo_spec.format, slos=[o.id for o in slo_spec.objectives],
+        file=slo_spec.path,
+        format=slo_spec.format,
+        slos=[o.id for o in slo_spec.objectives],
         not_evaluable={o.id: o.unsupported for o in slo_spec.objectives if o.unsupported},
     )
-    assert_no_findings([
-        Finding(f"SLO {dup} is defined more than once in {slo_spec.path}",
-                expected="unique service/objective names", found=f"{dup} repeated",
-                fix="rename one of the objectives")
-        for dup in check_unique(slo_spec.objectives)
-    ])
+    assert_no_findings(
+        [
+            Finding(
+                f"SLO {dup} is defined more than once in {slo_spec.path}",
+                expected="unique service/objective names",
+                found=f"{dup} repeated",
+                fix="rename one of the objectives",
+            )
+            for dup in check_unique(slo_spec.objectives)
+        ]
+    )
 
 
 @control("SLO-ATTAINMENT")
@@ -170,18 +179,29 @@ def test_slo_budget(measurement: rules.Measurement, profile: Profile, evidence: 
         **summary,
         freeze_below_percent=policy.freeze_below,
         emergency_below_percent=policy.emergency_below,
-        burn_down=[{"day": rules.evaluate_at_text(t)[:10], "remaining": round(v, 6)}
-                   for t, v in points],
+        burn_down=[
+            {"day": rules.evaluate_at_text(t)[:10], "remaining": round(v, 6)} for t, v in points
+        ],
     )
-    evidence.attach_html(burn_down_svg(
-        f"{o.id}: error budget over {o.window_text} (target {o.target * 100:g} %)",
-        points, policy.freeze_below / 100, policy.emergency_below / 100,
-    ))
+    evidence.attach_html(
+        burn_down_svg(
+            f"{o.id}: error budget over {o.window_text} (target {o.target * 100:g} %)",
+            points,
+            policy.freeze_below / 100,
+            policy.emergency_below / 100,
+        )
+    )
     budget = rules.budget_of(o, measurement.error_ratio)
-    assert_no_findings(rules.release_findings(
-        o, budget, summary["policy_state"], profile.release.kind,
-        policy.freeze_below / 100, policy.emergency_below / 100,
-    ))
+    assert_no_findings(
+        rules.release_findings(
+            o,
+            budget,
+            summary["policy_state"],
+            profile.release.kind,
+            policy.freeze_below / 100,
+            policy.emergency_below / 100,
+        )
+    )
 
 
 @control("SLO-BUDGET-LEVEL")
@@ -191,14 +211,20 @@ def test_slo_budget_level(
     summary = _summary(measurement, profile)
     evidence.add(**summary)
     budget = rules.budget_of(measurement.objective, measurement.error_ratio)
-    assert_no_findings(rules.budget_level_findings(
-        measurement.objective, budget, summary["policy_state"], profile.release.kind,
-        profile.slo.freeze_below / 100,
-    ))
+    assert_no_findings(
+        rules.budget_level_findings(
+            measurement.objective,
+            budget,
+            summary["policy_state"],
+            profile.release.kind,
+            profile.slo.freeze_below / 100,
+        )
+    )
 
 
-def _burn(measurement: rules.Measurement, profile: Profile, evidence: Evidence,
-          severity: str) -> list[Finding]:
+def _burn(
+    measurement: rules.Measurement, profile: Profile, evidence: Evidence, severity: str
+) -> list[Finding]:
     states = rules.conditions_now(
         rules.burn_rates(measurement.objective, measurement.window_error_ratios)
     )
@@ -232,12 +258,15 @@ def test_slo_postmortem(
     evidence.add(
         slo=measurement.objective.id,
         lookback=rules.evaluate_at_text(
-            measurement.at - rules.lookback_seconds(
-                measurement.objective, profile.slo.postmortem_lookback)
+            measurement.at
+            - rules.lookback_seconds(measurement.objective, profile.slo.postmortem_lookback)
         ),
         rapid_burns=[e.as_dict() for e in episodes],
-        postmortems=[p.model_dump(mode="json") for p in profile.slo.postmortems
-                     if p.slo in (measurement.objective.id, measurement.objective.name)],
+        postmortems=[
+            p.model_dump(mode="json")
+            for p in profile.slo.postmortems
+            if p.slo in (measurement.objective.id, measurement.objective.name)
+        ],
     )
     assert_no_findings(rules.postmortem_findings(measurement.objective, episodes, attested))
 
@@ -266,6 +295,4 @@ def test_slo_data(measurement: rules.Measurement, profile: Profile, evidence: Ev
             rules.evaluate_at_text(p.end)[:10] for p in measurement.daily if p.total <= 0
         ],
     )
-    assert_no_findings(
-        rules.coverage_findings(measurement, profile.slo.min_data_coverage / 100)
-    )
+    assert_no_findings(rules.coverage_findings(measurement, profile.slo.min_data_coverage / 100))

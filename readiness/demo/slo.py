@@ -50,12 +50,14 @@ SLOTH_SPEC = {
                 "events": {
                     "error_query": 'sum(rate(http_requests_total{service="catalog",'
                     'code=~"5.."}[{{.window}}]))',
-                    "total_query": 'sum(rate(http_requests_total{service="catalog"}'
-                    "[{{.window}}]))",
+                    "total_query": 'sum(rate(http_requests_total{service="catalog"}[{{.window}}]))',
                 }
             },
-            "alerting": {"name": "CatalogHighErrorRate", "page_alert": {"labels": {
-                "severity": "page"}}, "ticket_alert": {"labels": {"severity": "ticket"}}},
+            "alerting": {
+                "name": "CatalogHighErrorRate",
+                "page_alert": {"labels": {"severity": "page"}},
+                "ticket_alert": {"labels": {"severity": "ticket"}},
+            },
         }
     ],
 }

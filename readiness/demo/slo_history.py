@@ -89,9 +89,7 @@ def write_openmetrics(path: Path, samples: Sequence[Samples]) -> None:
         for s in samples:
             for code, idx in (("200", 1), ("500", 2)):
                 labels = f'{{service="{s.service}",code="{code}"}}'
-                fh.writelines(
-                    f"{METRIC}_total{labels} {p[idx]:.6f} {p[0]}\n" for p in s.points
-                )
+                fh.writelines(f"{METRIC}_total{labels} {p[idx]:.6f} {p[0]}\n" for p in s.points)
         fh.write("# EOF\n")
 
 
@@ -99,9 +97,20 @@ def backfill(om_file: Path, data_dir: Path) -> None:
     promtool = require_binary("promtool", "prometheus")
     data_dir.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(
-        [promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet",
-         "--max-block-duration=744h", str(om_file), str(data_dir)],
-        capture_output=True, text=True, timeout=300, check=False,
+        [
+            promtool,
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            "--quiet",
+            "--max-block-duration=744h",
+            str(om_file),
+            str(data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"promtool backfill failed: {proc.stderr.strip() or proc.stdout}")
@@ -118,8 +127,9 @@ def start_prometheus(
     rules_dir = workdir / "rules"
     rules_dir.mkdir(parents=True, exist_ok=True)
     (rules_dir / "slo.yml").write_text(
-        yaml.safe_dump({"groups": [{"name": "slo-burn-rate", "rules": list(rules)}]},
-                       sort_keys=False)
+        yaml.safe_dump(
+            {"groups": [{"name": "slo-burn-rate", "rules": list(rules)}]}, sort_keys=False
+        )
     )
     config = {
         "global": {"scrape_interval": "15s", "evaluation_interval": "15s"},
@@ -129,10 +139,13 @@ def start_prometheus(
     (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
     return start_process(
         "prometheus",
-        [binary, f"--config.file={workdir / 'prometheus.yml'}",
-         f"--storage.tsdb.path={workdir / 'data'}",
-         f"--storage.tsdb.retention.time={retention}",
-         f"--web.listen-address=127.0.0.1:{port}"],
+        [
+            binary,
+            f"--config.file={workdir / 'prometheus.yml'}",
+            f"--storage.tsdb.path={workdir / 'data'}",
+            f"--storage.tsdb.retention.time={retention}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
         workdir,
         ready_url=f"http://127.0.0.1:{port}/-/ready",
     )

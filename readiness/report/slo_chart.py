@@ -41,8 +41,7 @@ def burn_down_svg(
         f'height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
-        f'<text x="{LEFT}" y="14" font-size="12" font-family="sans-serif">'
-        f"{escape(title)}</text>",
+        f'<text x="{LEFT}" y="14" font-size="12" font-family="sans-serif">{escape(title)}</text>',
         f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" '
         'stroke="#999" stroke-width="0.5"/>',
     ]
@@ -72,8 +71,13 @@ def burn_down_svg(
     path = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in points)
     last = values[-1]
     colour = (
-        "#333" if last <= 0 else "#d9534f" if last < emergency_below
-        else "#e0a800" if last < freeze_below else "#2e7d32"
+        "#333"
+        if last <= 0
+        else "#d9534f"
+        if last < emergency_below
+        else "#e0a800"
+        if last < freeze_below
+        else "#2e7d32"
     )
     parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
     for t, v in points:

@@ -195,7 +195,10 @@ def release_findings(
 
 
 def budget_level_findings(
-    objective: Objective, budget: Budget, state: PolicyState, kind: ReleaseKind,
+    objective: Objective,
+    budget: Budget,
+    state: PolicyState,
+    kind: ReleaseKind,
     freeze_below: float,
 ) -> list[Finding]:
     """A warning whenever the budget is below the freeze threshold, whatever the release."""
@@ -347,7 +350,9 @@ def postmortem_findings(
                 f"SLO {objective.id} burned rapidly ({e.condition}, peak {e.peak:.3g}x) from "
                 f"{_iso(e.start)} to {_iso(e.end)} and no post-mortem is attested",
                 expected="a post-mortem reference covering this burn before the next release",
-                found="no attestation" if not mine else "attestations cover only earlier burns: "
+                found="no attestation"
+                if not mine
+                else "attestations cover only earlier burns: "
                 + ", ".join(a.reference for a in mine),
                 fix=f"write the post-mortem and attest it in the profile: slo.postmortems: "
                 f"[{{slo: {objective.id}, reference: <URL or ticket>, covers_until: "

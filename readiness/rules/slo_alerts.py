@@ -215,8 +215,11 @@ def burn_rate_rules(
             {
                 "alert": alert_name(objective),
                 "expr": "\nor\n".join(parts),
-                "labels": {"severity": severity, "service": objective.service,
-                           "slo": objective.name},
+                "labels": {
+                    "severity": severity,
+                    "service": objective.service,
+                    "slo": objective.name,
+                },
                 "annotations": {
                     "summary": f"{objective.id} burns its {objective.window_text} error "
                     f"budget too fast ({severity})",
@@ -239,16 +242,17 @@ def coverage_findings(cov: Coverage, require_runbook: bool, runbook_hint: str) -
         found = (
             "no burn-rate alerting rule for this SLO is loaded"
             if not cov.alerts
-            else "rules " + ", ".join(sorted({a.rule.name for a in cov.alerts}))
-            + " cover only " + (", ".join(c for c, n in cov.covered.items() if n) or "nothing")
+            else "rules "
+            + ", ".join(sorted({a.rule.name for a in cov.alerts}))
+            + " cover only "
+            + (", ".join(c for c, n in cov.covered.items() if n) or "nothing")
         )
         findings.append(
             Finding(
                 f"SLO {objective.id} lacks burn-rate alerts for: "
                 + "; ".join(c.label for c in cov.missing),
-                expected="multiwindow multi-burn-rate alerts: " + "; ".join(
-                    c.label for c in CONDITIONS
-                ),
+                expected="multiwindow multi-burn-rate alerts: "
+                + "; ".join(c.label for c in CONDITIONS),
                 found=found,
                 fix="load rules such as (or generate them with sloth/pyrra):\n"
                 + suggestion.rstrip(),

@@ -13,8 +13,15 @@ from typing import Literal
 WINDOW_PLACEHOLDER = "{{.window}}"
 _PLACEHOLDER_RE = re.compile(r"\{\{\s*\.window\s*\}\}")
 _DURATION_RE = re.compile(r"(\d+)(ms|[smhdwy])")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400,
-                 "y": 365 * 86400}
+_UNIT_SECONDS = {
+    "ms": 0.001,
+    "s": 1,
+    "m": 60,
+    "h": 3600,
+    "d": 86400,
+    "w": 7 * 86400,
+    "y": 365 * 86400,
+}
 
 Budgeting = Literal["occurrences", "timeslices", "ratio_timeslices"]
 
@@ -138,7 +145,7 @@ def metric_names(query: str) -> set[str]:
     names = set()
     for match in re.finditer(r"[a-zA-Z_:][a-zA-Z0-9_:]*", text):
         word = match.group(0)
-        after = text[match.end():].lstrip()
+        after = text[match.end() :].lstrip()
         if word in _PROMQL_WORDS or after.startswith("("):
             continue
         before = text[: match.start()]
@@ -171,8 +178,8 @@ def error_ratio_expr(objective: Objective, window: str) -> str:
     good_ratio = f"(1 - {occurrence_error_ratio(objective.sli, slice_)})"
     if objective.budgeting == "ratio_timeslices":
         return f"(1 - avg_over_time({good_ratio}[{window}:{slice_}]))"
-    threshold = objective.timeslice_target if objective.timeslice_target is not None else (
-        objective.target
+    threshold = (
+        objective.timeslice_target if objective.timeslice_target is not None else (objective.target)
     )
     return f"avg_over_time(({good_ratio} < bool {threshold:g})[{window}:{slice_}])"
 

@@ -9,7 +9,9 @@ step 1d) and the page-window error ratios over the post-mortem look-back (range)
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,8 +84,56 @@ class Settings:
     coverage_step: int = 3600
 
 
+class SharedQueries:
+    """Runs each distinct query once per collection, even when SLOs ask concurrently.
+
+    Objectives that share an SLI (one SLI, several targets or owners) send identical
+    queries; the first caller runs it, the others wait for its result.
+    """
+
+    def __init__(self, client: PrometheusClient):
+        self.client = client
+        self.name = client.name
+        self._lock = threading.Lock()
+        self._futures: dict[tuple[object, ...], Future[list[dict[str, Any]]]] = {}
+        self.executed = 0
+
+    def _once(
+        self, key: tuple[object, ...], run: Callable[[], list[dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
+        with self._lock:
+            future = self._futures.get(key)
+            owner = future is None
+            if future is None:
+                future = self._futures[key] = Future()
+        if owner:
+            try:
+                result = run()
+            except BaseException as exc:
+                future.set_exception(exc)
+                raise
+            self.executed += 1
+            future.set_result(result)
+            return result
+        return future.result()
+
+    def query(self, promql: str, time: float) -> list[dict[str, Any]]:
+        return self._once(("q", promql, time), lambda: self.client.query(promql, time=time))
+
+    def query_range(
+        self, promql: str, start: float, end: float, step: float
+    ) -> list[dict[str, Any]]:
+        return self._once(
+            ("r", promql, start, end, step),
+            lambda: self.client.query_range(promql, start, end, step),
+        )
+
+
 def measure(
-    client: PrometheusClient, objective: Objective, retention: int | None, settings: Settings
+    client: PrometheusClient | SharedQueries,
+    objective: Objective,
+    retention: int | None,
+    settings: Settings,
 ) -> Measurement:
     if objective.unsupported:
         raise SourceError(objective.id, f"{objective.unsupported} (spec {objective.source})")
@@ -136,7 +186,9 @@ def measure(
     )
 
 
-def _daily(client: PrometheusClient, objective: Objective, at: float) -> list[DailyPoint]:
+def _daily(
+    client: PrometheusClient | SharedQueries, objective: Objective, at: float
+) -> list[DailyPoint]:
     days = max(1, objective.window // DAY)
     start = at - (days - 1) * DAY
     sli = objective.sli
@@ -173,7 +225,7 @@ def _daily(client: PrometheusClient, objective: Objective, at: float) -> list[Da
 
 
 def _history(
-    client: PrometheusClient, objective: Objective, at: float, settings: Settings
+    client: PrometheusClient | SharedQueries, objective: Objective, at: float, settings: Settings
 ) -> dict[str, tuple[tuple[float, float], ...]]:
     lookback = settings.lookback(objective)
     step = max(settings.history_step, math.ceil(lookback / MAX_POINTS))
@@ -199,7 +251,8 @@ def collect(
         retention: int | None = retention_seconds(client)
     except SourceError as exc:
         return {o.id: exc for o in objectives}
-    results = gather(lambda o: measure(client, o, retention, settings), objectives, concurrency)
+    shared = SharedQueries(client)
+    results = gather(lambda o: measure(shared, o, retention, settings), objectives, concurrency)
     return {o.id: r for o, r in zip(objectives, results, strict=True)}
 
 

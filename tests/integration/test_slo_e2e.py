@@ -49,19 +49,36 @@ def outcomes(checks: dict[tuple[str, str], dict[str, Any]], control: str) -> dic
 
 def test_feature_release(pytester: pytest.Pytester, slo_lab: SloLab) -> None:
     ret, checks = run(
-        pytester, slo_lab, "feature",
-        postmortems=[{"slo": "emergency/availability", "reference": "PM-12",
-                      "covers_until": dt.datetime.fromtimestamp(slo_lab.end, dt.UTC).isoformat()}],
+        pytester,
+        slo_lab,
+        "feature",
+        postmortems=[
+            {
+                "slo": "emergency/availability",
+                "reference": "PM-12",
+                "covers_until": dt.datetime.fromtimestamp(slo_lab.end, dt.UTC).isoformat(),
+            }
+        ],
     )
     assert ret == 1
     assert outcomes(checks, "SLO-ATTAINMENT") == {
-        "healthy": "passed", "freeze": "passed", "emergency": "passed", "exhausted": "failed",
-        "burning": "passed", "gappy": "passed", "ghost": "error",
+        "healthy": "passed",
+        "freeze": "passed",
+        "emergency": "passed",
+        "exhausted": "failed",
+        "burning": "passed",
+        "gappy": "passed",
+        "ghost": "error",
         "myservice/requests-availability": "error",
     }
     assert outcomes(checks, "SLO-BUDGET") == {
-        "healthy": "passed", "freeze": "failed", "emergency": "failed", "exhausted": "failed",
-        "burning": "passed", "gappy": "passed", "ghost": "error",
+        "healthy": "passed",
+        "freeze": "failed",
+        "emergency": "failed",
+        "exhausted": "failed",
+        "burning": "passed",
+        "gappy": "passed",
+        "ghost": "error",
         "myservice/requests-availability": "error",
     }
     assert outcomes(checks, "SLO-BURN-RATE")["burning"] == "failed"

@@ -20,10 +20,11 @@ from readiness.profile.slo import SloSpec
 from readiness.rules import slo as rules
 from readiness.rules.slo_alerts import coverage, coverage_findings
 from readiness.rules.slo_model import Objective, parse_duration
-from readiness.sources.api import ApiClient
+from readiness.sources.api import ApiClient, gather
 from readiness.sources.prometheus import PrometheusClient
 from readiness.sources.slo_prometheus import (
     Settings,
+    SharedQueries,
     collect,
     loaded_rules,
     measure,
@@ -88,7 +89,10 @@ def test_error_ratios_and_burn_rates_match_ground_truth(
 )
 def test_budget_and_policy_state(
     measured: dict[str, rules.Measurement | Exception],
-    service: str, remaining: float, state: str, attained: bool,
+    service: str,
+    remaining: float,
+    state: str,
+    attained: bool,
 ) -> None:
     m = get(measured, service)
     budget = rules.budget_of(m.objective, m.error_ratio)
@@ -117,7 +121,8 @@ def test_burning_service_trips_the_page_condition(
 
 
 def test_past_incident_is_a_rapid_burn_needing_a_postmortem(
-    slo_lab: SloLab, measured: dict[str, rules.Measurement | Exception],
+    slo_lab: SloLab,
+    measured: dict[str, rules.Measurement | Exception],
 ) -> None:
     m = get(measured, "freeze")
     (episode,) = rules.rapid_burns(m)
@@ -183,7 +188,26 @@ def test_suggested_rule_passes_promtool(slo_lab: SloLab, tmp_path: Path) -> None
     rules_yaml = yaml.safe_load(missing.fix.split("\n", 1)[1])
     path = tmp_path / "suggested.yml"
     path.write_text(yaml.safe_dump({"groups": [{"name": "slo", "rules": rules_yaml}]}))
-    proc = subprocess.run(["promtool", "check", "rules", str(path)],
-                          capture_output=True, text=True, check=False, timeout=60)
+    proc = subprocess.run(
+        ["promtool", "check", "rules", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "SUCCESS: 2 rules found" in proc.stdout
+
+
+def test_identical_queries_run_once(slo_lab: SloLab) -> None:
+    shared = SharedQueries(client(slo_lab))
+    spec = native_slo("healthy")
+    base = spec["objectives"][0]  # type: ignore[index]
+    spec["objectives"] = [{**base, "name": f"a{t}", "target": t} for t in (99.0, 99.5, 99.9)]
+    objectives = from_native(SloSpec.model_validate(spec), "test")
+    settings = Settings(at=slo_lab.end, lookback=lambda o: o.window)
+    results = gather(lambda o: measure(shared, o, 400 * DAY, settings), objectives, 3)
+    assert all(isinstance(r, rules.Measurement) for r in results)
+    assert shared.executed == 4  # windows, coverage, daily, history: once for all three
+    ratios = {r.error_ratio for r in results if isinstance(r, rules.Measurement)}
+    assert len(ratios) == 1

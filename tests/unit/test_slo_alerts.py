@@ -31,12 +31,17 @@ def rules_from_file(path: Path) -> list[Rule]:
     out = []
     for group in data["groups"]:
         for r in group["rules"]:
-            out.append(Rule(
-                name=r.get("alert") or r["record"],
-                kind="alerting" if "alert" in r else "recording",
-                expr=r["expr"], group=group["name"], file=str(path),
-                labels=r.get("labels") or {}, annotations=r.get("annotations") or {},
-            ))
+            out.append(
+                Rule(
+                    name=r.get("alert") or r["record"],
+                    kind="alerting" if "alert" in r else "recording",
+                    expr=r["expr"],
+                    group=group["name"],
+                    file=str(path),
+                    labels=r.get("labels") or {},
+                    annotations=r.get("annotations") or {},
+                )
+            )
     return out
 
 
@@ -62,7 +67,8 @@ def test_sloth_rules_of_another_slo_do_not_count() -> None:
 
 def _pyrra(long: str, short: str, severity: str, slo: str = "availability") -> Rule:
     return Rule(
-        "ErrorBudgetBurn", "alerting",
+        "ErrorBudgetBurn",
+        "alerting",
         f'http_requests:burnrate{short}{{slo="{slo}"}} > (14 * (1-0.999)) and '
         f'http_requests:burnrate{long}{{slo="{slo}"}} > (14 * (1-0.999))',
         labels={"long": long, "short": short, "severity": severity, "slo": slo},
@@ -71,8 +77,12 @@ def _pyrra(long: str, short: str, severity: str, slo: str = "availability") -> R
 
 
 def test_pyrra_rules_with_their_own_windows() -> None:
-    rules = [_pyrra("1h", "5m", "critical"), _pyrra("6h", "30m", "critical"),
-             _pyrra("1d", "2h", "warning"), _pyrra("4d", "6h", "warning")]
+    rules = [
+        _pyrra("1h", "5m", "critical"),
+        _pyrra("6h", "30m", "critical"),
+        _pyrra("1d", "2h", "warning"),
+        _pyrra("4d", "6h", "warning"),
+    ]
     cov = coverage(API, rules)
     assert cov.missing == ()
     assert {a.reason for a in cov.alerts} == {"slo label"}
@@ -81,21 +91,30 @@ def test_pyrra_rules_with_their_own_windows() -> None:
 
 
 def test_hand_written_rule_recognised_by_metrics_and_windows() -> None:
-    recording = Rule("service:errors:ratio_rate1h", "recording",
-                     'sum(rate(http_requests_total{code=~"5.."}[1h])) / '
-                     "sum(rate(http_requests_total[1h]))")
-    alert = Rule("ApiBurn", "alerting",
-                 "service:errors:ratio_rate1h > 14.4 * 0.001 and "
-                 'sum(rate(http_requests_total{code=~"5.."}[5m])) / '
-                 "sum(rate(http_requests_total[5m])) > 14.4 * 0.001",
-                 labels={"severity": "page"}, annotations={"runbook_url": "https://r"})
-    unrelated = Rule("DiskFull", "alerting", "node_filesystem_avail_bytes < 1e9",
-                     labels={"severity": "page"})
+    recording = Rule(
+        "service:errors:ratio_rate1h",
+        "recording",
+        'sum(rate(http_requests_total{code=~"5.."}[1h])) / sum(rate(http_requests_total[1h]))',
+    )
+    alert = Rule(
+        "ApiBurn",
+        "alerting",
+        "service:errors:ratio_rate1h > 14.4 * 0.001 and "
+        'sum(rate(http_requests_total{code=~"5.."}[5m])) / '
+        "sum(rate(http_requests_total[5m])) > 14.4 * 0.001",
+        labels={"severity": "page"},
+        annotations={"runbook_url": "https://r"},
+    )
+    unrelated = Rule(
+        "DiskFull", "alerting", "node_filesystem_avail_bytes < 1e9", labels={"severity": "page"}
+    )
     cov = coverage(API, [recording, alert, unrelated])
     assert [a.rule.name for a in cov.alerts] == ["ApiBurn"]
     assert cov.alerts[0].windows == frozenset({300, 3600})
     assert [c.label for c in cov.missing] == [
-        "page 6x over 6h and 30m", "ticket 3x over 1d and 2h", "ticket 1x over 3d and 6h",
+        "page 6x over 6h and 30m",
+        "ticket 3x over 1d and 2h",
+        "ticket 1x over 3d and 6h",
     ]
 
 
@@ -112,26 +131,45 @@ def test_missing_rules_are_named_with_the_rule_that_should_exist() -> None:
 
 def test_generated_rules_cover_their_objective() -> None:
     generated = burn_rate_rules(API, "https://r")
-    rules = [Rule(str(r["alert"]), "alerting", str(r["expr"]),
-                  labels=r["labels"], annotations=r["annotations"])  # type: ignore[arg-type]
-             for r in generated]
+    rules = [
+        Rule(
+            str(r["alert"]),
+            "alerting",
+            str(r["expr"]),
+            labels=r["labels"],
+            annotations=r["annotations"],
+        )  # type: ignore[arg-type]
+        for r in generated
+    ]
     cov = coverage(API, rules)
     assert cov.missing == () and coverage_findings(cov, True, "x") == []
 
 
 @pytest.mark.parametrize(
     ("objective", "name"),
-    [(API, "ApiAvailabilityErrorBudgetBurn"),
-     (Objective("k8s-apiserver", "requests-latency", 0.99, 86400, SLI, "t"),
-      "K8sApiserverRequestsLatencyErrorBudgetBurn")],
+    [
+        (API, "ApiAvailabilityErrorBudgetBurn"),
+        (
+            Objective("k8s-apiserver", "requests-latency", 0.99, 86400, SLI, "t"),
+            "K8sApiserverRequestsLatencyErrorBudgetBurn",
+        ),
+    ],
 )
 def test_alert_name(objective: Objective, name: str) -> None:
     assert alert_name(objective) == name
 
 
 def test_failing_rule_health_is_reported() -> None:
-    broken = [Rule(str(r["alert"]), "alerting", str(r["expr"]), labels=r["labels"],  # type: ignore[arg-type]
-                   annotations=r["annotations"], health="err")  # type: ignore[arg-type]
-              for r in burn_rate_rules(API, "https://r")]
+    broken = [
+        Rule(
+            str(r["alert"]),
+            "alerting",
+            str(r["expr"]),
+            labels=r["labels"],  # type: ignore[arg-type]
+            annotations=r["annotations"],
+            health="err",
+        )  # type: ignore[arg-type]
+        for r in burn_rate_rules(API, "https://r")
+    ]
     findings = coverage_findings(coverage(API, broken), True, "x")
     assert findings and "last evaluation failed" in findings[0].message

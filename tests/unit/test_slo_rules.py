@@ -58,8 +58,15 @@ def test_budget_fields_follow_slo_generator() -> None:
 
 @pytest.mark.parametrize(
     ("remaining", "state"),
-    [(0.8, "ok"), (0.25, "ok"), (0.2499, "freeze"), (0.1, "freeze"), (0.05, "emergency"),
-     (0.0, "exhausted"), (-0.5, "exhausted")],
+    [
+        (0.8, "ok"),
+        (0.25, "ok"),
+        (0.2499, "freeze"),
+        (0.1, "freeze"),
+        (0.05, "emergency"),
+        (0.0, "exhausted"),
+        (-0.5, "exhausted"),
+    ],
 )
 def test_policy_state(remaining: float, state: str) -> None:
     assert rules.policy_state(remaining, 0.25, 0.10) == state
@@ -129,11 +136,19 @@ def test_burn_rates_divide_by_budget() -> None:
     }
 
 
-def _measurement(history: dict[str, tuple[tuple[float, float], ...]] | None = None,
-                 daily: tuple[rules.DailyPoint, ...] = ()) -> rules.Measurement:
+def _measurement(
+    history: dict[str, tuple[tuple[float, float], ...]] | None = None,
+    daily: tuple[rules.DailyPoint, ...] = (),
+) -> rules.Measurement:
     return rules.Measurement(
-        objective=OBJ, at=30 * DAY, error_ratio=0.0005, window_error_ratios={},
-        coverage=1.0, coverage_step=3600, retention=None, daily=daily,
+        objective=OBJ,
+        at=30 * DAY,
+        error_ratio=0.0005,
+        window_error_ratios={},
+        coverage=1.0,
+        coverage_step=3600,
+        retention=None,
+        daily=daily,
         history=history or {},
     )
 
@@ -156,8 +171,12 @@ def test_postmortem_attestation_covers_earlier_burns() -> None:
     att = [rules.Attestation("api/availability", "PM-1", 2500.0)]
     (left,) = rules.postmortem_findings(OBJ, episodes, att)
     assert "PM-1" in left.found and "covers_until" in left.fix
-    assert rules.postmortem_findings(OBJ, episodes, [rules.Attestation("availability", "PM-2",
-                                                                       9600.0)]) == []
+    assert (
+        rules.postmortem_findings(
+            OBJ, episodes, [rules.Attestation("availability", "PM-2", 9600.0)]
+        )
+        == []
+    )
     other = [rules.Attestation("web/availability", "PM-3", 1e10)]
     assert len(rules.postmortem_findings(OBJ, episodes, other)) == 2
 
@@ -185,11 +204,26 @@ def test_error_ratio_expressions() -> None:
         '(sum(sum(rate(http_requests_total{service="api",code=~"5.."}[1h]))) / '
         'sum(sum(rate(http_requests_total{service="api"}[1h]))))'
     )
-    good = Objective("api", "a", 0.99, DAY, Sli(total="sum(rate(t[{{.window}}]))",
-                                                good="sum(rate(g[{{.window}}]))"), "x")
+    good = Objective(
+        "api",
+        "a",
+        0.99,
+        DAY,
+        Sli(total="sum(rate(t[{{.window}}]))", good="sum(rate(g[{{.window}}]))"),
+        "x",
+    )
     assert error_ratio_expr(good, "5m") == "(1 - sum(sum(rate(g[5m]))) / sum(sum(rate(t[5m]))))"
-    slices = Objective("api", "a", 0.99, DAY, good.sli, "x", budgeting="timeslices",
-                       timeslice_target=0.95, timeslice_window=60)
+    slices = Objective(
+        "api",
+        "a",
+        0.99,
+        DAY,
+        good.sli,
+        "x",
+        budgeting="timeslices",
+        timeslice_target=0.95,
+        timeslice_window=60,
+    )
     assert error_ratio_expr(slices, "1h").endswith("< bool 0.95)[1h:1m])")
     assert math.isfinite(slices.budget)
 
@@ -199,6 +233,6 @@ def test_metric_names() -> None:
         'sum by (code) (rate(http_requests_total{code=~"5.."}[5m])) / '
         "sum(rate(http_requests_total[{{.window}}])) > 14.4 * 0.001"
     ) == {"http_requests_total"}
-    assert metric_names("slo:sli_error:ratio_rate5m{sloth_id=\"x\"} > (14.4 * 1e-3)") == {
+    assert metric_names('slo:sli_error:ratio_rate5m{sloth_id="x"} > (14.4 * 1e-3)') == {
         "slo:sli_error:ratio_rate5m"
     }

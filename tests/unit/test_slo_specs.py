@@ -18,24 +18,64 @@ DATA = Path(__file__).parent.parent / "data" / "slo"
 @pytest.mark.parametrize(
     ("path", "fmt", "ids", "target", "window"),
     [
-        ("sloth/examples/getting-started.yml", "sloth",
-         ["myservice/requests-availability"], 0.999, "30d"),
-        ("sloth/examples/k8s-getting-started.yml", "sloth",
-         ["myservice/requests-availability"], 0.999, "30d"),
-        ("sloth/examples/kubernetes-apiserver.yml", "sloth",
-         ["k8s-apiserver/requests-availability", "k8s-apiserver/requests-latency"], 0.999, "30d"),
+        (
+            "sloth/examples/getting-started.yml",
+            "sloth",
+            ["myservice/requests-availability"],
+            0.999,
+            "30d",
+        ),
+        (
+            "sloth/examples/k8s-getting-started.yml",
+            "sloth",
+            ["myservice/requests-availability"],
+            0.999,
+            "30d",
+        ),
+        (
+            "sloth/examples/kubernetes-apiserver.yml",
+            "sloth",
+            ["k8s-apiserver/requests-availability", "k8s-apiserver/requests-latency"],
+            0.999,
+            "30d",
+        ),
         ("sloth/examples/no-alerts.yml", "sloth", ["myapp/http-availability"], 0.9999, "30d"),
-        ("sloth/examples/openslo-getting-started.yml", "openslo",
-         ["my-service/sloth-slo-my-service"], 0.999, "30d"),
-        ("openslo/examples/budgeting-method/ratio-timeslices.yaml", "openslo",
-         ["web-shop/main-page"], 0.99, "2w"),
-        ("openslo/examples/budgeting-method/occurences-slo.yaml", "openslo",
-         ["web-shop/search-slo"], 0.99, "2w"),
+        (
+            "sloth/examples/openslo-getting-started.yml",
+            "openslo",
+            ["my-service/sloth-slo-my-service"],
+            0.999,
+            "30d",
+        ),
+        (
+            "openslo/examples/budgeting-method/ratio-timeslices.yaml",
+            "openslo",
+            ["web-shop/main-page"],
+            0.99,
+            "2w",
+        ),
+        (
+            "openslo/examples/budgeting-method/occurences-slo.yaml",
+            "openslo",
+            ["web-shop/search-slo"],
+            0.99,
+            "2w",
+        ),
         ("oslo/test/inputs/validate/v1.yaml", "openslo", ["web/web-availability"], 0.995, "1w"),
-        ("pyrra/examples/caddy-response-latency.yaml", "pyrra",
-         ["caddy-response-latency/caddy-response-latency"], 0.9, "4w"),
-        ("pyrra/examples/kubernetes/manifests/slos/slo-coredns-response-errors.yaml", "pyrra",
-         ["monitoring/coredns-response-errors"], 0.9999, "2w"),
+        (
+            "pyrra/examples/caddy-response-latency.yaml",
+            "pyrra",
+            ["caddy-response-latency/caddy-response-latency"],
+            0.9,
+            "4w",
+        ),
+        (
+            "pyrra/examples/kubernetes/manifests/slos/slo-coredns-response-errors.yaml",
+            "pyrra",
+            ["monitoring/coredns-response-errors"],
+            0.9999,
+            "2w",
+        ),
     ],
 )
 def test_realworld_specs_load(
@@ -61,8 +101,7 @@ def test_openslo_budgeting_and_counters() -> None:
     assert o.budgeting == "timeslices"
     assert o.timeslice_target == pytest.approx(0.95) and o.timeslice_window == 60
     assert o.sli.good == (
-        'sum(rate(http_requests{k8s_cluster="prod",component="web",code=~"2xx|4xx"}'
-        "[{{.window}}]))"
+        'sum(rate(http_requests{k8s_cluster="prod",component="web",code=~"2xx|4xx"}[{{.window}}]))'
     )
     (ts,) = load_file(DATA / "openslo/examples/budgeting-method/ratio-timeslices.yaml").objectives
     assert ts.budgeting == "ratio_timeslices"
@@ -200,7 +239,9 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_native_file_and_multi_document_openslo(tmp_path: Path) -> None:
-    native = _write(tmp_path, """
+    native = _write(
+        tmp_path,
+        """
         slos:
           - service: cart
             objectives:
@@ -210,12 +251,14 @@ def test_native_file_and_multi_document_openslo(tmp_path: Path) -> None:
                 sli:
                   good: sum(rate(http_requests_total{code!~"5.."}[{{.window}}]))
                   total: http_requests_total
-        """)
+        """,
+    )
     (o,) = load_file(native).objectives
     assert o.id == "cart/availability" and o.target == pytest.approx(0.995)
     assert o.sli.total == "rate(http_requests_total[{{.window}}])"
     multi = tmp_path / "multi.yaml"
-    multi.write_text(textwrap.dedent("""
+    multi.write_text(
+        textwrap.dedent("""
         apiVersion: openslo/v1
         kind: SLI
         metadata: {name: errors}
@@ -239,7 +282,8 @@ def test_native_file_and_multi_document_openslo(tmp_path: Path) -> None:
           budgetingMethod: Occurrences
           alertPolicies: [fast-burn]
           objectives: [{targetPercent: 99.5}]
-        """))
+        """)
+    )
     (api,) = load_file(multi).objectives
     assert api.id == "shop/api" and api.window == 28 * 86400
     assert api.sli.bad == "sum(rate(e[{{.window}}]))"
@@ -266,17 +310,26 @@ def test_profile_section_defaults_and_validation() -> None:
         SloPolicy(freeze_below=5, emergency_below=10)
     with pytest.raises(ValidationError, match="extra"):
         SloPolicy.model_validate({"freeze": 20})
-    spec = SloSpec.model_validate({
-        "service": "api",
-        "objectives": [{"name": "a", "target": 99.9,
-                        "sli": {"error": "sum(rate(e[{{.window}}]))", "total": "t"}}],
-    })
+    spec = SloSpec.model_validate(
+        {
+            "service": "api",
+            "objectives": [
+                {
+                    "name": "a",
+                    "target": 99.9,
+                    "sli": {"error": "sum(rate(e[{{.window}}]))", "total": "t"},
+                }
+            ],
+        }
+    )
     (o,) = from_native(spec, "profile")
     assert o.window == 30 * 86400 and o.sli.total == "rate(t[{{.window}}])"
-    bad = SloSpec.model_validate({
-        "service": "api",
-        "objectives": [{"name": "a", "target": 100, "sli": {"error": "e", "total": "t"}}],
-    })
+    bad = SloSpec.model_validate(
+        {
+            "service": "api",
+            "objectives": [{"name": "a", "target": 100, "sli": {"error": "e", "total": "t"}}],
+        }
+    )
     with pytest.raises(SpecError) as info:
         from_native(bad, "profile demo")
     assert info.value.key == "slos.objectives[0].target"
