@@ -173,4 +173,3 @@ def test_metric_sizes_over_time_from_real_prometheus(ops_prometheus: PromStack) 
     assert all(s is not None and s >= 50_000 for s in sizes[:-1])
     (finding,) = size_collapse(found, 0.5, 7)
     assert "is 4000 bytes" in finding.message
-    assert freshness(found, now, 24, 2) == []
