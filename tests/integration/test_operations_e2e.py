@@ -195,3 +195,11 @@ def test_operations_checklist_end_to_end(
     assert outcome("OPS-HEALTHCHECKS", "attested") == "failed"
     assert got[("OPS-LOGGING", "checkout")]["evidence"]["kind"] == "automated"
     assert grafana_state.api_token not in raw
+    register = {a["control"]: a for a in data["attestations"]}
+    assert register["OPS-GRACEFUL-SHUTDOWN"]["state"] == "expired"
+    assert register["OPS-ENV-VALIDATION"]["state"] == "valid"
+    assert (
+        register["OPS-RESTORE-DRILL"]["valid_until"] == (today + dt.timedelta(days=70)).isoformat()
+    )
+    html = (pytester.path / "reports" / "readiness-report.html").read_text()
+    assert "Manual attestations" in html and "sre-lead@example.com" in html

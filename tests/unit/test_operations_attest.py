@@ -171,3 +171,28 @@ def test_bundled_profiles_load() -> None:
     for name in ("base", "staging", "production", "demo"):
         profile = load_profile(name, env={})
         assert profile.operations.logging.lookback_minutes >= 1
+
+
+def test_register_states_and_html_table() -> None:
+    from readiness.attestations import html_table, register
+
+    rows = register(
+        [
+            _att(control="OPS-CICD", date="2026-11-01"),
+            _att(date="2026-01-01", explanation="<script>alert(1)</script>"),
+            _att(control="OPS-ROLLBACK", status="failed"),
+            _att(control="OPS-ONCALL", date="2026-12-24"),
+        ],
+        TODAY,
+    )
+    assert [(r["control"], r["state"]) for r in rows] == [
+        ("OPS-CICD", "valid"),
+        ("OPS-ENV-VALIDATION", "expired"),
+        ("OPS-ONCALL", "future"),
+        ("OPS-ROLLBACK", "failed"),
+    ]
+    assert rows[0]["title"] == "CI/CD pipeline tested" and rows[0]["kind"] == "attestation"
+    html = html_table(rows)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert html.count("<tr>") == 5
+    assert "None in this profile" in html_table([])
