@@ -233,16 +233,13 @@ def compute(
     if days <= 0:
         raise ValueError(f"days must be positive, got {days}")
     since = now - dt.timedelta(days=days)
-    lo, hi = since.timestamp(), now.timestamp()
     wanted = set(services)
 
     def keep(service: str, env: str) -> bool:
         return (not wanted or service in wanted) and (environment is None or env == environment)
 
     window = [
-        d
-        for d in deployments
-        if lo <= d.deployed_at.timestamp() <= hi and keep(d.service, d.environment)
+        d for d in deployments if since <= d.deployed_at <= now and keep(d.service, d.environment)
     ]
     relevant = [i for i in incidents if keep(i.service, i.environment)]
 
@@ -251,7 +248,7 @@ def compute(
     frequency = Frequency(n, per_day, per_day * 7, frequency_level(per_day))
 
     leads = [
-        max(0.0, d.deployed_at.timestamp() - start.timestamp())
+        max(0.0, (d.deployed_at - start).total_seconds())
         for d in window
         if (start := d.change_started) is not None
     ]
@@ -269,15 +266,12 @@ def compute(
     cfr = FailureRate(n, failed, rate, None if rate is None else failure_rate_level(rate))
 
     restores = [
-        i.resolved_at.timestamp() - i.opened_at.timestamp()
+        (i.resolved_at - i.opened_at).total_seconds()
         for i in relevant
-        if i.resolved_at is not None and lo <= i.resolved_at.timestamp() <= hi
+        if i.resolved_at is not None and since <= i.resolved_at <= now
     ]
     still_open = sum(
-        1
-        for i in relevant
-        if i.opened_at.timestamp() <= hi
-        and (i.resolved_at is None or i.resolved_at.timestamp() > hi)
+        1 for i in relevant if i.opened_at <= now and (i.resolved_at is None or i.resolved_at > now)
     )
     restore_median = median(restores)
     restore = Restore(
@@ -336,20 +330,21 @@ def weekly(
     services: Sequence[str] = (),
     environment: str | None = None,
 ) -> list[WeekPoint]:
-    """Weekly points, oldest first: week k covers (now - 7(k+1) days, now - 7k days]."""
+    """Weekly points, oldest first: week k ends 7k days before ``now``."""
+    # Bucket once: week k holds deployments aged [7k, 7(k+1)) days, so a deployment exactly
+    # on a week boundary belongs to the earlier week only.
+    buckets: list[list[Deployment]] = [[] for _ in range(weeks)]
+    for d in deployments:
+        age = (now - d.deployed_at).total_seconds()
+        if age < 0:
+            continue
+        k = math.floor(age / WEEK)
+        if k < weeks:
+            buckets[k].append(d)
     points = []
     for k in range(weeks - 1, -1, -1):
         until = now - dt.timedelta(days=7 * k)
-        # compute() includes the window's start; a deployment exactly on a week boundary
-        # belongs to the earlier week only.
-        m = compute(
-            [d for d in deployments if d.deployed_at > until - dt.timedelta(days=7)],
-            incidents,
-            until,
-            7,
-            services,
-            environment,
-        )
+        m = compute(buckets[k], incidents, until, 7, services, environment)
         points.append(
             WeekPoint(
                 until,

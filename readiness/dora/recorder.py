@@ -22,6 +22,7 @@ from readiness.dora.model import (
     DoraError,
     GateIncidents,
     GateRun,
+    Incident,
     parse_time,
 )
 from readiness.dora.store import Store, open_store, redact_location
@@ -202,7 +203,7 @@ def measure(
     """Metrics (and optionally per-service metrics and weekly points) from ``store``."""
     span = max(float(days), 7.0 * weeks)
     since = now - dt.timedelta(days=span)
-    deployments = store.deployments(since, now, services, environment)
+    deployments = store.deployments(since, now, services, environment, full=False)
     incidents = store.incidents(since, now, services, environment)
     overall = metrics.compute(deployments, incidents, now, days, services, environment)
     out: dict[str, Any] = {"metrics": overall.as_dict()}
@@ -210,9 +211,16 @@ def measure(
         {d.service for d in deployments} | {i.service for i in incidents}
     )
     if per_service and (len(services) > 1 or not services):
+        by_service: dict[str, tuple[list[Deployment], list[Incident]]] = {
+            s: ([], []) for s in names
+        }
+        for d in deployments:
+            by_service[d.service][0].append(d)
+        for i in incidents:
+            by_service[i.service][1].append(i)
         out["per_service"] = {
-            s: metrics.compute(deployments, incidents, now, days, [s], environment).as_dict()
-            for s in names
+            s: metrics.compute(deps, incs, now, days, [s], environment).as_dict()
+            for s, (deps, incs) in by_service.items()
         }
     if weeks:
         out["weekly"] = [

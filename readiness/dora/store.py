@@ -39,7 +39,7 @@ from readiness.dora.model import (
     to_epoch,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 60.0
 CONNECT_TIMEOUT_S = 5
 
@@ -91,11 +91,24 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         """CREATE UNIQUE INDEX incidents_one_open_gate ON incidents (service, environment)
             WHERE resolved_at IS NULL AND source = 'gate'""",
     ),
+    # Covering indexes: the metrics read only these columns, so a window is answered from
+    # the index alone instead of one table lookup per deployment.
+    2: (
+        "DROP INDEX deployments_time",
+        "DROP INDEX deployments_service_time",
+        """CREATE INDEX deployments_time_cover ON deployments
+            (deployed_at, environment, service, kind, commit_time, first_commit_time, id)""",
+        """CREATE INDEX deployments_service_time_cover ON deployments
+            (service, deployed_at, environment, kind, commit_time, first_commit_time, id)""",
+    ),
 }
 
 _DEPLOYMENT_COLUMNS = (
     "id, service, environment, deployed_at, version, commit_sha, commit_time, "
     "first_commit_time, run_id, kind"
+)
+_LEAN_DEPLOYMENT_COLUMNS = (
+    "id, service, environment, deployed_at, kind, commit_time, first_commit_time"
 )
 _INCIDENT_COLUMNS = (
     "id, service, environment, opened_at, severity, title, resolved_at, deployment_id, "
@@ -131,6 +144,7 @@ class Store(Protocol):
         until: dt.datetime,
         services: Sequence[str] = (),
         environment: str | None = None,
+        full: bool = True,
     ) -> list[Deployment]: ...
 
     def incidents(
@@ -139,6 +153,10 @@ class Store(Protocol):
         until: dt.datetime,
         services: Sequence[str] = (),
         environment: str | None = None,
+    ) -> list[Incident]: ...
+
+    def open_incidents(
+        self, services: Sequence[str] = (), environment: str | None = None
     ) -> list[Incident]: ...
 
     def counts(self) -> dict[str, int]: ...
@@ -481,16 +499,17 @@ class _SqlStore:
         until: dt.datetime,
         services: Sequence[str] = (),
         environment: str | None = None,
+        full: bool = True,
     ) -> list[Deployment]:
-        sql = (
-            f"SELECT {_DEPLOYMENT_COLUMNS} FROM deployments "
-            "WHERE deployed_at >= ? AND deployed_at <= ?"
-        )
+        """Deployments in [since, until]. ``full=False`` reads only what the metrics use
+        (no version, commit or run id), straight from a covering index."""
+        columns = _DEPLOYMENT_COLUMNS if full else _LEAN_DEPLOYMENT_COLUMNS
+        sql = f"SELECT {columns} FROM deployments WHERE deployed_at >= ? AND deployed_at <= ?"
         params: list[Any] = [to_epoch(since), to_epoch(until)]
         sql, params = _filters(sql, params, services, environment)
         with self._guard("reading deployments"), self._tx(write=False) as cur:
             rows = self._exec(cur, sql + " ORDER BY deployed_at, id", params).fetchall()
-        return [_deployment_of(r) for r in rows]
+        return [_deployment_of(r) for r in rows] if full else [_lean_deployment_of(r) for r in rows]
 
     def incidents(
         self,
@@ -508,6 +527,16 @@ class _SqlStore:
         params: list[Any] = [to_epoch(until), to_epoch(since)]
         sql, params = _filters(sql, params, services, environment)
         with self._guard("reading incidents"), self._tx(write=False) as cur:
+            rows = self._exec(cur, sql + " ORDER BY opened_at, id", params).fetchall()
+        return [_incident_of(r) for r in rows]
+
+    def open_incidents(
+        self, services: Sequence[str] = (), environment: str | None = None
+    ) -> list[Incident]:
+        """Incidents not resolved yet, oldest first."""
+        sql = f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE resolved_at IS NULL"
+        sql, params = _filters(sql, [], services, environment)
+        with self._guard("reading open incidents"), self._tx(write=False) as cur:
             rows = self._exec(cur, sql + " ORDER BY opened_at, id", params).fetchall()
         return [_incident_of(r) for r in rows]
 
@@ -535,18 +564,35 @@ def _filters(
     return sql, params
 
 
+_KINDS = {k.value: k for k in DeploymentKind}
+_fromtimestamp = dt.datetime.fromtimestamp
+_UTC = dt.UTC
+
+
 def _deployment_of(row: Sequence[Any]) -> Deployment:
     return Deployment(
         id=row[0],
         service=row[1],
         environment=row[2],
-        deployed_at=dt.datetime.fromtimestamp(row[3], dt.UTC),
+        deployed_at=_fromtimestamp(row[3], _UTC),
         version=row[4],
         commit=row[5],
-        commit_time=from_epoch(row[6]),
-        first_commit_time=from_epoch(row[7]),
+        commit_time=None if row[6] is None else _fromtimestamp(row[6], _UTC),
+        first_commit_time=None if row[7] is None else _fromtimestamp(row[7], _UTC),
         run_id=row[8],
-        kind=DeploymentKind(row[9]),
+        kind=_KINDS[row[9]],
+    )
+
+
+def _lean_deployment_of(row: Sequence[Any]) -> Deployment:
+    return Deployment(
+        row[0],
+        row[1],
+        row[2],
+        _fromtimestamp(row[3], _UTC),
+        kind=_KINDS[row[4]],
+        commit_time=None if row[5] is None else _fromtimestamp(row[5], _UTC),
+        first_commit_time=None if row[6] is None else _fromtimestamp(row[6], _UTC),
     )
 
 
@@ -586,12 +632,15 @@ class SqliteStore(_SqlStore):
             )
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(self._location, f"cannot open: {exc}") from None
-        with self._guard("opening"):
-            self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            self._set_wal()
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            self._conn.execute("PRAGMA foreign_keys = ON")
-        self._migrate(lambda cur: None)
+        try:
+            with self._guard("opening"):
+                self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+                self._set_wal()
+                self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate(lambda cur: None)
+        except BaseException:
+            self._conn.close()
+            raise
 
     def _set_wal(self) -> None:
         # Switching to WAL needs a moment without other connections; retry while busy.
@@ -653,9 +702,13 @@ class PostgresStore(_SqlStore):
             )
         except psycopg.Error as exc:
             raise self._fail(exc, "connecting") from None
-        self._migrate(
-            lambda cur: cur.execute("SELECT pg_advisory_xact_lock(hashtext('readiness.dora'))")
-        )
+        try:
+            self._migrate(
+                lambda cur: cur.execute("SELECT pg_advisory_xact_lock(hashtext('readiness.dora'))")
+            )
+        except BaseException:
+            self._conn.close()
+            raise
 
     def _errors(self) -> tuple[type[BaseException], ...]:
         return (self._psycopg.Error,)

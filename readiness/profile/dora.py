@@ -35,6 +35,10 @@ class DoraSettings(Model):
     days: int = Field(30, ge=1, le=3650)  # window of the metrics in the report
     weeks: int = Field(8, ge=1, le=104)  # weekly trend points in the HTML report
     incidents: IncidentPolicy = IncidentPolicy()
+    # DORA-OPEN-INCIDENT: an open incident declared by hand blocks a feature release of
+    # its service (a fix release passes). Off by default: reading the store is then part
+    # of the gate, and an unreachable store is an error.
+    gate_open_incidents: bool = False
 
 
 class DoraTargets(Model):

@@ -179,3 +179,32 @@ def test_no_profile_no_recording(project: pytest.Pytester) -> None:
     result = project.runpytest_subprocess("-p", "no:cacheprovider", "--record-deployment")
     assert not (Path(project.path) / "reports" / "dora.sqlite").exists()
     assert "DORA" not in result.stdout.str()
+
+
+def test_open_incident_check_fails_feature_release_and_passes_others(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = pytester.path / "dora.sqlite"
+    s = ["--store", str(store)]
+    assert (
+        readiness_main(
+            ["dora", "incident", "open", "INC-7", *s, "--service", "pay", "--severity", "SEV1"]
+        )
+        == 0
+    )
+    text = profile(str(store)) + "  gate_open_incidents: true\n"
+    pytester.makefile(".yaml", prof=text)
+    monkeypatch.setenv("READINESS_RUN_ID", "oi-1")
+    checks = Path(__file__).resolve().parents[2] / "checks" / "test_dora.py"
+    pytester.makepyfile(test_dora_checks=checks.read_text())
+    result = pytester.runpytest_subprocess(
+        "--profile=prof.yaml", "-p", "no:cacheprovider", "test_dora_checks.py"
+    )
+    report = json.loads((pytester.path / "reports" / "readiness-report.json").read_text())
+    outcomes = {
+        c["target"]: c["outcome"] for c in report["checks"] if c["control"] == "DORA-OPEN-INCIDENT"
+    }
+    assert outcomes == {"cart": "passed", "pay": "failed"}, result.stdout.str()
+    assert result.ret == 1
+    (pay,) = [c for c in report["checks"] if c["target"] == "pay"]
+    assert "incident INC-7 (SEV1) on pay in production is open since" in pay["message"]

@@ -235,3 +235,32 @@ def test_unreachable_store_is_a_clear_error(tmp_path: Path) -> None:
         open_store(str(blocker / "dora.sqlite"))
     with pytest.raises(StoreError, match=r"postgresql://u:\*\*\*@127\.0\.0\.1:1/x.*connecting"):
         open_store("postgresql://u:hunter2@127.0.0.1:1/x")
+
+
+def test_an_older_schema_is_migrated_forward_keeping_its_records(
+    location: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from readiness.dora import store as store_module
+
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
+    old = open_store(location)
+    assert old.schema_version() == 1
+    old.record_deployment(deployment("d1", NOW), NOW)
+    old.close()
+    monkeypatch.undo()
+    new = open_store(location)
+    try:
+        assert new.schema_version() == SCHEMA_VERSION > 1
+        assert [d.id for d in new.deployments(NOW - H, NOW)] == ["d1"]
+        assert [d.id for d in new.deployments(NOW - H, NOW, ["cart"], full=False)] == ["d1"]
+    finally:
+        new.close()
+
+
+def test_a_newer_schema_is_refused(location: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    open_store(location).close()
+    from readiness.dora import store as store_module
+
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
+    with pytest.raises(StoreError, match="newer than this readiness"):
+        open_store(location)

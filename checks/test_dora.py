@@ -1,0 +1,54 @@
+"""DORA checks: what the recorded history says about this release."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from readiness import Evidence, assert_no_findings, control, parametrize
+from readiness.checking import profile_of
+from readiness.dora.model import Incident, iso
+from readiness.dora.plugin import store_location
+from readiness.dora.recorder import profile_services
+from readiness.profile.model import Profile
+from readiness.rules.dora import open_incident_findings
+from readiness.sources import dora as source
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    profile = profile_of(metafunc.config)
+    services = profile_services(profile) if profile.dora.gate_open_incidents else []
+    parametrize(metafunc, "dora_service", [(s, s) for s in services])
+
+
+@pytest.fixture(scope="session")
+def open_incidents(pytestconfig: pytest.Config, profile: Profile) -> dict[str, list[Incident]]:
+    return source.open_incidents(
+        store_location(pytestconfig), profile_services(profile), profile.environment
+    )
+
+
+@control("DORA-OPEN-INCIDENT")
+def test_no_open_incident(
+    dora_service: str,
+    open_incidents: dict[str, list[Incident]],
+    profile: Profile,
+    evidence: Evidence,
+) -> None:
+    incidents = open_incidents.get(dora_service, [])
+    evidence.add(
+        release_kind=profile.release.kind,
+        open_incidents=[
+            {
+                "id": i.id,
+                "severity": i.severity,
+                "opened_at": iso(i.opened_at),
+                "source": i.source,
+                "deployment": i.deployment_id,
+            }
+            for i in incidents
+        ],
+    )
+    now = dt.datetime.now(dt.UTC)
+    assert_no_findings(open_incident_findings(dora_service, incidents, profile.release.kind, now))
