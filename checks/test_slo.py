@@ -29,6 +29,7 @@ class Specs:
     objectives: tuple[Objective, ...]
     sources: tuple[tuple[str, SpecFile | SpecError], ...]
     at: float
+    owners: dict[str, str]  # SLO id -> the spec that defined it first
 
 
 _SPECS = pytest.StashKey[Specs]()
@@ -46,7 +47,9 @@ def _specs(config: pytest.Config) -> Specs:
                 for i, s in enumerate(profile.slos)
                 for o in from_native(s, f"profile {profile.name}", f"slos[{i}]")
             ]
-            sources.append(("profile", SpecFile(profile.name, "native", tuple(inline))))
+            sources.append(
+                ("profile", SpecFile(f"profile {profile.name}", "native", tuple(inline)))
+            )
         except SpecError as exc:
             sources.append(("profile", exc))
     base = config.invocation_params.dir
@@ -56,9 +59,15 @@ def _specs(config: pytest.Config) -> Specs:
             sources.append((name, load_file(path)))
         except SpecError as exc:
             sources.append((name, exc))
-    objectives = tuple(o for _, s in sources if isinstance(s, SpecFile) for o in s.objectives)
+    unique: dict[str, Objective] = {}
+    for _, source in sources:
+        if isinstance(source, SpecFile):
+            for o in source.objectives:
+                unique.setdefault(o.id, o)  # a repeated id is reported by SLO-SPEC
+    objectives = tuple(unique.values())
     at = profile.slo.evaluate_at.timestamp() if profile.slo.evaluate_at else time.time()
-    specs = Specs(objectives, tuple(sources), float(int(at)))
+    owners = {o.id: o.source for o in objectives}
+    specs = Specs(objectives, tuple(sources), float(int(at)), owners)
     config.stash[_SPECS] = specs
     return specs
 
@@ -66,9 +75,7 @@ def _specs(config: pytest.Config) -> Specs:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     specs = _specs(metafunc.config)
     parametrize(metafunc, "slo_spec", specs.sources)
-    seen: set[str] = set()
-    unique = [o for o in specs.objectives if not (o.id in seen or seen.add(o.id))]
-    parametrize(metafunc, "slo", ((o.id, o) for o in unique))
+    parametrize(metafunc, "slo", ((o.id, o) for o in specs.objectives))
 
 
 def _endpoint(profile: Profile) -> Endpoint:
@@ -138,7 +145,9 @@ def _summary(m: rules.Measurement, profile: Profile) -> dict[str, Any]:
 
 
 @control("SLO-SPEC")
-def test_slo_spec(slo_spec: SpecFile | SpecError, evidence: Evidence) -> None:
+def test_slo_spec(
+    slo_spec: SpecFile | SpecError, pytestconfig: pytest.Config, evidence: Evidence
+) -> None:
     if isinstance(slo_spec, SpecError):
         evidence.add(file=slo_spec.file, key=slo_spec.key, reason=slo_spec.reason)
         raise slo_spec
@@ -148,15 +157,19 @@ def test_slo_spec(slo_spec: SpecFile | SpecError, evidence: Evidence) -> None:
         slos=[o.id for o in slo_spec.objectives],
         not_evaluable={o.id: o.unsupported for o in slo_spec.objectives if o.unsupported},
     )
+    owners = _specs(pytestconfig).owners
+    repeated = check_unique(slo_spec.objectives) + sorted(
+        o.id for o in slo_spec.objectives if owners.get(o.id, o.source) != o.source
+    )
     assert_no_findings(
         [
             Finding(
-                f"SLO {dup} is defined more than once in {slo_spec.path}",
-                expected="unique service/objective names",
-                found=f"{dup} repeated",
-                fix="rename one of the objectives",
+                f"SLO {dup} is defined more than once",
+                expected="unique service/objective names across the profile and spec files",
+                found=f"{dup} in {slo_spec.path} and in {owners.get(dup, slo_spec.path)}",
+                fix="rename or remove one of the objectives; only the first one is checked",
             )
-            for dup in check_unique(slo_spec.objectives)
+            for dup in repeated
         ]
     )
 

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from readiness.demo.slo_history import native_slo, scenarios
-from tests.fixtures.slo import SLOTH_SPEC, SloLab
+from tests.fixtures.slo import REALWORLD, SLOTH_SPEC, SloLab
 
 pytestmark = pytest.mark.integration
 CHECKS = Path(__file__).parent.parent.parent / "checks" / "test_slo.py"
+SLOTH_CRD = REALWORLD / "sloth/examples/k8s-getting-started.yml"  # the same SLO again
 SERVICES = [s.service for s in scenarios()] + ["ghost"]
 
 
@@ -27,8 +28,13 @@ def run(
         "environment": "test",
         "release": {"kind": kind},
         "slos": [native_slo(s) for s in SERVICES],
-        "slo_files": [str(SLOTH_SPEC), "broken.yaml"],
-        "slo": {"prometheus": {"url": lab.url}, "evaluate_at": end, **slo},
+        "slo_files": [str(SLOTH_SPEC), "broken.yaml", str(SLOTH_CRD)],
+        "slo": {
+            "prometheus": {"url": lab.url},
+            "evaluate_at": end,
+            "postmortem_lookback": "11d",  # the freeze incident began 10 days ago
+            **slo,
+        },
     }
     pytester.makefile(".yaml", prof=json.dumps(profile))
     pytester.makepyfile(test_slo=CHECKS.read_text())
@@ -117,6 +123,9 @@ def test_feature_release(pytester: pytest.Pytester, slo_lab: SloLab) -> None:
     spec = checks[("SLO-SPEC", "broken.yaml")]
     assert spec["outcome"] == "error" and "key 'slos[0].sli'" in spec["message"]
     assert checks[("SLO-SPEC", "profile")]["outcome"] == "passed"
+    repeated = checks[("SLO-SPEC", str(SLOTH_CRD))]
+    assert repeated["outcome"] == "failed"
+    assert "SLO myservice/requests-availability is defined more than once" in repeated["message"]
     html = (pytester.path / "reports" / "readiness-report.html").read_text()
     assert html.count("slo-burndown") >= 6  # one chart per measured SLO
 

@@ -7,6 +7,7 @@ OpenMetrics text and in rate()); coverage within one coverage step (1/720).
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 from pathlib import Path
 
@@ -211,3 +212,42 @@ def test_identical_queries_run_once(slo_lab: SloLab) -> None:
     assert shared.executed == 4  # windows, coverage, daily, history: once for all three
     ratios = {r.error_ratio for r in results if isinstance(r, rules.Measurement)}
     assert len(ratios) == 1
+
+
+def test_openslo_timeslices_against_real_data(slo_lab: SloLab, tmp_path: Path) -> None:
+    spec = tmp_path / "timeslices.yaml"
+    spec.write_text(
+        """
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: minutes}
+spec:
+  service: burning
+  indicator:
+    metadata: {name: good-minutes}
+    spec:
+      ratioMetric:
+        counter: true
+        good: {metricSource: {type: Prometheus,
+               spec: {query: 'sum(http_requests_total{service="burning",code="200"})'}}}
+        total: {metricSource: {type: Prometheus,
+                spec: {query: 'sum(http_requests_total{service="burning"})'}}}
+  timeWindow: [{duration: 30d, isRolling: true}]
+  budgetingMethod: Timeslices
+  objectives: [{target: 0.999, timeSliceTarget: 0.99, timeSliceWindow: 1m}]
+"""
+    )
+    (o,) = load_file(spec).objectives
+    m = measure(client(slo_lab), o, None, Settings(at=slo_lab.end, lookback=lambda o: 6 * 3600))
+    # ground truth: one-minute slices whose good ratio fell below 99 %: the 2-hour incident
+    points = slo_lab.samples["burning"].points
+    bad = sum(
+        1
+        for (_, g0, b0), (t, g1, b1) in itertools.pairwise(points)
+        if t > slo_lab.end - 30 * DAY and (g1 - g0) / ((g1 - g0) + (b1 - b0)) < 0.99
+    )
+    assert bad == 120
+    assert m.error_ratio == pytest.approx(bad / (30 * DAY / 60), rel=0.01)
+    # the hour holds 61 slice ends (a closed range); the newest minute is after the incident
+    assert m.window_error_ratios["1h"] == pytest.approx(60 / 61)
+    assert m.window_error_ratios["3d"] == pytest.approx(120 / (3 * 1440), rel=0.01)
