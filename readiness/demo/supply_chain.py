@@ -1,10 +1,12 @@
 """Demo component: a local OCI registry with release candidates of varying quality.
 
-``shop/cart:1.4.0`` is signed by the release key, has SLSA provenance from the allowed
-builder and a complete SBOM; ``shop/legacy:latest`` is unsigned, runs as root, has no
-labels and ships a vulnerable SBOM; ``shop/side:2.0.0`` is signed by a key the profile
-does not trust. Registry on the fixed port 15000; keys, SBOMs and an OSV database
-under ``<workdir>/supply_chain``.
+``shop/cart:1.4.0`` is signed keyless by the release workflow (a private Sigstore
+instance, see :mod:`readiness.demo.sigstore_lab`) with SLSA provenance from the allowed
+builder and a complete SBOM; ``shop/worker:3.2.1`` is signed with the release key
+(cosign tags); ``shop/legacy:latest`` is unsigned, runs as root, has no labels and ships
+a vulnerable SBOM; ``shop/side:2.0.0`` is signed by a fork's workflow. Registry on the
+fixed port 15000; trusted root, keys, SBOMs and an OSV database under
+``<workdir>/supply_chain``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from readiness.demo import Component
 from readiness.demo.oci_push import (
     CYCLONEDX,
+    SIGSTORE_BUNDLE,
     Pusher,
     dsse_sign,
     push_cosign_attestations,
@@ -29,6 +32,7 @@ from readiness.demo.oci_push import (
     slsa_v1_statement,
 )
 from readiness.demo.procs import ManagedProcess, require_binary, start_process
+from readiness.demo.sigstore_lab import SigstoreLab
 
 ORDER = 60
 PORT = 15000
@@ -232,31 +236,74 @@ def write_osv_db(directory: Path) -> Path:
     return directory
 
 
+RELEASE_WORKFLOW = f"{SOURCE}/.github/workflows/release.yml"
+RELEASE_IDENTITY_REGEX = (
+    r"https://github\.com/example/shop/\.github/workflows/release\.yml@refs/tags/v.*"
+)
+FORK_WORKFLOW = "https://github.com/someone/shop-fork/.github/workflows/release.yml"
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+SLSA_V1 = "https://slsa.dev/provenance/v1"
+
+
 def populate(
     base_url: str, out: Path, verify: bool | str = True, auth: tuple[str, str] | None = None
 ) -> dict[str, Any]:
-    """Push the demo images and write keys, SBOMs and the OSV database under ``out``."""
+    """Push the demo images; write the trusted root, keys, SBOMs and OSV data under ``out``.
+
+    shop/cart: keyless (Sigstore bundle) signature by the release workflow, SLSA v1
+    provenance in a Sigstore DSSE bundle, complete SBOM. shop/worker: cosign key signature
+    and key-signed provenance attestation (.sig/.att tags). shop/side: signed by a fork's
+    workflow. shop/legacy: unsigned, root, `latest`, vulnerable SBOM.
+    """
     out.mkdir(parents=True, exist_ok=True)
     host = base_url.split("://", 1)[1]
     pusher = Pusher(base_url, auth=auth, verify=verify)
+    lab = SigstoreLab()
+    lab.write_trusted_root(out / "trusted_root.json")
     release_key = ec.generate_private_key(ec.SECP256R1())
-    rogue_key = ec.generate_private_key(ec.SECP256R1())
     write_key(out / "release.pub", release_key)
-    write_key(out / "rogue.pub", rogue_key)
 
     cart = push_image(pusher, "shop/cart", "1.4.0", labels=OCI_LABELS)
-    push_cosign_signature(pusher, "shop/cart", cart[0], release_key, f"{host}/shop/cart")
+    release_id = f"{RELEASE_WORKFLOW}@refs/tags/v1.4.0"
+    push_referrer(
+        pusher,
+        "shop/cart",
+        cart,
+        SIGSTORE_BUNDLE,
+        lab.sign_digest(cart[0], release_id, GITHUB_ISSUER).encode(),
+    )
     statement = slsa_v1_statement(
         f"{host}/shop/cart", cart[0], builder_id=BUILDER, repository=SOURCE, ref="refs/tags/v1.4.0"
     )
-    push_cosign_attestations(
+    push_referrer(
         pusher,
         "shop/cart",
-        cart[0],
-        [("https://slsa.dev/provenance/v1", dsse_sign(statement, release_key))],
+        cart,
+        SIGSTORE_BUNDLE,
+        lab.sign_statement(statement, release_id, GITHUB_ISSUER).encode(),
+        annotations={
+            "dev.sigstore.bundle.content": "dsse-envelope",
+            "dev.sigstore.bundle.predicateType": SLSA_V1,
+        },
     )
     good_sbom = make_sbom("shop/cart", "1.4.0", GOOD_COMPONENTS, image_digest=cart[0])
     push_referrer(pusher, "shop/cart", cart, CYCLONEDX, json.dumps(good_sbom).encode())
+
+    worker_labels = {**OCI_LABELS, "org.opencontainers.image.version": "3.2.1"}
+    worker = push_image(pusher, "shop/worker", "3.2.1", labels=worker_labels)
+    push_cosign_signature(pusher, "shop/worker", worker[0], release_key, f"{host}/shop/worker")
+    worker_statement = slsa_v1_statement(
+        f"{host}/shop/worker",
+        worker[0],
+        builder_id=BUILDER,
+        repository=SOURCE,
+        ref="refs/tags/v3.2.1",
+    )
+    push_cosign_attestations(
+        pusher, "shop/worker", worker[0], [(SLSA_V1, dsse_sign(worker_statement, release_key))]
+    )
+    worker_sbom = make_sbom("shop/worker", "3.2.1", GOOD_COMPONENTS, image_digest=worker[0])
+    push_referrer(pusher, "shop/worker", worker, CYCLONEDX, json.dumps(worker_sbom).encode())
 
     legacy = push_image(
         pusher, "shop/legacy", "latest", user="", env=("PATH=/usr/bin:/bin", "DB_PASSWORD=hunter2")
@@ -272,12 +319,18 @@ def populate(
         "2.0.0",
         labels={**OCI_LABELS, "org.opencontainers.image.version": "2.0.0"},
     )
-    push_cosign_signature(pusher, "shop/side", side[0], rogue_key, f"{host}/shop/side")
+    push_referrer(
+        pusher,
+        "shop/side",
+        side,
+        SIGSTORE_BUNDLE,
+        lab.sign_digest(side[0], f"{FORK_WORKFLOW}@refs/tags/v2.0.0", GITHUB_ISSUER).encode(),
+    )
     (out / "side.cdx.json").write_text(
         json.dumps(make_sbom("shop/side", "2.0.0", GOOD_COMPONENTS, image_digest=side[0]))
     )
     write_osv_db(out / "osv")
-    return {"cart": cart[0], "legacy": legacy[0], "side": side[0]}
+    return {"cart": cart[0], "legacy": legacy[0], "side": side[0], "worker": worker[0]}
 
 
 def start(workdir: Path) -> Component:

@@ -122,7 +122,7 @@ class SignatureCheck:
     """The outcome of verifying one signature-bearing object."""
 
     source: str
-    kind: str  # sigstore-bundle | cosign-key | dsse-key
+    kind: str  # sigstore-bundle | sigstore-dsse | cosign-key | dsse-key
     ok: bool
     reason: str = ""
     identity: str = ""
@@ -170,6 +170,7 @@ def verify_sigstore_bundle(
     identities: Sequence[SignerIdentity],
     artifact_digest: str | None = None,
     artifact: bytes | None = None,
+    dsse_expected: bool = False,
 ) -> SignatureCheck:
     """Verify a Sigstore bundle offline against the identity policy.
 
@@ -182,17 +183,21 @@ def verify_sigstore_bundle(
         bundle = Bundle.from_json(data)
     except (InvalidBundle, ValueError, SigstoreError) as exc:
         return SignatureCheck(
-            source, "sigstore-bundle", False, f"invalid bundle: {_first_line(exc)}"
+            source,
+            "sigstore-dsse" if dsse_expected else "sigstore-bundle",
+            False,
+            f"invalid bundle: {_first_line(exc)}",
         )
     sans, issuer = certificate_identity(bundle.signing_certificate)
     ident = ", ".join(sans)
+    kind = "sigstore-dsse" if bundle._dsse_envelope is not None else "sigstore-bundle"
     try:
         if bundle._dsse_envelope is not None:
             payload_type, payload = verifier.verify_dsse(bundle, policy)
             if payload_type != IN_TOTO_PAYLOAD:
                 return SignatureCheck(
                     source,
-                    "sigstore-bundle",
+                    kind,
                     False,
                     f"unexpected DSSE payload type {payload_type}",
                     ident,
@@ -201,7 +206,7 @@ def verify_sigstore_bundle(
             statement = _statement(payload)
             return SignatureCheck(
                 source,
-                "sigstore-bundle",
+                kind,
                 True,
                 "",
                 ident,
@@ -227,7 +232,7 @@ def verify_sigstore_bundle(
             source, "sigstore-bundle", True, "", ident, issuer, (artifact_digest,)
         )
     except (VerificationError, SigstoreError, ValueError) as exc:
-        return SignatureCheck(source, "sigstore-bundle", False, _first_line(exc), ident, issuer)
+        return SignatureCheck(source, kind, False, _first_line(exc), ident, issuer)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -348,10 +353,11 @@ def signature_findings(
     sig_checks = [
         c
         for c in checks
-        if c.kind == "cosign-key"
+        if c.kind in ("cosign-key", "sigstore-bundle")
         or (
-            c.kind == "sigstore-bundle"
-            and (c.statement is None or c.statement.get("predicateType") == COSIGN_SIGN_PREDICATE)
+            c.kind == "sigstore-dsse"
+            and c.statement is not None
+            and c.statement.get("predicateType") == COSIGN_SIGN_PREDICATE
         )
     ]
     good = [c for c in sig_checks if c.ok and set(c.signed_digests) & image_digests]
@@ -484,7 +490,7 @@ def provenance_findings(
     if not candidates:
         if not policy.required:
             return []
-        failed = [c for c in checks if not c.ok and c.statement is None and c.kind != "cosign-key"]
+        failed = [c for c in checks if not c.ok and c.kind in ("dsse-key", "sigstore-dsse")]
         found = "no SLSA provenance attestation"
         if failed:
             reasons = "; ".join(f"{c.source}: {c.reason}" for c in failed)

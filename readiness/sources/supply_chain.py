@@ -335,6 +335,8 @@ class SupplyChainCollector:
                         self.trust().verifier(),
                         self.profile.supply_chain.signature.identities,
                         artifact_digest=digest,
+                        dsse_expected=referrer.annotations.get("dev.sigstore.bundle.content")
+                        == "dsse-envelope",
                     )
                     checks.append(check)
                     self._sbom_from_statement(check, digest, sboms)
@@ -391,7 +393,11 @@ class SupplyChainCollector:
                 if isinstance(item, Mapping) and "mediaType" in item:
                     checks.append(
                         verify_sigstore_bundle(
-                            json.dumps(item), source, self.trust().verifier(), identities
+                            json.dumps(item),
+                            source,
+                            self.trust().verifier(),
+                            identities,
+                            dsse_expected=True,
                         )
                     )
                 else:

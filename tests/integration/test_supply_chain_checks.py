@@ -57,6 +57,7 @@ def outcomes(
     dead = f"127.0.0.1:{free_port()}"
     images = (
         f"    - ref: {sc_registry_world.host}/shop/cart:1.4.0\n"
+        f"    - ref: {sc_registry_world.host}/shop/worker:3.2.1\n"
         f"    - ref: {sc_registry_world.host}/shop/legacy:latest\n"
         f"    - ref: {sc_registry_world.host}/shop/side:2.0.0\n"
         f"      files:\n        sbom: {sc_registry_world.home}/side.cdx.json\n"
@@ -91,6 +92,9 @@ def outcomes(
         ("SC-VULNS", "shop/cart:1.4.0", "passed"),
         ("SC-IMAGE-USER", "shop/cart:1.4.0", "passed"),
         ("SC-VERDICT", "shop/cart:1.4.0", "passed"),
+        ("SC-SIGNATURE", "shop/worker:3.2.1", "passed"),
+        ("SC-PROVENANCE", "shop/worker:3.2.1", "passed"),
+        ("SC-VERDICT", "shop/worker:3.2.1", "passed"),
         ("SC-SIGNATURE", "shop/legacy:latest", "failed"),
         ("SC-PROVENANCE", "shop/legacy:latest", "failed"),
         ("SC-IMAGE-USER", "shop/legacy:latest", "failed"),
@@ -126,10 +130,22 @@ def test_low_vulnerability_is_listed_but_not_a_target(
     assert ("SC-VULNS", "shop/legacy:latest/GHSA-462w-v97r-4m45") not in outcomes
 
 
-def test_wrong_key_says_expected_and_found(outcomes: dict[tuple[str, str], dict[str, Any]]) -> None:
+def test_wrong_identity_says_expected_and_found(
+    outcomes: dict[tuple[str, str], dict[str, Any]],
+) -> None:
     message = outcomes[("SC-SIGNATURE", "shop/side:2.0.0")]["message"]
-    assert "does not verify with any configured public key (release.pub)" in message
-    assert "expected: signed by a configured public key" in message
+    assert "is not an allowed signer" in message
+    assert "expected: signed by ~/https://github\\.com/example/shop/" in message
+    assert (
+        "found:    https://github.com/someone/shop-fork/.github/workflows/release.yml@refs/tags/"
+        "v2.0.0 (issuer https://token.actions.githubusercontent.com)" in message
+    )
+
+
+def test_keyless_evidence_names_identity(outcomes: dict[tuple[str, str], dict[str, Any]]) -> None:
+    checks = outcomes[("SC-SIGNATURE", "shop/cart:1.4.0")]["evidence"]["verifications"]
+    ok = [c for c in checks if c["ok"] and c["kind"] == "sigstore-bundle"]
+    assert ok and ok[0]["identity"].endswith("release.yml@refs/tags/v1.4.0")
 
 
 def test_expired_waiver_blocks_again(outcomes: dict[tuple[str, str], dict[str, Any]]) -> None:

@@ -37,18 +37,26 @@ def test_referrers_fall_back_to_the_tag_schema(sc_registry_world: RegistryWorld)
     digest = sc_registry_world.digests["cart"]
     referrers, how = client(sc_registry_world.url).referrers("shop/cart", digest)
     assert how == "tag-schema"  # distribution 2.8 answers 404 on the referrers API
-    assert [r.artifact_type for r in referrers] == ["application/vnd.cyclonedx+json"]
+    assert sorted(r.artifact_type for r in referrers) == [
+        "application/vnd.cyclonedx+json",
+        "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "application/vnd.dev.sigstore.bundle.v0.3+json",
+    ]
+    dsse = [r for r in referrers if "dev.sigstore.bundle.predicateType" in r.annotations]
+    assert (
+        dsse[0].annotations["dev.sigstore.bundle.predicateType"] == "https://slsa.dev/provenance/v1"
+    )
 
 
 def test_cosign_tags_are_found(sc_registry_world: RegistryWorld) -> None:
     reg = client(sc_registry_world.url)
-    digest = sc_registry_world.digests["cart"]
-    sig = reg.cosign_tag("shop/cart", digest, "sig")
-    att = reg.cosign_tag("shop/cart", digest, "att")
+    digest = sc_registry_world.digests["worker"]
+    sig = reg.cosign_tag("shop/worker", digest, "sig")
+    att = reg.cosign_tag("shop/worker", digest, "att")
     assert sig is not None and att is not None
-    assert reg.cosign_tag("shop/cart", digest, "sbom") is None
+    assert reg.cosign_tag("shop/worker", digest, "sbom") is None
     layer = sig.descriptors("layers")[0]
-    payload = json.loads(reg.blob("shop/cart", layer["digest"]))
+    payload = json.loads(reg.blob("shop/worker", layer["digest"]))
     assert payload["critical"]["image"]["docker-manifest-digest"] == digest
 
 
