@@ -562,7 +562,8 @@ class Inventory:
         for kind in kinds:
             error = self.missing.get(kind)
             if error is not None:
-                raise error
+                # A fresh exception each time: re-raising one instance grows its traceback.
+                raise SourceError(error.target, error.reason) from None
 
 
 # ---------------------------------------------------------------- parsing
