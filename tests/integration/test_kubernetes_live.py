@@ -158,7 +158,7 @@ def test_missing_crd_is_absent_not_an_error(k8s_server_factory: ServerFactory) -
 def test_wrong_token_is_unauthorized(k8s_api: K8sApi) -> None:
     inv, _ = collect_cluster(cluster(k8s_api, token="wrong-token"))
     assert set(inv.missing) == {k.kind for k in KINDS}
-    with pytest.raises(SourceError, match="unauthorized listing deployments.apps"):
+    with pytest.raises(SourceError, match=r"unauthorized listing deployments\.apps"):
         inv.require("Deployment")
     assert "wrong-token" not in str(inv.missing)
 
@@ -166,7 +166,7 @@ def test_wrong_token_is_unauthorized(k8s_api: K8sApi) -> None:
 def test_untrusted_certificate(k8s_api: K8sApi, tmp_path: Path) -> None:
     other = make_ca(tmp_path / "other")
     inv, _ = collect_cluster(cluster(k8s_api, ca_file=str(other.cert_file)))
-    with pytest.raises(SourceError, match="cannot reach the API server .*CERTIFICATE_VERIFY"):
+    with pytest.raises(SourceError, match=r"cannot reach the API server .*CERTIFICATE_VERIFY"):
         inv.require("Node")
 
 
