@@ -291,7 +291,17 @@ def test_slo_alerts(
     if isinstance(slo_rules, SourceError):
         raise slo_rules
     cov = coverage(slo, slo_rules)
-    evidence.add(slo=slo.id, **cov.as_dict())
+    declared = slo.alerting
+    evidence.add(
+        slo=slo.id,
+        spec_alerting={
+            "name": declared.name,
+            "page": declared.page,
+            "ticket": declared.ticket,
+            "policies": list(declared.policies),
+        },
+        **cov.as_dict(),
+    )
     hint = profile.slo.runbook_hint.replace("<service>", slo.service)
     assert_no_findings(coverage_findings(cov, profile.slo.require_runbook, hint))
 

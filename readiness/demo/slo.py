@@ -86,5 +86,4 @@ def start(workdir: Path) -> Component:
         "slo-prometheus",
         f"Prometheus with 30 days of SLO history on http://127.0.0.1:{PORT}",
         proc.stop,
-        {"READINESS_SLO_PROMETHEUS": f"http://127.0.0.1:{PORT}"},
     )

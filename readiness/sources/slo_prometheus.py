@@ -54,22 +54,10 @@ def _by_label(result: Sequence[Mapping[str, Any]], key: str) -> dict[str, Any]:
 
 
 def retention_seconds(client: PrometheusClient) -> int | None:
-    """How much history the server keeps; None if it does not say."""
-    try:
-        body = client.api.get_json("/api/v1/status/runtimeinfo")
-        info = body.get("data") or {} if isinstance(body, dict) else {}
-    except SourceError:
-        info = {}
-    text = str(info.get("storageRetention", "")).split(" or ")[0].strip()
-    if not text:
-        flags = client.flags()
-        text = flags.get("storage.tsdb.retention.time", "") or flags.get(
-            "storage.tsdb.retention", ""
-        )
-        if text in ("", "0s"):
-            return (
-                15 * DAY if not flags.get("storage.tsdb.retention.size", "0B").strip("0B") else None
-            )
+    """How much history the server keeps (``storageRetention``); None if it does not say."""
+    body = client.api.get_json("/api/v1/status/runtimeinfo")
+    info = body.get("data") if isinstance(body, dict) else None
+    text = str((info or {}).get("storageRetention", "")).split(" or ")[0].strip()
     try:
         return parse_duration(text)
     except ValueError:

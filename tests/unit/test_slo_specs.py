@@ -333,3 +333,36 @@ def test_profile_section_defaults_and_validation() -> None:
     with pytest.raises(SpecError) as info:
         from_native(bad, "profile demo")
     assert info.value.key == "slos.objectives[0].target"
+
+
+def test_profile_with_slos_loads_and_bad_keys_are_named(tmp_path: Path) -> None:
+    from readiness.errors import ProfileError
+    from readiness.profile import load_profile
+
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        textwrap.dedent("""
+        environment: test
+        release: {kind: fix}
+        slos:
+          - service: api
+            objectives:
+              - name: availability
+                target: 99.9
+                sli: {error: 'sum(rate(e[{{.window}}]))', total: 'sum(rate(t[{{.window}}]))'}
+        slo_files: [slo/api.yaml]
+        slo:
+          freeze_below: 30
+          postmortems:
+            - {slo: api/availability, reference: PM-1, covers_until: 2026-11-20T12:00:00Z}
+        """)
+    )
+    profile = load_profile(str(good))
+    assert profile.slos[0].objectives[0].target == 99.9
+    assert profile.slo.freeze_below == 30 and profile.slo.emergency_below == 10
+    assert profile.slo.postmortems[0].covers_until.year == 2026
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("environment: test\nslo:\n  freeze_bellow: 30\n")
+    with pytest.raises(ProfileError) as info:
+        load_profile(str(bad))
+    assert "freeze_bellow" in str(info.value) and "bad.yaml:3" in str(info.value)
