@@ -1,0 +1,175 @@
+"""The HTTP source against real HTTP(S) services: caching, bounded concurrency, TLS facts,
+unreachable targets, and credentials never sent over an unverified connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from readiness.errors import SourceError
+from readiness.profile.http import HttpPolicy, JsonExpectation, Service
+from readiness.rules import http as rules
+from readiness.sources.http import HttpSource
+from tests.fixtures.tls import METRICS_TOKEN, Estate, Site, SiteSpec, closed_port, https_site
+
+pytestmark = pytest.mark.integration
+
+
+def make_service(estate: Estate, name: str, **extra: Any) -> Service:
+    entry = estate.service(name, **extra)
+    entry["auth"] = {"bearer_token": METRICS_TOKEN}
+    return Service.model_validate(entry)
+
+
+def jobs(source: HttpSource, s: Service) -> list[Any]:
+    return [
+        lambda: source.health(s),
+        lambda: source.ready(s),
+        lambda: source.metrics(s),
+        lambda: source.page(s),
+        lambda: source.plain_http(s),
+        lambda: source.tls(s),
+        lambda: source.legacy_handshakes(s, "1.2"),
+        lambda: source.default_login(s, "/api/org", "admin", "admin"),
+        *[(lambda p=p: source.fetch(s, p)) for p in s.all_private_paths()],
+    ]
+
+
+def test_each_url_is_fetched_once_per_run(http_estate: Estate) -> None:
+    service = make_service(http_estate, "good")
+    source = HttpSource(HttpPolicy())
+    source.prefetch(jobs(source, service) * 3)  # the same probes asked for three times
+    for job in jobs(source, service):  # and again by the checks, one after another
+        job()
+    base = service.url
+    anonymous = {k: n for k, n in source.stats.urls.items()}
+    assert anonymous, "nothing was fetched"
+    # One GET per (URL, credentials): /metrics with the token and without, /api/org with
+    # and without the default login; everything else exactly once.
+    assert source.stats.urls == {
+        base + "/healthz": 1,
+        base + "/readyz": 1,
+        base + "/metrics": 2,
+        base + "/": 1,
+        http_estate.redirects["good"].url: 1,
+        base + "/admin": 1,
+        base + "/api/org": 2,
+    }, anonymous
+    # One unverified handshake, one verified, two legacy attempts.
+    assert source.stats.handshakes == 4
+
+
+@pytest.fixture
+def busy_site(http_estate: Estate, tmp_path: Path) -> Iterator[Site]:
+    from readiness.demo.tls import issue
+
+    cert = issue(http_estate.ca, tmp_path, "busy", days=30)
+    site = https_site("busy", cert, SiteSpec(delay=0.3))
+    yield site
+    site.stop()
+
+
+def test_probes_run_concurrently_within_the_bound(http_estate: Estate, busy_site: Site) -> None:
+    paths = [f"/private/{i}" for i in range(12)]
+    service = Service(
+        name="busy", url=busy_site.url, ca_file=str(http_estate.ca.cert_file), private_paths=paths
+    )
+    source = HttpSource(HttpPolicy(concurrency=3))
+    source.prefetch([(lambda p=p: source.fetch(service, p)) for p in paths])
+    assert busy_site.server.requests == 12
+    assert 1 < busy_site.server.max_in_flight <= 3, busy_site.server.max_in_flight
+    assert all(source.fetch(service, p).status == 404 for p in paths)
+    assert busy_site.server.requests == 12, "cached results were fetched again"
+
+
+def test_unreachable_service_raises_a_source_error_naming_it() -> None:
+    port = closed_port()
+    service = Service(name="billing", url=f"https://127.0.0.1:{port}", health="/healthz")
+    source = HttpSource(HttpPolicy(timeout=2))
+    for probe in (lambda: source.health(service), lambda: source.tls(service)):
+        with pytest.raises(SourceError) as info:
+            probe()
+        assert info.value.target == "billing"
+        assert f"cannot connect to 127.0.0.1:{port}" in str(info.value)
+    requests = source.stats.requests
+    with pytest.raises(SourceError):
+        source.health(service)
+    assert source.stats.requests == requests, "a failed probe was retried within the run"
+
+
+def test_old_protocols_accepted_only_where_allowed(http_estate: Estate) -> None:
+    source = HttpSource(HttpPolicy())
+    legacy = source.legacy_handshakes(make_service(http_estate, "legacy-tls"), "1.2")
+    assert [(h.version, h.accepted, h.negotiated) for h in legacy] == [
+        ("TLSv1", True, "TLSv1"),
+        ("TLSv1.1", True, "TLSv1.1"),
+    ]
+    good = source.legacy_handshakes(make_service(http_estate, "good"), "1.3")
+    assert [(h.version, h.accepted) for h in good] == [
+        ("TLSv1", False),
+        ("TLSv1.1", False),
+        ("TLSv1.2", True),  # the good service allows 1.2: a 1.3-only policy finds it
+    ]
+    assert all(h.detail for h in good)
+
+
+def test_tls_evidence_of_a_good_service(http_estate: Estate) -> None:
+    tls = HttpSource(HttpPolicy()).tls(make_service(http_estate, "good"))
+    assert tls.version in ("TLSv1.2", "TLSv1.3")
+    assert tls.chain_verified is True and tls.chain_error == ""
+    assert tls.cert.issuer == "CN=readiness test CA"
+    assert "127.0.0.1" in tls.cert.ip_addresses and "localhost" in tls.cert.dns_names
+    assert tls.trust == f"profile CA {http_estate.ca.cert_file}"
+
+
+def test_without_the_profile_ca_the_chain_is_untrusted(http_estate: Estate) -> None:
+    service = make_service(http_estate, "good", ca_file=None)
+    tls = HttpSource(HttpPolicy()).tls(service)
+    assert tls.chain_verified is False and tls.trust == "system trust store"
+    assert "unable to get local issuer certificate" in tls.chain_error
+
+
+def test_verification_turned_off_is_said(http_estate: Estate) -> None:
+    service = make_service(http_estate, "expired-cert", verify_tls=False)
+    source = HttpSource(HttpPolicy())
+    assert source.tls(service).chain_verified is None
+    metrics = source.metrics(service)  # the profile said so: credentials are sent
+    assert metrics.status == 200 and metrics.tls_verified is None
+    assert "verify_tls: false" in metrics.tls_note
+
+
+def test_credentials_never_go_over_an_unverified_connection(http_estate: Estate) -> None:
+    service = make_service(http_estate, "wrong-host")
+    source = HttpSource(HttpPolicy())
+    health = source.health(service)  # anonymous: fetched, and the evidence says how
+    assert health.status == 200 and health.tls_verified is False
+    assert "certificate not trusted" in health.tls_note
+    with pytest.raises(SourceError, match="credentials are not sent over an unverified"):
+        source.metrics(service)
+
+
+def test_a_health_endpoint_slower_than_its_timeout_fails(http_estate: Estate) -> None:
+    service = make_service(
+        http_estate, "slow", health={"path": "/healthz", "json": {"status": "ok"}, "timeout": 0.2}
+    )
+    fetch = HttpSource(HttpPolicy()).health(service)
+    assert fetch.timed_out
+    assert service.health is not None
+    (finding,) = rules.endpoint_findings("slow", "health", fetch, service.health)
+    assert finding.found == "no answer within 0.2s"
+    assert finding.expected == "HTTP 2xx within 0.2s"
+
+
+def test_response_headers_are_kept_without_credentials(http_estate: Estate) -> None:
+    service = make_service(http_estate, "good")
+    source = HttpSource(HttpPolicy())
+    metrics = source.metrics(service)
+    assert metrics.status == 200 and metrics.credentials == "profile credentials"
+    assert METRICS_TOKEN not in repr(metrics.summary(headers=True))
+    page = source.page(service)
+    assert page.header("x-frame-options") == "DENY"
+    expect = JsonExpectation(path="/healthz", json={"status": "ok"})
+    assert rules.endpoint_findings("good", "health", source.health(service), expect) == []
