@@ -62,11 +62,11 @@ def burn_down_svg(
             f'<text x="{LEFT - 4}" y="{y(v) + 3:.1f}" font-size="9" text-anchor="end" '
             f'font-family="sans-serif">{v * 100:.0f}%</text>'
         )
-    for t in (t0, t1):
+    for t, anchor in ((t0, "start"), (t1, "end")):
         label = dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d")
         parts.append(
             f'<text x="{x(t):.1f}" y="{HEIGHT - BOTTOM + 14}" font-size="9" '
-            f'text-anchor="middle" font-family="sans-serif">{label}</text>'
+            f'text-anchor="{anchor}" font-family="sans-serif">{label}</text>'
         )
     path = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in points)
     last = values[-1]
