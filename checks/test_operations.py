@@ -70,9 +70,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     specs_configured = workload_specs_configured(profile)
     params: dict[str, list[tuple[str, Any]]] = {
         "runbook_dir": [("runbooks", ops.runbooks.directory)] if ops.runbooks.directory else [],
-        "runbook_source": (
-            [("prometheus", _prometheus_endpoint(profile))] if _prometheus_endpoint(profile) else []
-        ),
+        "runbook_source": ([("prometheus", "prometheus")] if _prometheus_endpoint(profile) else [])
+        + ([("rule-files", "rule-files")] if _rule_files(profile) else []),
         "oncall_mode": _mode(_alertmanager_endpoint(profile) is not None, "alertmanager"),
         "escalation_mode": _mode(_alertmanager_endpoint(profile) is not None, "alertmanager"),
         "rollback_mode": _mode(ops.rollback.document is not None, "rollback-document"),
@@ -156,9 +155,24 @@ def prometheus_client(profile: Profile) -> PrometheusClient | None:
     return PrometheusClient(ApiClient("prometheus", endpoint)) if endpoint else None
 
 
+def _rule_files(profile: Profile) -> list[str]:
+    return list(getattr(profile.targets, "rule_files", None) or [])
+
+
 @pytest.fixture(scope="session")
-def alert_rules(prometheus_client: PrometheusClient | None) -> list[dict[str, Any]]:
-    return oncall.alerting_rules(prometheus_client) if prometheus_client else []
+def alert_runbooks(
+    profile: Profile, prometheus_client: PrometheusClient | None, base_dir: Path
+) -> dict[str, list[tuple[str, str | None]]]:
+    """(alert, runbook_url) per source: the live Prometheus and the profile's rule files."""
+    found: dict[str, list[tuple[str, str | None]]] = {}
+    if prometheus_client is not None:
+        found["prometheus"] = [
+            (str(r.get("name")), (r.get("annotations") or {}).get("runbook_url"))
+            for r in oncall.alerting_rules(prometheus_client)
+        ]
+    if _rule_files(profile):
+        found["rule-files"] = checklist.file_alert_runbooks(_rule_files(profile), base_dir)
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -257,13 +271,13 @@ def test_runbooks(
     runbook_dir: str,
     profile: Profile,
     base_dir: Path,
-    alert_rules: list[dict[str, Any]],
+    alert_runbooks: dict[str, list[tuple[str, str | None]]],
     evidence: Evidence,
 ) -> None:
     policy = profile.operations.runbooks
     directory = checklist.resolve(runbook_dir, base_dir)
     stems = checklist.runbook_stems(directory, policy.extensions)
-    alert_names = sorted({str(r.get("name")) for r in alert_rules})
+    alert_names = sorted({name for alerts in alert_runbooks.values() for name, _ in alerts})
     evidence.add(
         kind=AUTOMATED,
         directory=str(directory),
@@ -276,17 +290,15 @@ def test_runbooks(
 
 @control("OPS-RUNBOOK-LINKS")
 def test_runbook_links(
-    runbook_source: Endpoint,
+    runbook_source: str,
     profile: Profile,
     base_dir: Path,
-    alert_rules: list[dict[str, Any]],
+    alert_runbooks: dict[str, list[tuple[str, str | None]]],
     evidence: Evidence,
 ) -> None:
     policy = profile.operations.runbooks
     directory = checklist.resolve(policy.directory, base_dir) if policy.directory else None
-    by_alert = {
-        str(r.get("name")): (r.get("annotations") or {}).get("runbook_url") for r in alert_rules
-    }
+    by_alert = dict(alert_runbooks[runbook_source])
     links = gather(
         lambda item: checklist.runbook_link(item[0], item[1], directory, base_dir),
         sorted(by_alert.items()),

@@ -107,3 +107,17 @@ def get_health(api: ApiClient, path: str) -> requests.Response:
         if attempt + 1 < attempts:
             time.sleep(min(0.2 * 2**attempt, 2.0))
     raise SourceError(api.name, f"{last} (after {attempts} attempts)")
+
+
+def file_alert_runbooks(patterns: Sequence[str], base: Path) -> list[tuple[str, str | None]]:
+    """(alert name, runbook_url) of every alerting rule in the rule files the profile names
+    (``targets.rule_files``: files, directories, globs; PrometheusRule manifests too)."""
+    from readiness.sources.rulefiles import expand, load_rule_file
+
+    found: list[tuple[str, str | None]] = []
+    for _pattern, files in expand(patterns, base):
+        for path in files:
+            for rule in load_rule_file(path).rules:
+                if rule.kind == "alerting":
+                    found.append((rule.name, rule.annotations.get("runbook_url")))
+    return found

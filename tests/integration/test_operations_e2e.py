@@ -51,6 +51,12 @@ def _project(root: Path, now: dt.datetime) -> None:
         "Roll back: `kubectl rollout undo deployment/shop`\n"
     )
     (root / "docs" / "postmortem.md").write_text("# Summary\n# Impact\n# Timeline\n")
+    (root / "rules").mkdir()
+    (root / "rules" / "queue.yml").write_text(
+        "groups:\n  - name: queue\n    rules:\n      - alert: QueueBacklog\n"
+        "        expr: queue_depth > 1000\n        labels: {severity: warning}\n"
+        "        annotations: {runbook_url: runbooks/disk-full.md}\n"
+    )
     _daily(root / "backups" / "good", now, 31)
     _daily(root / "backups" / "stale", now, 31, newest_age=3)
     _daily(root / "backups" / "shrunk", now, 31, last=10)
@@ -101,6 +107,7 @@ def test_operations_checklist_end_to_end(
             "jaeger": {"url": jaeger.url, "retries": 0},
             "otel_collector": {"url": otel.url, "retries": 0},
             "grafana": {"url": grafana.url, "auth": {"bearer_token": "${GRAFANA_TOKEN}"}},
+            "rule_files": ["rules"],
             "backups": [
                 {"name": "good", "directory": "backups/good", "pattern": "*.dump"},
                 {"name": "stale", "directory": "backups/stale", "pattern": "*.dump"},
@@ -157,6 +164,8 @@ def test_operations_checklist_end_to_end(
     assert "CertificateExpiry" in got[("OPS-RUNBOOKS", "runbooks")]["message"]
     assert "region-failover" in got[("OPS-RUNBOOKS", "runbooks")]["message"]
     assert outcome("OPS-RUNBOOK-LINKS", "prometheus") == "warned"  # medium, below the gate
+    assert outcome("OPS-RUNBOOK-LINKS", "rule-files") == "passed"
+    assert "QueueBacklog" in got[("OPS-RUNBOOKS", "runbooks")]["message"]
     assert outcome("OPS-ONCALL", "alertmanager") == "passed"
     assert outcome("OPS-ESCALATION", "alertmanager") == "failed"
     assert outcome("OPS-ROLLBACK", "rollback-document") == "passed"
