@@ -21,7 +21,7 @@ from readiness.rules.slo import CONDITIONS, BurnCondition
 from readiness.rules.slo_model import Objective, error_ratio_expr, metric_names, parse_duration
 
 _RANGE_RE = re.compile(r"\[\s*(\d+(?:ms|[smhdwy])(?:\d+(?:ms|[smhdwy]))*)\s*(?::[^\]]*)?\]")
-_NAME_WINDOW_RE = re.compile(r"(?:rate|burnrate|ratio|window|_)(\d+(?:[smhdwy]))\b")
+_NAME_WINDOW_RE = re.compile(r"(?:rate|burnrate|ratio|window|_)((?:\d+(?:ms|[smhdwy]))+)$")
 _MATCHER_RE = re.compile(r"\b([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*\"([^\"]*)\"")
 RUNBOOK_KEYS = ("runbook_url", "runbook", "playbook", "playbook_url")
 SEVERITY_KEYS = ("severity", "sloth_severity")

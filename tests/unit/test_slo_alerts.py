@@ -88,6 +88,18 @@ def test_pyrra_rules_with_their_own_windows() -> None:
     assert {a.reason for a in cov.alerts} == {"slo label"}
     other = coverage(API, [_pyrra("1h", "5m", "critical", slo="latency")])
     assert other.alerts == ()
+    # Pyrra scales its windows to the SLO window: 28 days gives 1h4m, 6h26m, ...
+    scaled = Rule(
+        "ErrorBudgetBurn",
+        "alerting",
+        'http_requests:burnrate5m{slo="availability"} > (14 * (1-0.999)) and '
+        'http_requests:burnrate1h4m{slo="availability"} > (14 * (1-0.999))',
+        labels={"severity": "critical", "slo": "availability"},
+        annotations={"runbook_url": "https://r"},
+    )
+    (match,) = coverage(API, [scaled]).alerts
+    assert match.windows == frozenset({300, 3840})
+    assert coverage(API, [scaled]).covered["page 14.4x over 1h and 5m"] == ("ErrorBudgetBurn",)
 
 
 def test_hand_written_rule_recognised_by_metrics_and_windows() -> None:
