@@ -10,7 +10,7 @@ from readiness.demo.oci_push import Pusher, push_image, push_index
 from readiness.errors import SourceError
 from readiness.profile.common import Auth, BasicAuth, Endpoint
 from readiness.sources.registry import ImageRef, RegistryClient, pick_platform, sha256_digest
-from tests.fixtures.supply_chain import RegistryWorld, SecureRegistry
+from tests.fixtures.supply_chain import RegistryWorld, SecureRegistry, TokenRegistry
 
 pytestmark = pytest.mark.integration
 
@@ -127,3 +127,36 @@ def test_image_ref_parsing() -> None:
     assert ImageRef.parse("reg:5000/app").reference == "latest"
     with pytest.raises(ValueError, match="malformed digest"):
         ImageRef.parse("reg/app@sha256:xyz")
+
+
+def test_bearer_token_flow(sc_token_registry: TokenRegistry) -> None:
+    reg = client(
+        sc_token_registry.url,
+        ca_file=str(sc_token_registry.ca_file),
+        auth=Auth(
+            basic=BasicAuth(
+                username=sc_token_registry.username, password=sc_token_registry.password
+            )
+        ),
+    )
+    before = sc_token_registry.issuer.requests
+    manifest = reg.manifest("token/app", "2.0.0")
+    assert manifest is not None and manifest.digest == sc_token_registry.digest
+    assert reg.manifest("token/app", "2.0.0") is not None
+    assert sc_token_registry.issuer.requests == before + 1  # the token is reused per scope
+
+
+def test_bearer_token_bad_credentials(sc_token_registry: TokenRegistry) -> None:
+    reg = client(
+        sc_token_registry.url,
+        ca_file=str(sc_token_registry.ca_file),
+        auth=Auth(basic=BasicAuth(username=sc_token_registry.username, password="nope")),
+    )
+    with pytest.raises(SourceError, match=r"token service .* refused our credentials"):
+        reg.manifest("token/app", "2.0.0")
+
+
+def test_bearer_token_anonymous_gets_no_access(sc_token_registry: TokenRegistry) -> None:
+    reg = client(sc_token_registry.url, ca_file=str(sc_token_registry.ca_file))
+    with pytest.raises(SourceError, match="refused our credentials"):
+        reg.manifest("token/app", "2.0.0")
