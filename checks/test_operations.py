@@ -67,7 +67,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     profile = profile_of(metafunc.config)
     ops = profile.operations
     t = profile.targets
-    specs_configured = workload_specs_configured(profile)
+    live_clusters = bool(getattr(profile.targets, "kubernetes", None))
+    specs_configured = live_clusters or bool(getattr(profile.targets, "manifests", None))
     params: dict[str, list[tuple[str, Any]]] = {
         "runbook_dir": [("runbooks", ops.runbooks.directory)] if ops.runbooks.directory else [],
         "runbook_source": ([("prometheus", "prometheus")] if _prometheus_endpoint(profile) else [])
@@ -75,7 +76,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         "oncall_mode": _mode(_alertmanager_endpoint(profile) is not None, "alertmanager"),
         "escalation_mode": _mode(_alertmanager_endpoint(profile) is not None, "alertmanager"),
         "rollback_mode": _mode(ops.rollback.document is not None, "rollback-document"),
-        "rollout_target": [("kubernetes", "kubernetes")] if specs_configured else [],
+        "rollout_target": [("kubernetes", "kubernetes")] if live_clusters else [],
         "backup": [(b.name, b) for b in t.backups],
         "backup_dir": [(b.name, b) for b in t.backups if b.directory is not None],
         "backup_sized": [(b.name, b) for b in t.backups if b.directory or b.size_metric],
@@ -104,10 +105,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     }
     for name, pairs in params.items():
         parametrize(metafunc, name, pairs)
-
-
-def workload_specs_configured(profile: Profile) -> bool:
-    return bool(getattr(profile.targets, "kubernetes", None))
 
 
 # -- shared evidence, gathered once per run ------------------------------------------------
@@ -252,8 +249,8 @@ def backup_sets(
 
 
 @pytest.fixture(scope="session")
-def workloads(profile: Profile) -> WorkloadSpecs:
-    return workload_specs(profile)
+def workloads(profile: Profile, base_dir: Path) -> WorkloadSpecs:
+    return workload_specs(profile, base_dir)
 
 
 def _got(results: dict[str, Any], key: str) -> Any:

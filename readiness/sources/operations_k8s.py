@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from readiness.errors import SourceError
@@ -125,12 +126,35 @@ def read_cluster(cluster: Any) -> WorkloadSpecs:
     return specs_from_objects(cluster.name, deployments, replicasets)
 
 
-def workload_specs(profile: Profile) -> WorkloadSpecs:
+def manifest_shutdowns(manifest_set: Any, base: Path) -> tuple[ShutdownSpec, ...]:
+    """Shutdown settings of the workloads in a manifest set (read with the Kubernetes
+    family's manifest loader: YAML, kustomize, Helm output)."""
+    from readiness.sources.manifests import load_manifests
+
+    inventory = load_manifests(manifest_set, base)
+    return tuple(
+        ShutdownSpec(
+            f"{manifest_set.name}/{w.ref}",
+            w.pod.termination_grace,
+            tuple(c.name for c in w.pod.app_containers),
+            tuple(c.name for c in w.pod.app_containers if c.pre_stop),
+        )
+        for w in inventory.workloads
+    )
+
+
+def workload_specs(profile: Profile, base: Path) -> WorkloadSpecs:
+    """Live clusters (``targets.kubernetes``): rollout history and shutdown settings;
+    manifest sets (``targets.manifests``): shutdown settings."""
     clusters = getattr(profile.targets, "kubernetes", None) or []
+    manifest_sets = getattr(profile.targets, "manifests", None) or []
     histories: list[RolloutHistory] = []
     shutdowns: list[ShutdownSpec] = []
     for cluster in clusters:
         specs = read_cluster(cluster)
         histories += specs.histories
         shutdowns += specs.shutdowns
-    return WorkloadSpecs(tuple(histories), tuple(shutdowns), tuple(c.name for c in clusters))
+    for manifest_set in manifest_sets:
+        shutdowns += manifest_shutdowns(manifest_set, base)
+    names = [c.name for c in clusters] + [m.name for m in manifest_sets]
+    return WorkloadSpecs(tuple(histories), tuple(shutdowns), tuple(names))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -151,8 +152,6 @@ def test_unreachable_api_server_is_a_source_error() -> None:
 
 
 def test_checks_read_the_cluster_end_to_end(pytester: pytest.Pytester, recorded_api: Start) -> None:
-    from pathlib import Path
-
     server = _server(recorded_api)
     profile = {
         "environment": "test",
@@ -191,3 +190,21 @@ def test_checks_read_the_cluster_end_to_end(pytester: pytest.Pytester, recorded_
     assert shutdown["evidence"]["kind"] == "automated"
     (attested,) = shutdown["evidence"]["attestations"]
     assert attested["kind"] == "attestation" and attested["attested_by"] == "ops@example.com"
+
+
+def test_shutdown_settings_from_manifest_files(tmp_path: Path) -> None:
+    from readiness.profile.kubernetes import ManifestSet
+    from readiness.sources.operations_k8s import manifest_shutdowns
+
+    (tmp_path / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: cart, namespace: shop}\n"
+        "spec:\n  selector: {matchLabels: {app: cart}}\n  template:\n"
+        "    metadata: {labels: {app: cart}}\n    spec:\n"
+        "      terminationGracePeriodSeconds: 3\n"
+        "      containers:\n        - {name: app, image: 'r.example.com/cart:1'}\n"
+    )
+    (spec,) = manifest_shutdowns(ManifestSet(name="release", paths=["deploy.yaml"]), tmp_path)
+    assert spec.workload == "release/shop/Deployment/cart"
+    (short,) = rules.shutdown_findings(spec, 10, False)
+    assert short.found == "terminationGracePeriodSeconds: 3"
+    assert len(rules.shutdown_findings(spec, 1, True)) == 1
