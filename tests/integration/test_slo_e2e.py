@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 
 from readiness.demo.slo_history import native_slo, scenarios
+from readiness.rules.slo_model import parse_duration
 from tests.fixtures.slo import REALWORLD, SLOTH_SPEC, SloLab
 
 pytestmark = pytest.mark.integration
 CHECKS = Path(__file__).parent.parent.parent / "checks" / "test_slo.py"
 SLOTH_CRD = REALWORLD / "sloth/examples/k8s-getting-started.yml"  # the same SLO again
+DAY = 86400
 SERVICES = [s.service for s in scenarios()] + ["ghost"]
 
 
@@ -105,6 +107,20 @@ def test_feature_release(pytester: pytest.Pytester, slo_lab: SloLab) -> None:
     assert outcomes(checks, "SLO-DATA")["gappy"] == "failed"
     assert outcomes(checks, "SLO-DATA")["ghost"] == "error"
     assert outcomes(checks, "SLO-DATA")["healthy"] == "passed"
+
+    # what the checks report equals the ground truth computed from the generated samples
+    # (evidence rounds: 8 decimals for the SLI, 4 for burn rates)
+    for service in (s.service for s in scenarios()):
+        truth = slo_lab.samples[service]
+        ev = checks[("SLO-ATTAINMENT", f"{service}/availability")]["evidence"]
+        expected = 1 - (truth.error_ratio(slo_lab.end, 30 * DAY) or 0.0)
+        assert ev["sli_measurement"] == pytest.approx(expected, abs=1e-8), service
+        remaining = 1 - (1 - expected) / 0.001
+        assert ev["error_budget_remaining"] == pytest.approx(remaining, abs=1e-5), service
+        for window, rate in ev["burn_rates"].items():
+            ratio = truth.error_ratio(slo_lab.end, parse_duration(window))
+            assert ratio is not None
+            assert rate == pytest.approx(ratio / 0.001, rel=1e-4, abs=1e-4), (service, window)
 
     freeze = checks[("SLO-BUDGET", "freeze/availability")]
     ev = freeze["evidence"]
