@@ -164,6 +164,7 @@ def summary_lines(result: dict[str, Any]) -> list[tuple[str, dict[str, bool]]]:
     if written.get("incidents_resolved"):
         parts.append(f"resolved incidents {', '.join(written['incidents_resolved'])}")
     lines: list[tuple[str, dict[str, bool]]] = [("; ".join(parts), {})]
+    lines += [(f"DORA: {note}", {"yellow": True}) for note in result.get("notes", [])]
     metrics = result.get("metrics")
     if metrics:
         from readiness.dora.chart import metric_rows

@@ -247,7 +247,15 @@ def record_and_measure(
         "services": services,
         "written": None,
         "metrics": None,
+        "notes": [],
     }
+    if options.record_deployment and not services:
+        result["notes"].append(
+            "--record-deployment recorded nothing: the profile names no services "
+            "(set release.services or dora.services)"
+        )
+    elif options.record_deployment and not report["gate"]["passed"]:
+        result["notes"].append("--record-deployment: the gate failed, nothing was deployed")
     try:
         batch = plan(report, settings, services, options)
         now = batch.run.finished_at if batch.run else _when(report, "finished_at")

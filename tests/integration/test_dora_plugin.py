@@ -108,6 +108,7 @@ def test_deploy_fail_restore_cycle_is_recorded_and_measured(
     written = report["dora"]["written"]
     assert written["deployments"] == []
     assert written["incidents_opened"] == ["gate:production:pay:run-2"]
+    assert report["dora"]["notes"] == ["--record-deployment: the gate failed, nothing was deployed"]
 
     # The next passing run resolves it.
     result, report = gate(project, monkeypatch, "run-3", "")
