@@ -7,6 +7,7 @@ multi-burn-rate alerts: page at 14.4x over 1h and 5m or 6x over 6h and 30m; tick
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -295,8 +296,6 @@ class Episode:
 
 
 def _iso(ts: float) -> str:
-    import datetime as dt
-
     return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

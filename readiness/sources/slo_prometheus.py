@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from readiness.errors import SourceError
-from readiness.rules.slo import BURN_WINDOWS, PAGE_CONDITIONS, DailyPoint, Measurement
+from readiness.rules.slo import (
+    BURN_WINDOWS,
+    PAGE_CONDITIONS,
+    DailyPoint,
+    Measurement,
+    evaluate_at_text,
+)
 from readiness.rules.slo_alerts import Rule
 from readiness.rules.slo_model import (
     Objective,
@@ -145,7 +151,7 @@ def measure(
     if ratios["slo"] is None:
         raise SourceError(
             objective.id,
-            f"the SLI has no data over the {window} window ending {_iso(at)}: "
+            f"the SLI has no data over the {window} window ending {evaluate_at_text(at)}: "
             f"{error_ratio_expr(objective, window)} returned "
             f"{'no series' if 'slo' not in values else 'NaN (no events)'}; check the SLI "
             f"queries and that Prometheus scrapes them",
@@ -261,9 +267,3 @@ def loaded_rules(client: PrometheusClient) -> list[Rule]:
                 )
             )
     return rules
-
-
-def _iso(ts: float) -> str:
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
