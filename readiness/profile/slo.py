@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from readiness.profile.common import Endpoint, Model
+from readiness.rules.slo_model import parse_duration
+
+
+def _duration(value: str | None) -> str | None:
+    if value is not None:
+        parse_duration(value)
+    return value
 
 
 class SliQueries(Model):
@@ -34,6 +41,8 @@ class ObjectiveSpec(Model):
     sli: SliQueries
     description: str = ""
 
+    _window = field_validator("window")(_duration)
+
 
 class SloSpec(Model):
     service: str
@@ -59,6 +68,8 @@ class SloPolicy(Model):
     postmortems: list[Postmortem] = []
     evaluate_at: dt.datetime | None = None  # default: when the run starts
     concurrency: int = Field(8, ge=1, le=64)
+
+    _lookback = field_validator("postmortem_lookback")(_duration)
 
     @model_validator(mode="after")
     def _ordered(self) -> SloPolicy:

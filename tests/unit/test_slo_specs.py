@@ -310,6 +310,8 @@ def test_profile_section_defaults_and_validation() -> None:
         SloPolicy(freeze_below=5, emergency_below=10)
     with pytest.raises(ValidationError, match="extra"):
         SloPolicy.model_validate({"freeze": 20})
+    with pytest.raises(ValidationError, match="not a duration"):
+        SloPolicy(postmortem_lookback="a week")
     spec = SloSpec.model_validate(
         {
             "service": "api",
