@@ -249,6 +249,14 @@ def backup_sets(
 
 
 @pytest.fixture(scope="session")
+def http_source(profile: Profile) -> Any:
+    """The HTTP family's probe source: TLS settings per service, one GET per URL per run."""
+    from readiness.sources.http import HttpSource
+
+    return HttpSource(profile.http)
+
+
+@pytest.fixture(scope="session")
 def workloads(profile: Profile, base_dir: Path) -> WorkloadSpecs:
     return workload_specs(profile, base_dir)
 
@@ -752,7 +760,11 @@ def test_cicd(
 
 @control("OPS-HEALTHCHECKS")
 def test_healthchecks(
-    health_service: Service | None, profile: Profile, now: dt.datetime, evidence: Evidence
+    health_service: Service | None,
+    profile: Profile,
+    request: pytest.FixtureRequest,
+    now: dt.datetime,
+    evidence: Evidence,
 ) -> None:
     if health_service is None:
         assert_no_findings(
@@ -767,7 +779,11 @@ def test_healthchecks(
             )
         )
         return
-    probe = checklist.probe_health(health_service.name, health_service.url)
+    if health_service.health is None:
+        evidence.add(kind=AUTOMATED, url=health_service.url, health=None)
+        assert_no_findings([rules.undeclared_health_finding(health_service.name)])
+    fetched = request.getfixturevalue("http_source").health(health_service)
+    probe = rules.HealthProbe(health_service.name, fetched.url, fetched.status, fetched.reason)
     evidence.add(kind=AUTOMATED, url=probe.url, status=probe.status, detail=probe.detail)
     assert_no_findings(rules.health_probe_findings(probe))
 

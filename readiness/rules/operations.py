@@ -274,6 +274,15 @@ class HealthProbe:
     detail: str = ""
 
 
+def undeclared_health_finding(service: str) -> Finding:
+    return Finding(
+        f"{service} declares no health endpoint",
+        expected="a health endpoint in the service's profile entry (health: {path: /healthz})",
+        found="none",
+        fix="serve a health endpoint and declare it under the service in targets.services",
+    )
+
+
 def health_probe_findings(probe: HealthProbe) -> list[Finding]:
     if probe.status is not None and 200 <= probe.status < 300:
         return []

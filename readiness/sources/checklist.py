@@ -12,7 +12,7 @@ import requests
 
 from readiness.errors import SourceError
 from readiness.profile.common import Endpoint
-from readiness.rules.operations import HealthProbe, RunbookLink
+from readiness.rules.operations import RunbookLink
 from readiness.sources.api import ApiClient, _short, basic_auth, verify_setting
 
 
@@ -75,15 +75,6 @@ def runbook_link(
     return RunbookLink(alert, url, False, f"no file {' or '.join(map(str, candidates))}")
 
 
-def probe_health(service: str, url: str, timeout: float = 5.0) -> HealthProbe:
-    client = ApiClient(f"service {service}", Endpoint(url=url, timeout=timeout, retries=1))
-    try:
-        response = client.get(url)
-    except SourceError as exc:
-        return HealthProbe(service, url, None, exc.reason)
-    return HealthProbe(service, url, response.status_code)
-
-
 def get_health(api: ApiClient, path: str) -> requests.Response:
     """GET a health endpoint whose 5xx answer ("not ready") is itself the evidence.
 
@@ -115,7 +106,9 @@ def file_alert_runbooks(patterns: Sequence[str], base: Path) -> list[tuple[str, 
     from readiness.sources.rulefiles import expand, load_rule_file
 
     found: list[tuple[str, str | None]] = []
-    for _pattern, files in expand(patterns, base):
+    for pattern, files in expand(patterns, base):
+        if not files:
+            raise SourceError("rule files", f"{pattern!r} names no rule file (under {base})")
         for path in files:
             for rule in load_rule_file(path).rules:
                 if rule.kind == "alerting":

@@ -23,6 +23,7 @@ from readiness.demo._operations_api import (
     grafana_routes,
     jaeger_routes,
     loki_routes,
+    static_files,
 )
 from tests.fixtures.operations import PromStack
 
@@ -99,6 +100,9 @@ def test_operations_checklist_end_to_end(
     grafana_state = GrafanaState(admin_password="admin", failing_datasources={"loki"})
     monkeypatch.setenv("GRAFANA_TOKEN", grafana_state.api_token)
     grafana = recorded_api("grafana", grafana_routes(grafana_state))
+    (pytester.path / "site").mkdir()
+    (pytester.path / "site" / "healthz").write_text("ok")
+    site = recorded_api("site", static_files(pytester.path / "site"))
     profile = {
         "environment": "test",
         "gate": {"fail_on": "high"},
@@ -108,6 +112,11 @@ def test_operations_checklist_end_to_end(
             "otel_collector": {"url": otel.url, "retries": 0},
             "grafana": {"url": grafana.url, "auth": {"bearer_token": "${GRAFANA_TOKEN}"}},
             "rule_files": ["rules"],
+            "services": [
+                {"name": "shop", "url": site.url, "health": {"path": "/healthz"}},
+                {"name": "blog", "url": site.url, "health": {"path": "/ready"}},
+                {"name": "wiki", "url": site.url},
+            ],
             "backups": [
                 {"name": "good", "directory": "backups/good", "pattern": "*.dump"},
                 {"name": "stale", "directory": "backups/stale", "pattern": "*.dump"},
@@ -201,7 +210,11 @@ def test_operations_checklist_end_to_end(
         "no attestation for the tested CI/CD pipeline" in got[("OPS-CICD", "attested")]["message"]
     )
     assert outcome("OPS-POSTMORTEM-TEMPLATE", "postmortem-template") == "warned"
-    assert outcome("OPS-HEALTHCHECKS", "attested") == "failed"
+    assert outcome("OPS-HEALTHCHECKS", "shop") == "passed"
+    assert outcome("OPS-HEALTHCHECKS", "blog") == "failed"
+    assert "found:    HTTP 404" in got[("OPS-HEALTHCHECKS", "blog")]["message"]
+    assert outcome("OPS-HEALTHCHECKS", "wiki") == "failed"
+    assert "wiki declares no health endpoint" in got[("OPS-HEALTHCHECKS", "wiki")]["message"]
     assert got[("OPS-LOGGING", "checkout")]["evidence"]["kind"] == "automated"
     assert grafana_state.api_token not in raw
     register = {a["control"]: a for a in data["attestations"]}

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from readiness.demo._operations_api import RecordedApiServer, Route, static_files
 from readiness.errors import SourceError
 from readiness.rules import operations as rules
 from readiness.sources import checklist
 
 pytestmark = pytest.mark.integration
-
-Start = Callable[[str, dict[str, Route]], RecordedApiServer]
 
 
 def test_runbook_stems_recursive_by_extension(tmp_path: Path) -> None:
@@ -61,14 +57,15 @@ def test_runbook_link_to_a_file(tmp_path: Path) -> None:
     assert not gone.resolved and gone.detail.startswith("no file ")
 
 
-def test_health_probes_over_http(recorded_api: Start, tmp_path: Path) -> None:
-    (tmp_path / "healthz").write_text("ok")
-    server = recorded_api("svc", static_files(tmp_path))
-    assert checklist.probe_health("svc", f"{server.url}/healthz").status == 200
-    missing = checklist.probe_health("svc", f"{server.url}/ready")
-    assert missing.status == 404
-    assert rules.health_probe_findings(missing)[0].found == "HTTP 404"
-    from readiness.demo.procs import free_port
-
-    down = checklist.probe_health("svc", f"http://127.0.0.1:{free_port()}/healthz")
-    assert down.status is None and "cannot reach" in down.detail
+def test_alert_runbooks_from_rule_files(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "a.yml").write_text(
+        "groups:\n  - name: g\n    rules:\n"
+        "      - {alert: Down, expr: up == 0, annotations: {runbook_url: rb/down.md}}\n"
+        "      - {alert: Slow, expr: vector(1)}\n"
+        "      - {record: 'job:up:sum', expr: sum(up)}\n"
+    )
+    found = checklist.file_alert_runbooks(["rules"], tmp_path)
+    assert found == [("Down", "rb/down.md"), ("Slow", None)]
+    with pytest.raises(SourceError, match=r"'missing/\*\.yml' names no rule file"):
+        checklist.file_alert_runbooks(["rules", "missing/*.yml"], tmp_path)

@@ -252,6 +252,7 @@ def test_monitoring_and_health_probes() -> None:
     state = rules.MonitoringState(0, ("bad:rule",), ())
     assert len(rules.monitoring_findings(state)) == 3
     assert rules.health_probe_findings(rules.HealthProbe("s", "u", 204)) == []
+    assert rules.undeclared_health_finding("wiki").message == "wiki declares no health endpoint"
     (finding,) = rules.health_probe_findings(rules.HealthProbe("s", "u", None, "refused"))
     assert finding.found == "refused"
 
