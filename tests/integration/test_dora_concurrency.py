@@ -134,3 +134,37 @@ def test_writer_killed_mid_run_loses_only_its_unfinished_record(location: str) -
         assert store.counts()["deployments"] == (runs + 20) * SERVICES
     finally:
         store.close()
+
+
+def test_concurrent_failing_runs_open_one_gate_incident_per_service(location: str) -> None:
+    import datetime as dt
+    import threading
+
+    from readiness.dora.model import Batch, GateIncidents
+
+    open_store(location).close()
+    now = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
+    opened: list[tuple[str, ...]] = []
+    start = threading.Barrier(8)
+
+    def fail(n: int) -> None:
+        store = open_store(location)
+        try:
+            start.wait()
+            change = GateIncidents("cart", "production", now, f"run-{n}", open=True)
+            opened.append(store.apply(Batch(incidents=(change,)), now).incidents_opened)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=fail, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(opened) == 8, "a writer did not finish"
+    assert sum(len(o) for o in opened) == 1, opened
+    store = open_store(location)
+    try:
+        assert len(store.open_incidents(["cart"], "production")) == 1
+    finally:
+        store.close()

@@ -209,3 +209,19 @@ def test_open_incident_check_fails_feature_release_and_passes_others(
     assert result.ret == 1
     (pay,) = [c for c in report["checks"] if c["target"] == "pay"]
     assert "incident INC-7 (SEV1) on pay in production is open since" in pay["message"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--rollback", "--hotfix"], "--rollback and --hotfix exclude each other"),
+        (["--commit-time", "last tuesday"], "--commit-time 'last tuesday' is not a date"),
+    ],
+)
+def test_bad_options_are_usage_errors(
+    project: pytest.Pytester, args: list[str], message: str
+) -> None:
+    project.makefile(".yaml", prof=profile(str(project.path / "dora.sqlite")))
+    result = project.runpytest_subprocess("--profile=prof.yaml", "-p", "no:cacheprovider", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{message}*"])
