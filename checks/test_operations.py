@@ -4,6 +4,7 @@ can show it, manual attestations (which expire) otherwise."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,38 +25,40 @@ from readiness.rules.operations_attest import (
     attestations_for,
     judge_attestation,
 )
-from readiness.rules.operations_backups import BackupSet
-from readiness.sources import checklist, oncall, otel
-from readiness.sources.api import ApiClient, gather
-from readiness.sources.backups import read_directory, read_metric
-from readiness.sources.grafana import GrafanaClient
-from readiness.sources.jaeger import JaegerClient
-from readiness.sources.loki import LokiClient
-from readiness.sources.operations_k8s import WorkloadSpecs, workload_specs
-from readiness.sources.prometheus import PrometheusClient
+from readiness.sources import checklist
+from readiness.sources.api import gather
+from readiness.sources.operations_evidence import (
+    OperationsEvidence,
+    alertmanager_endpoint,
+    prometheus_endpoint,
+    rule_files,
+    services,
+)
 
 AUTOMATED = "automated"
 ATTESTED = "attested"
 
-
-def _endpoint(profile: Profile, own: Endpoint | None, target: str) -> Endpoint | None:
-    """The family's own endpoint setting, else the shared ``targets.<target>``."""
-    if own is not None:
-        return own
-    shared = getattr(profile.targets, target, None)
-    return shared if isinstance(shared, Endpoint) else None
-
-
-def _prometheus_endpoint(profile: Profile) -> Endpoint | None:
-    return _endpoint(profile, profile.operations.prometheus, "prometheus")
-
-
-def _alertmanager_endpoint(profile: Profile) -> Endpoint | None:
-    return _endpoint(profile, profile.operations.alertmanager, "alertmanager")
-
-
-def _services(profile: Profile, own: list[str]) -> list[str]:
-    return own or [s.name for s in profile.targets.services]
+# The evidence each check reads: started together as soon as the run begins.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "test_runbooks": ("alert_runbooks",),
+    "test_runbook_links": ("alert_runbooks",),
+    "test_oncall": ("alertmanager",),
+    "test_escalation": ("alertmanager",),
+    "test_rollback_revisions": ("workloads",),
+    "test_backup_freshness": ("backups",),
+    "test_backup_retention": ("backups",),
+    "test_backup_size": ("backups",),
+    "test_monitoring": ("monitoring",),
+    "test_logging": ("loki_ready", "service_logs"),
+    "test_log_retention": ("log_retention",),
+    "test_log_structured": ("service_logs",),
+    "test_tracing": ("service_traces",),
+    "test_otel_collector": ("collector",),
+    "test_grafana": ("grafana_state",),
+    "test_dashboards": ("dashboards",),
+    "test_grafana_auth": ("grafana_access",),
+    "test_graceful_shutdown": ("workloads",),
+}
 
 
 def _mode(automated: bool, name: str) -> list[tuple[str, str]]:
@@ -71,26 +74,26 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     specs_configured = live_clusters or bool(getattr(profile.targets, "manifests", None))
     params: dict[str, list[tuple[str, Any]]] = {
         "runbook_dir": [("runbooks", ops.runbooks.directory)] if ops.runbooks.directory else [],
-        "runbook_source": ([("prometheus", "prometheus")] if _prometheus_endpoint(profile) else [])
-        + ([("rule-files", "rule-files")] if _rule_files(profile) else []),
-        "oncall_mode": _mode(_alertmanager_endpoint(profile) is not None, "alertmanager"),
-        "escalation_mode": _mode(_alertmanager_endpoint(profile) is not None, "alertmanager"),
+        "runbook_source": ([("prometheus", "prometheus")] if prometheus_endpoint(profile) else [])
+        + ([("rule-files", "rule-files")] if rule_files(profile) else []),
+        "oncall_mode": _mode(alertmanager_endpoint(profile) is not None, "alertmanager"),
+        "escalation_mode": _mode(alertmanager_endpoint(profile) is not None, "alertmanager"),
         "rollback_mode": _mode(ops.rollback.document is not None, "rollback-document"),
         "rollout_target": [("kubernetes", "kubernetes")] if live_clusters else [],
         "backup": [(b.name, b) for b in t.backups],
         "backup_dir": [(b.name, b) for b in t.backups if b.directory is not None],
         "backup_sized": [(b.name, b) for b in t.backups if b.directory or b.size_metric],
         "restore_drill": [("restore-drill", "restore-drill")],
-        "monitoring_mode": _mode(_prometheus_endpoint(profile) is not None, "prometheus"),
-        "log_service": [(s, s) for s in _services(profile, ops.logging.services)] if t.loki else [],
+        "monitoring_mode": _mode(prometheus_endpoint(profile) is not None, "prometheus"),
+        "log_service": [(s, s) for s in services(profile, ops.logging.services)] if t.loki else [],
         "structured_service": (
-            [(s, s) for s in _services(profile, ops.logging.services)]
+            [(s, s) for s in services(profile, ops.logging.services)]
             if t.loki and ops.logging.structured
             else []
         ),
         "loki_endpoint": [("loki", t.loki)] if t.loki else [],
         "trace_service": (
-            [(s, s) for s in _services(profile, ops.tracing.services)] if t.jaeger else []
+            [(s, s) for s in services(profile, ops.tracing.services)] if t.jaeger else []
         ),
         "collector": [("otel-collector", t.otel_collector)] if t.otel_collector else [],
         "grafana_endpoint": [("grafana", t.grafana)] if t.grafana else [],
@@ -147,105 +150,16 @@ def _attest(
 
 
 @pytest.fixture(scope="session")
-def prometheus_client(profile: Profile) -> PrometheusClient | None:
-    endpoint = _prometheus_endpoint(profile)
-    return PrometheusClient(ApiClient("prometheus", endpoint)) if endpoint else None
-
-
-def _rule_files(profile: Profile) -> list[str]:
-    return list(getattr(profile.targets, "rule_files", None) or [])
-
-
-@pytest.fixture(scope="session")
-def alert_runbooks(
-    profile: Profile, prometheus_client: PrometheusClient | None, base_dir: Path
-) -> dict[str, list[tuple[str, str | None]]]:
-    """(alert, runbook_url) per source: the live Prometheus and the profile's rule files."""
-    found: dict[str, list[tuple[str, str | None]]] = {}
-    if prometheus_client is not None:
-        found["prometheus"] = [
-            (str(r.get("name")), (r.get("annotations") or {}).get("runbook_url"))
-            for r in oncall.alerting_rules(prometheus_client)
-        ]
-    if _rule_files(profile):
-        found["rule-files"] = checklist.file_alert_runbooks(_rule_files(profile), base_dir)
-    return found
-
-
-@pytest.fixture(scope="session")
-def alertmanager(profile: Profile) -> oncall_rules.AlertmanagerConfig:
-    endpoint = _alertmanager_endpoint(profile)
-    if endpoint is None:
-        raise SourceError("alertmanager", "no Alertmanager endpoint configured")
-    return oncall.alertmanager_config(ApiClient("alertmanager", endpoint))
-
-
-@pytest.fixture(scope="session")
-def loki(profile: Profile) -> LokiClient:
-    assert profile.targets.loki is not None
-    return LokiClient(ApiClient("loki", profile.targets.loki))
-
-
-@pytest.fixture(scope="session")
-def loki_ready(loki: LokiClient) -> tuple[bool, str]:
-    return loki.ready()
-
-
-@pytest.fixture(scope="session")
-def service_logs(
-    profile: Profile, loki: LokiClient, now: dt.datetime
-) -> dict[str, obs.ServiceLogs | Exception]:
-    policy = profile.operations.logging
-    names = _services(profile, policy.services)
-    results = gather(
-        lambda s: loki.recent_logs(
-            policy.service_label, s, policy.lookback_minutes, policy.sample_lines, now
-        ),
-        names,
-    )
-    return dict(zip(names, results, strict=True))
-
-
-@pytest.fixture(scope="session")
-def service_traces(profile: Profile, now: dt.datetime) -> dict[str, obs.ServiceTraces | Exception]:
-    assert profile.targets.jaeger is not None
-    client = JaegerClient(ApiClient("jaeger", profile.targets.jaeger))
-    known = client.services()
-    policy = profile.operations.tracing
-    names = _services(profile, policy.services)
-    results = gather(lambda s: client.traces(s, policy.lookback_minutes, now, known), names)
-    return dict(zip(names, results, strict=True))
-
-
-@pytest.fixture(scope="session")
-def grafana(profile: Profile) -> GrafanaClient:
-    assert profile.targets.grafana is not None
-    return GrafanaClient(ApiClient("grafana", profile.targets.grafana))
-
-
-@pytest.fixture(scope="session")
-def backup_sets(
-    profile: Profile, base_dir: Path, now: dt.datetime
-) -> dict[str, BackupSet | Exception]:
-    policy = profile.operations.backups
-
-    def read(location: BackupLocation) -> BackupSet:
-        if location.directory is not None:
-            return read_directory(location, base_dir)
-        endpoint = location.prometheus or _prometheus_endpoint(profile)
-        if endpoint is None:
-            raise SourceError(
-                f"backup {location.name}",
-                "a metric location needs a Prometheus (its prometheus: or targets.prometheus)",
-            )
-        client = PrometheusClient(ApiClient("prometheus", endpoint))
-        frequency = location.frequency_hours or policy.frequency_hours
-        return read_metric(location, client, now, frequency, policy.size_baseline)
-
-    locations = profile.targets.backups
-    return dict(
-        zip([b.name for b in locations], gather(read, locations, max_workers=8), strict=True)
-    )
+def ops(
+    profile: Profile, base_dir: Path, now: dt.datetime, request: pytest.FixtureRequest
+) -> Iterator[OperationsEvidence]:
+    """Every source these checks read, collected once; what the selected checks need is
+    started concurrently right away."""
+    evidence = OperationsEvidence(profile, base_dir, now)
+    selected = {getattr(item, "originalname", item.name) for item in request.session.items}
+    evidence.prefetch({need for name in selected for need in NEEDS.get(name, ())})
+    yield evidence
+    evidence.close()
 
 
 @pytest.fixture(scope="session")
@@ -256,18 +170,6 @@ def http_source(profile: Profile) -> Any:
     return HttpSource(profile.http)
 
 
-@pytest.fixture(scope="session")
-def workloads(profile: Profile, base_dir: Path) -> WorkloadSpecs:
-    return workload_specs(profile, base_dir)
-
-
-def _got(results: dict[str, Any], key: str) -> Any:
-    value = results[key]
-    if isinstance(value, Exception):
-        raise value
-    return value
-
-
 # -- runbooks, on-call, escalation ---------------------------------------------------------
 
 
@@ -276,13 +178,14 @@ def test_runbooks(
     runbook_dir: str,
     profile: Profile,
     base_dir: Path,
-    alert_runbooks: dict[str, list[tuple[str, str | None]]],
+    ops: OperationsEvidence,
     evidence: Evidence,
 ) -> None:
     policy = profile.operations.runbooks
     directory = checklist.resolve(runbook_dir, base_dir)
     stems = checklist.runbook_stems(directory, policy.extensions)
-    alert_names = sorted({name for alerts in alert_runbooks.values() for name, _ in alerts})
+    alerts = ops.alert_runbooks() if "alert_runbooks" in ops.available() else {}
+    alert_names = sorted({name for found in alerts.values() for name, _ in found})
     evidence.add(
         kind=AUTOMATED,
         directory=str(directory),
@@ -298,12 +201,12 @@ def test_runbook_links(
     runbook_source: str,
     profile: Profile,
     base_dir: Path,
-    alert_runbooks: dict[str, list[tuple[str, str | None]]],
+    ops: OperationsEvidence,
     evidence: Evidence,
 ) -> None:
     policy = profile.operations.runbooks
     directory = checklist.resolve(policy.directory, base_dir) if policy.directory else None
-    by_alert = dict(alert_runbooks[runbook_source])
+    by_alert = dict(ops.alert_runbooks()[runbook_source])
     links = gather(
         lambda item: checklist.runbook_link(item[0], item[1], directory, base_dir),
         sorted(by_alert.items()),
@@ -326,14 +229,14 @@ def test_runbook_links(
 def test_oncall(
     oncall_mode: str,
     profile: Profile,
-    request: pytest.FixtureRequest,
+    ops: OperationsEvidence,
     now: dt.datetime,
     evidence: Evidence,
 ) -> None:
     findings: list[Finding] = []
     policy = profile.operations.oncall
     if oncall_mode == AUTOMATED:
-        config: oncall_rules.AlertmanagerConfig = request.getfixturevalue("alertmanager")
+        config = ops.alertmanager()
         reached = oncall_rules.receivers_for(config.route, policy.critical_labels)
         evidence.add(
             kind=AUTOMATED,
@@ -361,14 +264,14 @@ def test_oncall(
 def test_escalation(
     escalation_mode: str,
     profile: Profile,
-    request: pytest.FixtureRequest,
+    ops: OperationsEvidence,
     now: dt.datetime,
     evidence: Evidence,
 ) -> None:
     findings: list[Finding] = []
     levels = profile.operations.escalation.levels
     if escalation_mode == AUTOMATED:
-        config: oncall_rules.AlertmanagerConfig = request.getfixturevalue("alertmanager")
+        config = ops.alertmanager()
         evidence.add(kind=AUTOMATED, levels=levels, receivers=sorted(config.receivers))
         findings += oncall_rules.escalation_findings(config, levels)
     findings += _attest(
@@ -417,9 +320,10 @@ def test_rollback_documented(
 
 @control("OPS-ROLLBACK-REVISIONS")
 def test_rollback_revisions(
-    rollout_target: str, profile: Profile, workloads: WorkloadSpecs, evidence: Evidence
+    rollout_target: str, profile: Profile, ops: OperationsEvidence, evidence: Evidence
 ) -> None:
     minimum = profile.operations.rollback.min_revision_history
+    workloads = ops.workloads()
     evidence.add(
         kind=AUTOMATED,
         workloads=[
@@ -444,12 +348,12 @@ def test_rollback_revisions(
 def test_backup_freshness(
     backup: BackupLocation,
     profile: Profile,
-    backup_sets: dict[str, Any],
+    ops: OperationsEvidence,
     now: dt.datetime,
     evidence: Evidence,
 ) -> None:
     policy = profile.operations.backups
-    found: BackupSet = _got(backup_sets, backup.name)
+    found = ops.backups(backup.name)
     frequency = backup.frequency_hours or policy.frequency_hours
     evidence.add(
         kind=AUTOMATED,
@@ -465,12 +369,12 @@ def test_backup_freshness(
 def test_backup_retention(
     backup_dir: BackupLocation,
     profile: Profile,
-    backup_sets: dict[str, Any],
+    ops: OperationsEvidence,
     now: dt.datetime,
     evidence: Evidence,
 ) -> None:
     policy = profile.operations.backups
-    found: BackupSet = _got(backup_sets, backup_dir.name)
+    found = ops.backups(backup_dir.name)
     retention = backup_dir.retention_days or policy.retention_days
     frequency = backup_dir.frequency_hours or policy.frequency_hours
     evidence.add(
@@ -484,10 +388,10 @@ def test_backup_retention(
 
 @control("OPS-BACKUP-SIZE")
 def test_backup_size(
-    backup_sized: BackupLocation, profile: Profile, backup_sets: dict[str, Any], evidence: Evidence
+    backup_sized: BackupLocation, profile: Profile, ops: OperationsEvidence, evidence: Evidence
 ) -> None:
     policy = profile.operations.backups
-    found: BackupSet = _got(backup_sets, backup_sized.name)
+    found = ops.backups(backup_sized.name)
     recent = found.backups[-1 - policy.size_baseline :]
     evidence.add(
         kind=AUTOMATED, ratio=policy.size_collapse_ratio, recent=backup_rules.size_summary(recent)
@@ -523,14 +427,13 @@ def test_restore_drill(
 def test_monitoring(
     monitoring_mode: str,
     profile: Profile,
-    prometheus_client: PrometheusClient | None,
+    ops: OperationsEvidence,
     now: dt.datetime,
     evidence: Evidence,
 ) -> None:
     findings: list[Finding] = []
     if monitoring_mode == AUTOMATED:
-        assert prometheus_client is not None
-        state = oncall.monitoring_state(prometheus_client)
+        state = ops.monitoring()
         evidence.add(
             kind=AUTOMATED,
             alerting_rules=state.alerting_rules,
@@ -566,11 +469,11 @@ def _loki_not_ready(ready: tuple[bool, str]) -> list[Finding]:
 def test_logging(
     log_service: str,
     profile: Profile,
-    loki_ready: tuple[bool, str],
-    service_logs: dict[str, Any],
+    ops: OperationsEvidence,
     evidence: Evidence,
 ) -> None:
-    logs: obs.ServiceLogs = _got(service_logs, log_service)
+    loki_ready = ops.loki_ready()
+    logs = ops.service_logs(log_service)
     evidence.add(
         kind=AUTOMATED,
         loki_ready=loki_ready[0],
@@ -584,9 +487,9 @@ def test_logging(
 
 @control("OPS-LOG-RETENTION")
 def test_log_retention(
-    loki_endpoint: Endpoint, profile: Profile, loki: LokiClient, evidence: Evidence
+    loki_endpoint: Endpoint, profile: Profile, ops: OperationsEvidence, evidence: Evidence
 ) -> None:
-    retention = loki.retention()
+    retention = ops.log_retention()
     required = profile.operations.logging.retention_days
     evidence.add(
         kind=AUTOMATED,
@@ -603,16 +506,16 @@ def test_log_retention(
 
 @control("OPS-LOG-STRUCTURED")
 def test_log_structured(
-    structured_service: str, profile: Profile, service_logs: dict[str, Any], evidence: Evidence
+    structured_service: str, profile: Profile, ops: OperationsEvidence, evidence: Evidence
 ) -> None:
-    logs: obs.ServiceLogs = _got(service_logs, structured_service)
+    logs = ops.service_logs(structured_service)
     evidence.add(kind=AUTOMATED, sample=list(logs.lines[:3]), lines=len(logs.lines))
     assert_no_findings(obs.structured_findings(logs, profile.operations.logging.structured_ratio))
 
 
 @control("OPS-TRACING")
-def test_tracing(trace_service: str, service_traces: dict[str, Any], evidence: Evidence) -> None:
-    traces: obs.ServiceTraces = _got(service_traces, trace_service)
+def test_tracing(trace_service: str, ops: OperationsEvidence, evidence: Evidence) -> None:
+    traces = ops.service_traces(trace_service)
     evidence.add(
         kind=AUTOMATED,
         known=traces.known,
@@ -623,8 +526,8 @@ def test_tracing(trace_service: str, service_traces: dict[str, Any], evidence: E
 
 
 @control("OPS-OTEL-COLLECTOR")
-def test_otel_collector(collector: Endpoint, evidence: Evidence) -> None:
-    answer = otel.collector_health(ApiClient("otel-collector", collector))
+def test_otel_collector(collector: Endpoint, ops: OperationsEvidence, evidence: Evidence) -> None:
+    answer = ops.collector()
     evidence.add(
         kind=AUTOMATED, url=collector.url, status_code=answer.status_code, status=answer.status
     )
@@ -632,8 +535,8 @@ def test_otel_collector(collector: Endpoint, evidence: Evidence) -> None:
 
 
 @control("OPS-GRAFANA")
-def test_grafana(grafana_endpoint: Endpoint, grafana: GrafanaClient, evidence: Evidence) -> None:
-    state = grafana.state()
+def test_grafana(grafana_endpoint: Endpoint, ops: OperationsEvidence, evidence: Evidence) -> None:
+    state = ops.grafana_state()
     evidence.add(
         kind=AUTOMATED,
         database=state.database,
@@ -648,10 +551,10 @@ def test_grafana(grafana_endpoint: Endpoint, grafana: GrafanaClient, evidence: E
 
 @control("OPS-DASHBOARDS")
 def test_dashboards(
-    dashboards_endpoint: Endpoint, profile: Profile, grafana: GrafanaClient, evidence: Evidence
+    dashboards_endpoint: Endpoint, profile: Profile, ops: OperationsEvidence, evidence: Evidence
 ) -> None:
     required = profile.operations.grafana.required_dashboards
-    dashboards = grafana.dashboards()
+    dashboards = ops.dashboards()
     evidence.add(
         kind=AUTOMATED,
         required=required,
@@ -662,10 +565,10 @@ def test_dashboards(
 
 @control("OPS-GRAFANA-AUTH")
 def test_grafana_auth(
-    grafana_endpoint: Endpoint, profile: Profile, grafana: GrafanaClient, evidence: Evidence
+    grafana_endpoint: Endpoint, profile: Profile, ops: OperationsEvidence, evidence: Evidence
 ) -> None:
     policy = profile.operations.grafana
-    access = grafana.access(policy.default_admin_user, policy.default_admin_password)
+    access = ops.grafana_access()
     evidence.add(
         kind=AUTOMATED,
         default_password_accepted=access.default_password_accepted,
@@ -682,14 +585,14 @@ def test_grafana_auth(
 def test_graceful_shutdown(
     shutdown_mode: str,
     profile: Profile,
-    request: pytest.FixtureRequest,
+    ops: OperationsEvidence,
     now: dt.datetime,
     evidence: Evidence,
 ) -> None:
     policy = profile.operations.shutdown
     findings: list[Finding] = []
     if shutdown_mode == AUTOMATED:
-        specs: WorkloadSpecs = request.getfixturevalue("workloads")
+        specs = ops.workloads()
         evidence.add(
             kind=AUTOMATED,
             workloads=[

@@ -1,0 +1,276 @@
+"""Everything the operations checks read, collected once per run and concurrently.
+
+:class:`OperationsEvidence` knows, from the profile, which sources are configured. Each
+piece of evidence is computed at most once (thread-safe); :meth:`prefetch` starts the
+pieces the selected checks need all at once, so the run's wall time tracks the slowest
+target rather than the number of targets. Errors are kept and raised to each check that
+asks for the failed piece.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from readiness.errors import SourceError
+from readiness.profile.common import Endpoint
+from readiness.profile.model import Profile
+from readiness.profile.operations import BackupLocation
+from readiness.rules import operations as rules
+from readiness.rules import operations_observability as obs
+from readiness.rules.operations_backups import BackupSet
+from readiness.rules.operations_oncall import AlertmanagerConfig
+from readiness.sources import checklist, oncall, otel
+from readiness.sources.api import ApiClient, gather
+from readiness.sources.backups import read_directory, read_metric
+from readiness.sources.grafana import GrafanaClient
+from readiness.sources.jaeger import JaegerClient
+from readiness.sources.loki import LokiClient
+from readiness.sources.operations_k8s import WorkloadSpecs, workload_specs
+from readiness.sources.prometheus import PrometheusClient
+
+T = TypeVar("T")
+AlertRunbooks = dict[str, list[tuple[str, str | None]]]
+
+
+def shared_endpoint(profile: Profile, own: Endpoint | None, target: str) -> Endpoint | None:
+    """The family's own endpoint setting, else the shared ``targets.<target>``."""
+    if own is not None:
+        return own
+    shared = getattr(profile.targets, target, None)
+    return shared if isinstance(shared, Endpoint) else None
+
+
+def prometheus_endpoint(profile: Profile) -> Endpoint | None:
+    return shared_endpoint(profile, profile.operations.prometheus, "prometheus")
+
+
+def alertmanager_endpoint(profile: Profile) -> Endpoint | None:
+    return shared_endpoint(profile, profile.operations.alertmanager, "alertmanager")
+
+
+def rule_files(profile: Profile) -> list[str]:
+    return list(getattr(profile.targets, "rule_files", None) or [])
+
+
+def services(profile: Profile, own: list[str]) -> list[str]:
+    """The services to look for: the section's list, else the names of targets.services."""
+    return own or [s.name for s in profile.targets.services]
+
+
+class OperationsEvidence:
+    def __init__(self, profile: Profile, base: Path, now: dt.datetime, max_workers: int = 8):
+        self.profile = profile
+        self.base = base
+        self.now = now
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="ops")
+        self._futures: dict[str, Future[Any]] = {}
+        self._lock = threading.Lock()
+
+    # -- machinery ---------------------------------------------------------------------
+
+    def _collectors(self) -> dict[str, Callable[[], Any]]:
+        """Every piece of evidence the profile makes available, by name."""
+        t = self.profile.targets
+        found: dict[str, Callable[[], Any]] = {"backups": self._backups}
+        if prometheus_endpoint(self.profile) or rule_files(self.profile):
+            found["alert_runbooks"] = self._alert_runbooks
+        if prometheus_endpoint(self.profile):
+            found["monitoring"] = self._monitoring
+        if alertmanager_endpoint(self.profile):
+            found["alertmanager"] = self._alertmanager
+        if t.loki is not None:
+            found.update(
+                loki_ready=lambda: self._loki().ready(),
+                service_logs=self._service_logs,
+                log_retention=lambda: self._loki().retention(),
+            )
+        if t.jaeger is not None:
+            found["service_traces"] = self._service_traces
+        if t.otel_collector is not None:
+            endpoint = t.otel_collector
+            found["collector"] = lambda: otel.collector_health(
+                ApiClient("otel-collector", endpoint)
+            )
+        if t.grafana is not None:
+            grafana = self.profile.operations.grafana
+            found.update(
+                grafana_state=lambda: self._grafana().state(),
+                dashboards=lambda: self._grafana().dashboards(),
+                grafana_access=lambda: self._grafana().access(
+                    grafana.default_admin_user, grafana.default_admin_password
+                ),
+            )
+        if getattr(t, "kubernetes", None) or getattr(t, "manifests", None):
+            found["workloads"] = lambda: workload_specs(self.profile, self.base)
+        return found
+
+    def available(self) -> set[str]:
+        """The names of the evidence the profile configures a source for."""
+        return set(self._collectors())
+
+    def _get(self, name: str) -> Any:
+        with self._lock:
+            future = self._futures.get(name)
+            if future is None:
+                collector = self._collectors().get(name)
+                if collector is None:
+                    raise SourceError(name, "not configured in the profile")
+                future = self._pool.submit(collector)
+                self._futures[name] = future
+        return future.result()
+
+    def prefetch(self, names: Iterable[str]) -> None:
+        """Start collecting ``names`` (those configured) concurrently; returns at once."""
+        available = self._collectors()
+        with self._lock:
+            for name in names:
+                if name in available and name not in self._futures:
+                    self._futures[name] = self._pool.submit(available[name])
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- what the checks ask for ---------------------------------------------------------
+
+    def alert_runbooks(self) -> AlertRunbooks:
+        result: AlertRunbooks = self._get("alert_runbooks")
+        return result
+
+    def alertmanager(self) -> AlertmanagerConfig:
+        result: AlertmanagerConfig = self._get("alertmanager")
+        return result
+
+    def monitoring(self) -> rules.MonitoringState:
+        result: rules.MonitoringState = self._get("monitoring")
+        return result
+
+    def loki_ready(self) -> tuple[bool, str]:
+        result: tuple[bool, str] = self._get("loki_ready")
+        return result
+
+    def service_logs(self, service: str) -> obs.ServiceLogs:
+        result: obs.ServiceLogs = _one(self._get("service_logs"), service)
+        return result
+
+    def log_retention(self) -> obs.LokiRetention:
+        result: obs.LokiRetention = self._get("log_retention")
+        return result
+
+    def service_traces(self, service: str) -> obs.ServiceTraces:
+        result: obs.ServiceTraces = _one(self._get("service_traces"), service)
+        return result
+
+    def collector(self) -> obs.HealthAnswer:
+        result: obs.HealthAnswer = self._get("collector")
+        return result
+
+    def grafana_state(self) -> obs.GrafanaState:
+        result: obs.GrafanaState = self._get("grafana_state")
+        return result
+
+    def dashboards(self) -> list[obs.Dashboard]:
+        result: list[obs.Dashboard] = self._get("dashboards")
+        return result
+
+    def grafana_access(self) -> obs.GrafanaAccess:
+        result: obs.GrafanaAccess = self._get("grafana_access")
+        return result
+
+    def backups(self, location: str) -> BackupSet:
+        result: BackupSet = _one(self._get("backups"), location)
+        return result
+
+    def workloads(self) -> WorkloadSpecs:
+        result: WorkloadSpecs = self._get("workloads")
+        return result
+
+    # -- collectors ----------------------------------------------------------------------
+
+    def _prometheus(self) -> PrometheusClient:
+        endpoint = prometheus_endpoint(self.profile)
+        assert endpoint is not None
+        return PrometheusClient(ApiClient("prometheus", endpoint))
+
+    def _alert_runbooks(self) -> AlertRunbooks:
+        """(alert, runbook_url) per source: the live Prometheus and the profile's rule files."""
+        found: AlertRunbooks = {}
+        if prometheus_endpoint(self.profile):
+            found["prometheus"] = [
+                (str(r.get("name")), (r.get("annotations") or {}).get("runbook_url"))
+                for r in oncall.alerting_rules(self._prometheus())
+            ]
+        if rule_files(self.profile):
+            found["rule-files"] = checklist.file_alert_runbooks(rule_files(self.profile), self.base)
+        return found
+
+    def _monitoring(self) -> rules.MonitoringState:
+        return oncall.monitoring_state(self._prometheus())
+
+    def _alertmanager(self) -> AlertmanagerConfig:
+        endpoint = alertmanager_endpoint(self.profile)
+        assert endpoint is not None
+        return oncall.alertmanager_config(ApiClient("alertmanager", endpoint))
+
+    def _loki(self) -> LokiClient:
+        assert self.profile.targets.loki is not None
+        return LokiClient(ApiClient("loki", self.profile.targets.loki))
+
+    def _service_logs(self) -> dict[str, obs.ServiceLogs | Exception]:
+        policy = self.profile.operations.logging
+        loki = self._loki()
+        names = services(self.profile, policy.services)
+        results = gather(
+            lambda s: loki.recent_logs(
+                policy.service_label, s, policy.lookback_minutes, policy.sample_lines, self.now
+            ),
+            names,
+        )
+        return dict(zip(names, results, strict=True))
+
+    def _service_traces(self) -> dict[str, obs.ServiceTraces | Exception]:
+        assert self.profile.targets.jaeger is not None
+        client = JaegerClient(ApiClient("jaeger", self.profile.targets.jaeger))
+        known = client.services()
+        policy = self.profile.operations.tracing
+        names = services(self.profile, policy.services)
+        results = gather(
+            lambda s: client.traces(s, policy.lookback_minutes, self.now, known), names
+        )
+        return dict(zip(names, results, strict=True))
+
+    def _grafana(self) -> GrafanaClient:
+        assert self.profile.targets.grafana is not None
+        return GrafanaClient(ApiClient("grafana", self.profile.targets.grafana))
+
+    def _backups(self) -> dict[str, BackupSet | Exception]:
+        policy = self.profile.operations.backups
+
+        def read(location: BackupLocation) -> BackupSet:
+            if location.directory is not None:
+                return read_directory(location, self.base)
+            endpoint = location.prometheus or prometheus_endpoint(self.profile)
+            if endpoint is None:
+                raise SourceError(
+                    f"backup {location.name}",
+                    "a metric location needs a Prometheus (its prometheus: or "
+                    "operations.prometheus or targets.prometheus)",
+                )
+            client = PrometheusClient(ApiClient("prometheus", endpoint))
+            frequency = location.frequency_hours or policy.frequency_hours
+            return read_metric(location, client, self.now, frequency, policy.size_baseline)
+
+        locations = self.profile.targets.backups
+        results = gather(read, locations, max_workers=8)
+        return dict(zip([b.name for b in locations], results, strict=True))
+
+
+def _one(results: dict[str, T | Exception], key: str) -> T:
+    value = results[key]
+    if isinstance(value, Exception):
+        raise value
+    return value
