@@ -5,7 +5,7 @@ Batched: one query per SLO returning all seven windows (``label_replace(...) or 
 SLOs queried concurrently (8 workers), as ``readiness.sources.slo_prometheus`` does.
 Shared: the same, with identical queries run once (``SharedQueries``): the 50 SLOs are
 10 services x 5 targets, so 10 distinct SLIs. All must return the same numbers.
-Run: ``python bench/slo.py [--repeat 3]``.
+Run: ``python bench/slo.py [--repeat 3] [--services 10 --per-service 5]``.
 """
 
 from __future__ import annotations
@@ -35,16 +35,17 @@ from readiness.sources.prometheus import PrometheusClient
 from readiness.sources.slo_prometheus import SharedQueries, union
 from readiness.sources.slo_specs import from_native
 
-SERVICES = 10
-TARGETS = (99.0, 99.5, 99.9, 99.95, 99.99)  # 5 objectives per service: 50 SLOs
+TARGETS = (99.0, 99.5, 99.9, 99.95, 99.99)
 
 
-def objectives() -> list[Objective]:
+def objectives(services: int, per_service: int) -> list[Objective]:
     out = []
-    for i in range(SERVICES):
+    for i in range(services):
         spec = native_slo(f"svc{i:02d}")
         base = spec["objectives"][0]  # type: ignore[index]
-        spec["objectives"] = [{**base, "name": f"availability-{t:g}", "target": t} for t in TARGETS]
+        spec["objectives"] = [
+            {**base, "name": f"availability-{t:g}", "target": t} for t in TARGETS[:per_service]
+        ]
         out.extend(from_native(SloSpec.model_validate(spec), "bench"))
     return out
 
@@ -79,13 +80,15 @@ def batched(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--services", type=int, default=10, help="distinct SLIs")
+    parser.add_argument("--per-service", type=int, default=5, choices=range(1, 6))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         end = int(time.time()) - 60
         t0 = time.perf_counter()
         samples = generate(
-            [ServiceHistory(f"svc{i:02d}", 0.0002 * (i + 1)) for i in range(SERVICES)], end
+            [ServiceHistory(f"svc{i:02d}", 0.0002 * (i + 1)) for i in range(args.services)], end
         )
         write_openmetrics(work / "h.om", samples)
         backfill(work / "h.om", work / "data")
@@ -95,7 +98,7 @@ def main() -> None:
         try:
             url = f"http://127.0.0.1:{port}"
             client = PrometheusClient(ApiClient("bench", Endpoint(url=url, timeout=60)))
-            objs = objectives()
+            objs = objectives(args.services, args.per_service)
             end -= end % 60
             seq_times, bat_times, shared_times = [], [], []
             for _ in range(args.repeat):
@@ -117,7 +120,7 @@ def main() -> None:
             proc.stop()
     s, b = statistics.median(seq_times), statistics.median(bat_times)
     d = statistics.median(shared_times)
-    print(f"history: {SERVICES} services x 2 series x 30 days @ 1 min, backfill {setup:.1f} s")
+    print(f"history: {args.services} services x 2 series x 30 days @ 1 min, backfill {setup:.1f} s")
     print(
         f"{len(objs)} SLOs x {len(BURN_WINDOWS)} windows = {len(objs) * len(BURN_WINDOWS)} "
         f"values, median of {args.repeat}"
