@@ -37,6 +37,7 @@ commands that record by hand what the gate cannot see.
   readiness dora --days 30 [--service S] [--environment E] [--json|--markdown] [--push URL]
   readiness dora incident open INC-001 --service S --severity SEV2
   readiness dora incident resolve INC-001
+  readiness dora incident list [--days N] [--service S] [--json]
   readiness dora deployment --service S --version V [--rollback|--hotfix]
 
 Store: --store, else ${STORE_ENV}, else dora.store of --profile, else {DEFAULT_STORE}.
@@ -93,6 +94,16 @@ def add_parser(sub: Any) -> None:
     r.add_argument("id")
     r.add_argument("--at", help="when service was restored, ISO 8601 (default: now)")
     r.set_defaults(func=cmd_incident_resolve)
+
+    ls = inc_actions.add_parser("list", help="list open incidents (or all in a window)")
+    _store_arg(ls)
+    ls.add_argument("--service", action="append", default=[], help="only this service")
+    ls.add_argument("--environment", help="only this environment")
+    ls.add_argument(
+        "--days", type=float, help="every incident of the last DAYS days, not only open ones"
+    )
+    ls.add_argument("--json", action="store_true", help="print JSON")
+    ls.set_defaults(func=cmd_incident_list)
 
     d = actions.add_parser(
         "deployment",
@@ -274,6 +285,46 @@ def cmd_incident_resolve(args: argparse.Namespace) -> int:
         stored, changed = store.resolve_incident(args.id, at, _now())
         state = "resolved" if changed else "was already resolved"
         print(f"incident {stored.id} {state} at {iso(stored.resolved_at)}")
+        return 0
+
+    return _run(args, work)
+
+
+def cmd_incident_list(args: argparse.Namespace) -> int:
+    def work(store: Store) -> int:
+        now = _now()
+        if args.days:
+            found = store.incidents(
+                now - dt.timedelta(days=args.days), now, args.service, args.environment
+            )
+        else:
+            found = store.open_incidents(args.service, args.environment)
+        rows = [
+            {
+                "id": i.id,
+                "service": i.service,
+                "environment": i.environment,
+                "severity": i.severity,
+                "opened_at": iso(i.opened_at),
+                "resolved_at": iso(i.resolved_at),
+                "deployment": i.deployment_id,
+                "source": i.source,
+                "title": i.title,
+            }
+            for i in found
+        ]
+        if args.json:
+            print(json.dumps(rows, indent=2))
+            return 0
+        if not rows:
+            print("no incidents" if args.days else "no open incidents")
+        for r in rows:
+            state = f"resolved {r['resolved_at']}" if r["resolved_at"] else "OPEN"
+            print(
+                f"{r['id']}  {r['service']}/{r['environment']}  {r['severity'] or '-'}  "
+                f"opened {r['opened_at']}  {state}  deployment {r['deployment'] or '-'}  "
+                f"({r['source']}) {r['title']}".rstrip()
+            )
         return 0
 
     return _run(args, work)

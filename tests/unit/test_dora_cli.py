@@ -93,6 +93,13 @@ def test_record_and_measure(store: str, capsys: pytest.CaptureFixture[str]) -> N
     )
     assert code == 0 and "resolved at 2026-11-21T12:45:00Z" in out
 
+    code, out, _ = dora(capsys, "incident", "list", *s)
+    assert (code, out.strip()) == (0, "no open incidents")
+    code, out, _ = dora(capsys, "incident", "list", *s, "--days", "36500", "--json")
+    (listed,) = json.loads(out)
+    assert listed["id"] == "INC-001" and listed["deployment"] == "hf-1"
+    assert listed["resolved_at"] == "2026-11-21T12:45:00Z"
+
     code, out, _ = dora(capsys, *s, "--now", NOW, "--json", "--service", "cart")
     assert code == 0
     data = json.loads(out)
