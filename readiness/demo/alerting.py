@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import threading
 import time
 from collections.abc import Sequence
@@ -400,6 +401,7 @@ def demo_alertmanager_config(side_url: str) -> dict[str, Any]:
 
 def start(workdir: Path) -> Component:
     base = workdir / "alerting"
+    shutil.rmtree(base, ignore_errors=True)  # fresh TSDB, alerts and silences every time
     side = SideServer(SIDE_PORT)
     processes: list[ManagedProcess] = []
 
@@ -429,6 +431,10 @@ def start(workdir: Path) -> Component:
                 "static_configs": [
                     {"targets": [f"127.0.0.1:{SIDE_PORT}"], "labels": {"service": "checkout"}}
                 ],
+            },
+            {
+                "job_name": "storefront",
+                "static_configs": [{"targets": [f"127.0.0.1:{SIDE_PORT}"]}],
             },
             {
                 "job_name": "legacy-billing",

@@ -65,7 +65,7 @@ class AlertingEvidence:
         runbooks = self.policy.runbooks
         self.runbooks = RunbookProber(runbooks.timeout, runbooks.max_concurrency, runbooks.ca_file)
         self._cache: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a fetch may need other cached evidence
 
     def _once(self, key: str, fetch: Callable[[], T]) -> T:
         with self._lock:
