@@ -230,12 +230,25 @@ def burn_rate_rules(
     return rules
 
 
+class _BlockDumper(yaml.SafeDumper):
+    """Multi-line strings (rule expressions) as ``|`` blocks, as people write them."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _str)
+
+
 def coverage_findings(cov: Coverage, require_runbook: bool, runbook_hint: str) -> list[Finding]:
     objective = cov.objective
     findings = []
     if cov.missing:
-        suggestion = yaml.safe_dump(
+        suggestion = yaml.dump(
             burn_rate_rules(objective, runbook_hint, cov.missing),
+            Dumper=_BlockDumper,
             sort_keys=False,
             width=200,
         )

@@ -6,9 +6,12 @@ objective can be evaluated over 30 days, over 5 minutes, or per timeslice.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Literal
+
+import promql_parser
 
 WINDOW_PLACEHOLDER = "{{.window}}"
 _PLACEHOLDER_RE = re.compile(r"\{\{\s*\.window\s*\}\}")
@@ -156,7 +159,22 @@ def metric_names(query: str) -> set[str]:
 
 
 def _sum(query: str, window: str) -> str:
-    return f"sum({render_window(query, window).strip()})"
+    """The query summed to one series without labels (unless it already is a plain sum)."""
+    rendered = render_window(query, window).strip()
+    return rendered if _is_plain_sum(query) else f"sum({rendered})"
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_plain_sum(query: str) -> bool:
+    try:
+        expr = promql_parser.parse(render_window(query, "5m"))
+    except (ValueError, RuntimeError):
+        return False
+    return (
+        isinstance(expr, promql_parser.AggregateExpr)
+        and str(expr.op) == "sum"
+        and expr.modifier is None
+    )
 
 
 def occurrence_error_ratio(sli: Sli, window: str) -> str:

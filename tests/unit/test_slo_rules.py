@@ -201,8 +201,8 @@ def test_coverage_and_retention() -> None:
 
 def test_error_ratio_expressions() -> None:
     assert error_ratio_expr(OBJ, "1h") == (
-        '(sum(sum(rate(http_requests_total{service="api",code=~"5.."}[1h]))) / '
-        'sum(sum(rate(http_requests_total{service="api"}[1h]))))'
+        '(sum(rate(http_requests_total{service="api",code=~"5.."}[1h])) / '
+        'sum(rate(http_requests_total{service="api"}[1h])))'
     )
     good = Objective(
         "api",
@@ -212,7 +212,7 @@ def test_error_ratio_expressions() -> None:
         Sli(total="sum(rate(t[{{.window}}]))", good="sum(rate(g[{{.window}}]))"),
         "x",
     )
-    assert error_ratio_expr(good, "5m") == "(1 - sum(sum(rate(g[5m]))) / sum(sum(rate(t[5m]))))"
+    assert error_ratio_expr(good, "5m") == "(1 - sum(rate(g[5m])) / sum(rate(t[5m])))"
     slices = Objective(
         "api",
         "a",
@@ -226,6 +226,17 @@ def test_error_ratio_expressions() -> None:
     )
     assert error_ratio_expr(slices, "1h").endswith("< bool 0.95)[1h:1m])")
     assert math.isfinite(slices.budget)
+    grouped = Objective(
+        "api",
+        "a",
+        0.99,
+        DAY,
+        Sli(total="sum by (code) (rate(t[{{.window}}]))", bad="rate(b[{{.window}}])"),
+        "x",
+    )
+    assert error_ratio_expr(grouped, "1h") == (
+        "(sum(rate(b[1h])) / sum(sum by (code) (rate(t[1h]))))"
+    )
 
 
 def test_metric_names() -> None:
