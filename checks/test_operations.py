@@ -40,8 +40,8 @@ ATTESTED = "attested"
 
 # The evidence each check reads: started together as soon as the run begins.
 NEEDS: dict[str, tuple[str, ...]] = {
-    "test_runbooks": ("alert_runbooks",),
-    "test_runbook_links": ("alert_runbooks",),
+    "test_runbooks": ("prometheus_alerts", "rule_file_alerts"),
+    "test_runbook_links": ("prometheus_alerts", "rule_file_alerts"),
     "test_oncall": ("alertmanager",),
     "test_escalation": ("alertmanager",),
     "test_rollback_revisions": ("workloads",),
@@ -184,7 +184,7 @@ def test_runbooks(
     policy = profile.operations.runbooks
     directory = checklist.resolve(runbook_dir, base_dir)
     stems = checklist.runbook_stems(directory, policy.extensions)
-    alerts = ops.alert_runbooks() if "alert_runbooks" in ops.available() else {}
+    alerts = ops.alert_runbooks()
     alert_names = sorted({name for found in alerts.values() for name, _ in found})
     evidence.add(
         kind=AUTOMATED,
@@ -206,7 +206,7 @@ def test_runbook_links(
 ) -> None:
     policy = profile.operations.runbooks
     directory = checklist.resolve(policy.directory, base_dir) if policy.directory else None
-    by_alert = dict(ops.alert_runbooks()[runbook_source])
+    by_alert = dict(ops.alert_runbooks(runbook_source)[runbook_source])
     links = gather(
         lambda item: checklist.runbook_link(item[0], item[1], directory, base_dir),
         sorted(by_alert.items()),

@@ -77,10 +77,13 @@ class OperationsEvidence:
         """Every piece of evidence the profile makes available, by name."""
         t = self.profile.targets
         found: dict[str, Callable[[], Any]] = {"backups": self._backups}
-        if prometheus_endpoint(self.profile) or rule_files(self.profile):
-            found["alert_runbooks"] = self._alert_runbooks
         if prometheus_endpoint(self.profile):
+            found["prometheus_alerts"] = self._prometheus_alerts
             found["monitoring"] = self._monitoring
+        if rule_files(self.profile):
+            found["rule_file_alerts"] = lambda: checklist.file_alert_runbooks(
+                rule_files(self.profile), self.base
+            )
         if alertmanager_endpoint(self.profile):
             found["alertmanager"] = self._alertmanager
         if t.loki is not None:
@@ -137,9 +140,12 @@ class OperationsEvidence:
 
     # -- what the checks ask for ---------------------------------------------------------
 
-    def alert_runbooks(self) -> AlertRunbooks:
-        result: AlertRunbooks = self._get("alert_runbooks")
-        return result
+    def alert_runbooks(self, source: str | None = None) -> AlertRunbooks:
+        """(alert, runbook_url) per source (``prometheus``, ``rule-files``): the one asked
+        for, or every configured one."""
+        keys = {"prometheus": "prometheus_alerts", "rule-files": "rule_file_alerts"}
+        wanted = [source] if source else [k for k, v in keys.items() if v in self.available()]
+        return {name: self._get(keys[name]) for name in wanted}
 
     def alertmanager(self) -> AlertmanagerConfig:
         result: AlertmanagerConfig = self._get("alertmanager")
@@ -196,17 +202,11 @@ class OperationsEvidence:
         assert endpoint is not None
         return PrometheusClient(ApiClient("prometheus", endpoint))
 
-    def _alert_runbooks(self) -> AlertRunbooks:
-        """(alert, runbook_url) per source: the live Prometheus and the profile's rule files."""
-        found: AlertRunbooks = {}
-        if prometheus_endpoint(self.profile):
-            found["prometheus"] = [
-                (str(r.get("name")), (r.get("annotations") or {}).get("runbook_url"))
-                for r in oncall.alerting_rules(self._prometheus())
-            ]
-        if rule_files(self.profile):
-            found["rule-files"] = checklist.file_alert_runbooks(rule_files(self.profile), self.base)
-        return found
+    def _prometheus_alerts(self) -> list[tuple[str, str | None]]:
+        return [
+            (str(r.get("name")), (r.get("annotations") or {}).get("runbook_url"))
+            for r in oncall.alerting_rules(self._prometheus())
+        ]
 
     def _monitoring(self) -> rules.MonitoringState:
         return oncall.monitoring_state(self._prometheus())
