@@ -69,18 +69,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     profile = profile_of(metafunc.config)
     parametrize(metafunc, "image", ((i.target_id, i) for i in profile.targets.images))
     if "vuln" in metafunc.fixturenames:
-        if profile.supply_chain.vulnerabilities.osv_db is None and profile.targets.images:
+        if not profile.targets.images:
+            parametrize(metafunc, "vuln", [])
+        elif profile.supply_chain.vulnerabilities.osv_db is None:
+            reason = "no OSV database: set supply_chain.vulnerabilities.osv_db"
             metafunc.parametrize(
-                "vuln",
-                [
-                    pytest.param(
-                        None,
-                        marks=pytest.mark.skip(
-                            reason="no OSV database: set supply_chain.vulnerabilities.osv_db"
-                        ),
-                    )
-                ],
-                ids=["-"],
+                "vuln", [pytest.param(None, marks=pytest.mark.skip(reason=reason))], ids=["-"]
             )
         else:
             parametrize(metafunc, "vuln", _vuln_items(metafunc.config, profile))

@@ -146,8 +146,10 @@ class Pusher:
         return data
 
 
-def make_layer(files: Mapping[str, bytes]) -> tuple[bytes, str]:
-    """Deterministic tar.gz layer with explicit 0755 parent directories."""
+def make_layer(files: Mapping[str, bytes | tuple[bytes, int]]) -> tuple[bytes, str]:
+    """Deterministic tar.gz layer with explicit 0755 parent directories.
+
+    A value is the content, or (content, mode) for executables."""
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         dirs = sorted(
@@ -157,9 +159,10 @@ def make_layer(files: Mapping[str, bytes]) -> tuple[bytes, str]:
             info = tarfile.TarInfo(d)
             info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, 0
             tar.addfile(info)
-        for name, content in sorted(files.items()):
+        for name, value in sorted(files.items()):
+            content, mode = value if isinstance(value, tuple) else (value, 0o644)
             info = tarfile.TarInfo(name)
-            info.size, info.mode, info.mtime = len(content), 0o644, 0
+            info.size, info.mode, info.mtime = len(content), mode, 0
             tar.addfile(info, io.BytesIO(content))
     plain = raw.getvalue()
     return gzip.compress(plain, mtime=0), sha256(plain)
@@ -173,7 +176,8 @@ def push_image(
     user: str = "10001",
     labels: Mapping[str, str] | None = None,
     env: Sequence[str] = ("PATH=/usr/bin:/bin",),
-    files: Mapping[str, bytes] | None = None,
+    files: Mapping[str, bytes | tuple[bytes, int]] | None = None,
+    cmd: Sequence[str] = ("/app/run",),
 ) -> tuple[str, bytes]:
     """Push a one-layer image; returns (manifest digest, manifest bytes)."""
     layer, diff_id = make_layer(files or {"app/hello.txt": f"hello {repo}:{tag}\n".encode()})
@@ -185,7 +189,7 @@ def push_image(
             "config": {
                 "User": user,
                 "Env": list(env),
-                "Cmd": ["/app/run"],
+                "Cmd": list(cmd),
                 "Labels": dict(labels or {}),
             },
             "rootfs": {"type": "layers", "diff_ids": [diff_id]},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from readiness.errors import SourceError
@@ -28,6 +29,12 @@ def running_containers(daemon: DockerDaemon) -> list[ContainerInfo]:
     from docker.errors import DockerException
 
     target = f"docker {daemon.url}"
+    if daemon.url.startswith("unix://"):
+        path = daemon.url.removeprefix("unix://")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(daemon.timeout)
+            if probe.connect_ex(path) != 0:
+                raise SourceError(target, f"cannot read containers: no daemon listening on {path}")
     try:
         client = docker.DockerClient(base_url=daemon.url, timeout=int(daemon.timeout))
         try:

@@ -193,3 +193,15 @@ def test_verdict_honours_waivers_through_the_plugin(
     statuses = {c["control"]: c["status"] for c in verdict["evidence"]["controls"]}
     assert statuses["SC-SIGNATURE"] == "waived" and statuses["SC-IMAGE-USER"] == "pass"
     assert result.ret == 0
+
+
+def test_profile_without_images_skips_with_reasons(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", sc="environment: test\n")
+    result = pytester.runpytest_subprocess(
+        "--profile=sc.yaml", "-p", "no:cacheprovider", "-k", "supply_chain"
+    )
+    checks = _checks(pytester.path)
+    assert checks and {c["outcome"] for c in checks.values()} == {"skipped"}
+    assert "no image configured" in checks[("SC-SIGNATURE", "-")]["message"]
+    assert "no container configured" in checks[("SC-CONTAINER-RUNTIME", "-")]["message"]
+    assert result.ret == 0
