@@ -242,6 +242,9 @@ def _burn(
         rules.burn_rates(measurement.objective, measurement.window_error_ratios)
     )
     evidence.add(**_summary(measurement, profile), conditions=[s.as_dict() for s in states])
+    problem = rules.burn_data_problem(measurement.objective, states, severity)
+    if problem:
+        raise SourceError(measurement.objective.id, problem)
     return rules.burn_findings(measurement.objective, states, severity)
 
 

@@ -160,7 +160,7 @@ def scenarios() -> list[ServiceHistory]:
 
     healthy 20 % of the budget spent; freeze ~80 %; emergency ~95 %; exhausted 150 %;
     burning: a 5 % error ratio for the last 2 hours (page condition true now); gappy:
-    six days without samples.
+    six days without samples; stale: no samples for the last four days.
     """
     return [
         ServiceHistory("healthy", 0.0002),
@@ -169,6 +169,7 @@ def scenarios() -> list[ServiceHistory]:
         ServiceHistory("exhausted", 0.0015),
         ServiceHistory("burning", 0.0001, incidents=(Incident(2 * HOUR, 2 * HOUR, 0.05),)),
         ServiceHistory("gappy", 0.0002, gaps=((20 * DAY, 6 * DAY),)),
+        ServiceHistory("stale", 0.0002, gaps=((4 * DAY, 4 * DAY),)),
     ]
 
 

@@ -277,6 +277,27 @@ def burn_findings(
     return findings
 
 
+def burn_data_problem(
+    objective: Objective, states: Sequence[ConditionState], severity: str
+) -> str | None:
+    """Why the conditions of ``severity`` cannot be judged: their long windows hold no data.
+
+    A short window without events (a quiet five minutes) is not a burn; a long window
+    without any data means the SLI stopped reporting, and the check must not pass blind.
+    """
+    blind = [
+        s.condition for s in states if s.condition.severity == severity and s.long_rate is None
+    ]
+    if not blind:
+        return None
+    windows = ", ".join(sorted({c.long for c in blind}, key=parse_duration))
+    return (
+        f"the SLI of {objective.id} has no data over {windows} before the evaluation time: "
+        f"the {severity} burn-rate conditions cannot be judged; check that the SLI series "
+        "are still scraped"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Episode:
     """A stretch of time during which a page condition was true (a rapid burn)."""

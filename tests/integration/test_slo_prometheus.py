@@ -70,7 +70,10 @@ def test_error_ratios_and_burn_rates_match_ground_truth(
     assert m.error_ratio == pytest.approx(truth.error_ratio(slo_lab.end, 30 * DAY), rel=REL)
     for window in rules.BURN_WINDOWS:
         expected = truth.error_ratio(slo_lab.end, parse_duration(window))
-        assert m.window_error_ratios[window] == pytest.approx(expected, rel=REL), window
+        if expected is None:  # no samples in the window: no value, not a zero
+            assert m.window_error_ratios[window] is None, window
+        else:
+            assert m.window_error_ratios[window] == pytest.approx(expected, rel=REL), window
     # the burn-down's last day lands on the window's remaining budget
     points = rules.burn_down(m)
     assert len(points) == 30
@@ -141,6 +144,20 @@ def test_data_gap_lowers_coverage(measured: dict[str, rules.Measurement | Except
     assert rules.coverage_findings(gappy, 0.95)
     assert sum(1 for p in gappy.daily if p.total == 0) >= 5
     assert get(measured, "healthy").coverage == pytest.approx(1.0, abs=1 / 720)
+
+
+def test_stale_sli_cannot_be_judged_for_burn_rates(
+    measured: dict[str, rules.Measurement | Exception],
+) -> None:
+    stale = get(measured, "stale")
+    states = rules.conditions_now(rules.burn_rates(stale.objective, stale.window_error_ratios))
+    page = rules.burn_data_problem(stale.objective, states, "page")
+    ticket = rules.burn_data_problem(stale.objective, states, "ticket")
+    assert page is not None and "no data over 1h, 6h" in page
+    assert ticket is not None and "no data over 1d, 3d" in ticket
+    healthy = get(measured, "healthy")
+    fine = rules.conditions_now(rules.burn_rates(healthy.objective, healthy.window_error_ratios))
+    assert rules.burn_data_problem(healthy.objective, fine, "page") is None
 
 
 def test_window_without_data_is_an_error(

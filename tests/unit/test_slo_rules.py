@@ -247,3 +247,22 @@ def test_metric_names() -> None:
     assert metric_names('slo:sli_error:ratio_rate5m{sloth_id="x"} > (14.4 * 1e-3)') == {
         "slo:sli_error:ratio_rate5m"
     }
+
+
+@pytest.mark.parametrize(
+    ("rates", "severity", "blind"),
+    [
+        ({"1h": 0.2, "5m": None, "6h": 0.2, "30m": None}, "page", None),  # quiet 5 minutes
+        ({"1h": None, "5m": None, "6h": 0.3, "30m": 0.3}, "page", "1h"),
+        ({"1d": None, "2h": None, "3d": None, "6h": None}, "ticket", "1d, 3d"),
+        ({"1d": 1.0, "2h": 1.0, "3d": 1.0, "6h": 1.0}, "ticket", None),
+    ],
+)
+def test_burn_data_problem(
+    rates: dict[str, float | None], severity: str, blind: str | None
+) -> None:
+    problem = rules.burn_data_problem(OBJ, rules.conditions_now(rates), severity)
+    if blind is None:
+        assert problem is None
+    else:
+        assert problem is not None and f"no data over {blind} " in problem
