@@ -4,7 +4,9 @@ No API server can run on these machines, so the demo, the tests and the benchmar
 the real ``kubernetes`` client at this server. It serves List objects exactly as an API
 server does: ``resourceVersion``, ``limit``/``continue`` pagination with opaque tokens
 and ``remainingItemCount``, ``Status`` bodies for 401/403/404, cluster-wide LISTs merged
-from the namespaced recordings. Only GET is answered. It counts the requests it receives.
+from the namespaced recordings, empty lists for namespaces without objects. Only GET is
+answered; single objects too (GET .../name), for comparison with bulk LISTs. It counts
+the requests it receives.
 
 A recording is JSON: ``{"recorded_at": "...", "lists": {"/apis/apps/v1/namespaces/shop/
 deployments": {List object}, ...}}``. With ``shift_time`` every timestamp is moved by
@@ -74,6 +76,13 @@ class Recording:
     def lookup(self, path: str) -> dict[str, Any] | None:
         if path in self.lists:
             return self.lists[path]
+        wanted = _NAMESPACED.match(path)
+        if wanted:  # a namespace without recorded objects of a served kind: an empty list
+            for key, value in self.lists.items():
+                m = _NAMESPACED.match(key)
+                if m and (m["prefix"], m["plural"]) == (wanted["prefix"], wanted["plural"]):
+                    return {**value, "items": []}
+            return None
         # Cluster-wide LIST of a namespaced kind: merge every namespace's list.
         merged: list[Any] = []
         template: dict[str, Any] | None = None
@@ -90,6 +99,7 @@ class Recording:
 class _Handler(BaseHTTPRequestHandler):
     server: RecordedApiServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out at once, no delayed-ACK stall
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -179,11 +189,23 @@ class RecordedApiServer(ThreadingHTTPServer):
                 {"group": group, "kind": plural},
             )
         listing = rec.lookup(path)
-        if listing is None:
+        if listing is not None:
+            return 200, json.dumps(paginate(path, listing, query)).encode()
+        parent, _, name = path.rpartition("/")
+        collection = rec.lists.get(parent)
+        if collection is not None:
+            for item in collection.get("items", []):
+                if item.get("metadata", {}).get("name") == name:
+                    kind = str(collection.get("kind", "List")).removesuffix("List")
+                    obj = {"kind": kind, "apiVersion": collection.get("apiVersion"), **item}
+                    return 200, json.dumps(obj).encode()
+            plural = parent.rsplit("/", 1)[-1]
             return 404, status_body(
-                404, "NotFound", "the server could not find the requested resource", {}
+                404, "NotFound", f'{plural} "{name}" not found', {"name": name, "kind": plural}
             )
-        return 200, json.dumps(paginate(path, listing, query)).encode()
+        return 404, status_body(
+            404, "NotFound", "the server could not find the requested resource", {}
+        )
 
     def start(self) -> RecordedApiServer:
         self._thread = threading.Thread(target=self.serve_forever, name="k8s-replay", daemon=True)

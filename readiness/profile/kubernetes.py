@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, model_validator
 
 from readiness.profile.common import Model
@@ -23,9 +25,12 @@ class KubeCluster(Model):
     ca_file: str | None = None
     verify_tls: bool = True
     namespaces: list[str] = []  # empty: every namespace (cluster-wide LISTs)
+    # How namespaced kinds are listed: one LIST per namespace, one cluster-wide LIST
+    # filtered here, or auto (cluster-wide from 4 namespaces; per namespace if refused).
+    list_scope: Literal["auto", "namespace", "cluster"] = "auto"
     timeout: float = Field(15.0, gt=0)
     page_size: int = Field(500, ge=1, le=5000)
-    max_workers: int = Field(8, ge=1, le=64)
+    max_workers: int = Field(16, ge=1, le=64)
 
     @model_validator(mode="after")
     def _one_way_in(self) -> KubeCluster:

@@ -49,16 +49,16 @@ class ParseError(ValueError):
 
 
 def _m(data: Any, key: str) -> Mapping[str, Any]:
-    value = data.get(key) if isinstance(data, Mapping) else None
+    value = data.get(key) if isinstance(data, dict) else None
     if value is None:
         return {}
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         raise ParseError(f"{key} must be a mapping, found {type(value).__name__}")
     return value
 
 
 def _l(data: Any, key: str) -> list[Any]:
-    value = data.get(key) if isinstance(data, Mapping) else None
+    value = data.get(key) if isinstance(data, dict) else None
     if value is None:
         return []
     if not isinstance(value, list):
@@ -67,17 +67,17 @@ def _l(data: Any, key: str) -> list[Any]:
 
 
 def _s(data: Any, key: str, default: str = "") -> str:
-    value = data.get(key) if isinstance(data, Mapping) else None
+    value = data.get(key) if isinstance(data, dict) else None
     return default if value is None else str(value)
 
 
 def _opt_s(data: Any, key: str) -> str | None:
-    value = data.get(key) if isinstance(data, Mapping) else None
+    value = data.get(key) if isinstance(data, dict) else None
     return None if value is None else str(value)
 
 
 def _i(data: Any, key: str) -> int | None:
-    value = data.get(key) if isinstance(data, Mapping) else None
+    value = data.get(key) if isinstance(data, dict) else None
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | str):
@@ -89,7 +89,7 @@ def _i(data: Any, key: str) -> int | None:
 
 
 def _b(data: Any, key: str) -> bool | None:
-    value = data.get(key) if isinstance(data, Mapping) else None
+    value = data.get(key) if isinstance(data, dict) else None
     if value is None:
         return None
     if isinstance(value, bool):

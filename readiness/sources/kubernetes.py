@@ -168,10 +168,25 @@ def api_client(cluster: KubeCluster) -> k8s.ApiClient:
     return k8s.ApiClient(cfg)
 
 
-def list_jobs(cluster: KubeCluster, kinds: Sequence[KindSpec] = KINDS) -> list[ListJob]:
+CLUSTER_WIDE_FROM = 4  # list_scope "auto": this many namespaces or more -> one LIST per kind
+
+
+def cluster_wide(cluster: KubeCluster) -> bool:
+    """Whether namespaced kinds are read with one cluster-wide LIST (filtered here)."""
+    if not cluster.namespaces or cluster.list_scope == "cluster":
+        return True
+    if cluster.list_scope == "namespace":
+        return False
+    return len(cluster.namespaces) >= CLUSTER_WIDE_FROM
+
+
+def list_jobs(
+    cluster: KubeCluster, kinds: Sequence[KindSpec] = KINDS, wide: bool | None = None
+) -> list[ListJob]:
+    wide = cluster_wide(cluster) if wide is None else wide
     jobs: list[ListJob] = []
     for spec in kinds:
-        if spec.namespaced and cluster.namespaces:
+        if spec.namespaced and not wide:
             jobs.extend(ListJob(spec, ns) for ns in cluster.namespaces)
         else:
             jobs.append(ListJob(spec, None))
@@ -292,7 +307,24 @@ class ClusterReader:
     def collect(self, kinds: Sequence[KindSpec] = KINDS) -> tuple[Inventory, CollectStats]:
         started = time.perf_counter()
         jobs = list_jobs(self.cluster, kinds)
-        results = gather(self.list_all, jobs, max_workers=self.cluster.max_workers)
+        results: list[ListResult | Exception] = list(
+            gather(self.list_all, jobs, max_workers=self.cluster.max_workers)
+        )
+        wanted = set(self.cluster.namespaces)
+        if wanted and cluster_wide(self.cluster):
+            # A cluster-wide LIST refused (e.g. only namespaced Roles granted): fall back
+            # to one LIST per namespace for that kind.
+            refused = [
+                j.spec
+                for j, r in zip(jobs, results, strict=True)
+                if j.spec.namespaced and isinstance(r, SourceError) and "forbidden" in r.reason
+            ]
+            if refused:
+                retry = list_jobs(self.cluster, refused, wide=False)
+                kept = [(j, r) for j, r in zip(jobs, results, strict=True) if j.spec not in refused]
+                again = gather(self.list_all, retry, max_workers=self.cluster.max_workers)
+                jobs = [j for j, _ in kept] + retry
+                results = [r for _, r in kept] + list(again)
         objects: list[RawObject] = []
         missing: dict[str, SourceError] = {}
         absent: set[str] = set()
@@ -311,7 +343,12 @@ class ClusterReader:
                 if res.absent:
                     absent.add(job.spec.kind)
                 where = f"LIST {_describe(job)}"
-                objects.extend(RawObject(item, where) for item in res.items)
+                items = res.items
+                if wanted and job.namespace is None and job.spec.namespaced:
+                    items = [
+                        i for i in items if (i.get("metadata") or {}).get("namespace") in wanted
+                    ]
+                objects.extend(RawObject(item, where) for item in items)
         inventory = build_inventory(
             self.cluster.name,
             True,

@@ -55,6 +55,30 @@ def test_cluster_wide_lists(k8s_server_factory: ServerFactory) -> None:
     assert {w.namespace for w in inv.workloads} == {"shop", "kube-system"}
 
 
+def test_many_namespaces_use_cluster_wide_lists(k8s_server_factory: ServerFactory) -> None:
+    api = k8s_server_factory()
+    names = ["shop", "kube-system", "team-a", "team-b"]
+    inv, stats = collect_cluster(cluster(api, namespaces=names))
+    assert stats.requests == len(KINDS)
+    assert all("/namespaces/" not in p for p in api.server.requests)
+    assert {w.namespace for w in inv.workloads} == {"shop", "kube-system"}
+    only_shop, _ = collect_cluster(cluster(api, namespaces=["shop"], list_scope="cluster"))
+    assert {w.namespace for w in only_shop.workloads} == {"shop"}  # filtered client-side
+
+
+def test_refused_cluster_wide_list_falls_back_per_namespace(
+    k8s_server_factory: ServerFactory,
+) -> None:
+    api = k8s_server_factory(forbidden={list_path("Deployment", None)})
+    names = ["shop", "kube-system", "team-a", "team-b"]
+    inv, stats = collect_cluster(cluster(api, namespaces=names))
+    assert inv.missing == {}
+    assert api.server.requests[list_path("Deployment", None)] == 1
+    assert all(api.server.requests[list_path("Deployment", ns)] == 1 for ns in names)
+    assert stats.requests == len(KINDS) + len(names)
+    assert len([w for w in inv.workloads if w.kind == "Deployment"]) == 5
+
+
 def test_pagination_follows_continue(k8s_server_factory: ServerFactory) -> None:
     api = k8s_server_factory()
     inv, _ = collect_cluster(cluster(api, page_size=2))
