@@ -37,6 +37,7 @@ from readiness.sources.operations_evidence import (
 
 AUTOMATED = "automated"
 ATTESTED = "attested"
+LIVE, MANIFESTS = "live", "manifests"
 
 # The evidence each check reads: started together as soon as the run begins.
 NEEDS: dict[str, tuple[str, ...]] = {
@@ -44,7 +45,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "test_runbook_links": ("prometheus_alerts", "rule_file_alerts"),
     "test_oncall": ("alertmanager",),
     "test_escalation": ("alertmanager",),
-    "test_rollback_revisions": ("workloads",),
+    "test_rollback_revisions": ("live_workloads",),
     "test_backup_freshness": ("backups",),
     "test_backup_retention": ("backups",),
     "test_backup_size": ("backups",),
@@ -57,7 +58,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "test_grafana": ("grafana_state",),
     "test_dashboards": ("dashboards",),
     "test_grafana_auth": ("grafana_access",),
-    "test_graceful_shutdown": ("workloads",),
+    "test_graceful_shutdown": ("live_workloads", "manifest_workloads"),
 }
 
 
@@ -71,7 +72,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     ops = profile.operations
     t = profile.targets
     live_clusters = bool(getattr(profile.targets, "kubernetes", None))
-    specs_configured = live_clusters or bool(getattr(profile.targets, "manifests", None))
+    manifest_sets = bool(getattr(profile.targets, "manifests", None))
+    shutdown_sources = [("kubernetes", LIVE)] if live_clusters else []
+    shutdown_sources += [("manifests", MANIFESTS)] if manifest_sets else []
     params: dict[str, list[tuple[str, Any]]] = {
         "runbook_dir": [("runbooks", ops.runbooks.directory)] if ops.runbooks.directory else [],
         "runbook_source": ([("prometheus", "prometheus")] if prometheus_endpoint(profile) else [])
@@ -100,7 +103,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         "dashboards_endpoint": (
             [("grafana", t.grafana)] if t.grafana and ops.grafana.required_dashboards else []
         ),
-        "shutdown_mode": _mode(specs_configured, "kubernetes"),
+        "shutdown_mode": shutdown_sources or [(ATTESTED, ATTESTED)],
         "env_validation": [(ATTESTED, ATTESTED)],
         "cicd_mode": _mode(bool(ops.cicd.pipeline_files), "pipeline-files"),
         "health_service": ([(s.name, s) for s in t.services] if t.services else [(ATTESTED, None)]),
@@ -323,7 +326,7 @@ def test_rollback_revisions(
     rollout_target: str, profile: Profile, ops: OperationsEvidence, evidence: Evidence
 ) -> None:
     minimum = profile.operations.rollback.min_revision_history
-    workloads = ops.workloads()
+    workloads = ops.live_workloads()
     evidence.add(
         kind=AUTOMATED,
         workloads=[
@@ -591,8 +594,8 @@ def test_graceful_shutdown(
 ) -> None:
     policy = profile.operations.shutdown
     findings: list[Finding] = []
-    if shutdown_mode == AUTOMATED:
-        specs = ops.workloads()
+    if shutdown_mode != ATTESTED:
+        specs = ops.live_workloads() if shutdown_mode == LIVE else ops.manifest_workloads()
         evidence.add(
             kind=AUTOMATED,
             workloads=[

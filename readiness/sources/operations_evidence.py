@@ -30,7 +30,7 @@ from readiness.sources.backups import read_directory, read_metric
 from readiness.sources.grafana import GrafanaClient
 from readiness.sources.jaeger import JaegerClient
 from readiness.sources.loki import LokiClient
-from readiness.sources.operations_k8s import WorkloadSpecs, workload_specs
+from readiness.sources.operations_k8s import WorkloadSpecs, live_specs, manifest_specs
 from readiness.sources.prometheus import PrometheusClient
 
 T = TypeVar("T")
@@ -108,8 +108,10 @@ class OperationsEvidence:
                     grafana.default_admin_user, grafana.default_admin_password
                 ),
             )
-        if getattr(t, "kubernetes", None) or getattr(t, "manifests", None):
-            found["workloads"] = lambda: workload_specs(self.profile, self.base)
+        if getattr(t, "kubernetes", None):
+            found["live_workloads"] = lambda: live_specs(self.profile)
+        if getattr(t, "manifests", None):
+            found["manifest_workloads"] = lambda: manifest_specs(self.profile)
         return found
 
     def available(self) -> set[str]:
@@ -191,8 +193,12 @@ class OperationsEvidence:
         result: BackupSet = _one(self._get("backups"), location)
         return result
 
-    def workloads(self) -> WorkloadSpecs:
-        result: WorkloadSpecs = self._get("workloads")
+    def live_workloads(self) -> WorkloadSpecs:
+        result: WorkloadSpecs = self._get("live_workloads")
+        return result
+
+    def manifest_workloads(self) -> WorkloadSpecs:
+        result: WorkloadSpecs = self._get("manifest_workloads")
         return result
 
     # -- collectors ----------------------------------------------------------------------

@@ -143,18 +143,24 @@ def manifest_shutdowns(manifest_set: Any, base: Path) -> tuple[ShutdownSpec, ...
     )
 
 
-def workload_specs(profile: Profile, base: Path) -> WorkloadSpecs:
-    """Live clusters (``targets.kubernetes``): rollout history and shutdown settings;
-    manifest sets (``targets.manifests``): shutdown settings."""
+def live_specs(profile: Profile) -> WorkloadSpecs:
+    """Rollout history and shutdown settings of every live cluster (``targets.kubernetes``)."""
     clusters = getattr(profile.targets, "kubernetes", None) or []
-    manifest_sets = getattr(profile.targets, "manifests", None) or []
     histories: list[RolloutHistory] = []
     shutdowns: list[ShutdownSpec] = []
     for cluster in clusters:
         specs = read_cluster(cluster)
         histories += specs.histories
         shutdowns += specs.shutdowns
+    return WorkloadSpecs(tuple(histories), tuple(shutdowns), tuple(c.name for c in clusters))
+
+
+def manifest_specs(profile: Profile) -> WorkloadSpecs:
+    """Shutdown settings of the manifest sets (``targets.manifests``); their relative paths
+    are relative to the profile's directory, as for the Kubernetes checks."""
+    manifest_sets = getattr(profile.targets, "manifests", None) or []
+    base = Path(profile.path).parent if profile.path else Path.cwd()
+    shutdowns: list[ShutdownSpec] = []
     for manifest_set in manifest_sets:
         shutdowns += manifest_shutdowns(manifest_set, base)
-    names = [c.name for c in clusters] + [m.name for m in manifest_sets]
-    return WorkloadSpecs(tuple(histories), tuple(shutdowns), tuple(names))
+    return WorkloadSpecs((), tuple(shutdowns), tuple(m.name for m in manifest_sets))

@@ -155,7 +155,10 @@ def test_checks_read_the_cluster_end_to_end(pytester: pytest.Pytester, recorded_
     server = _server(recorded_api)
     profile = {
         "environment": "test",
-        "targets": {"kubernetes": [{"name": "prod", "api_url": server.url}]},
+        "targets": {
+            "kubernetes": [{"name": "prod", "api_url": server.url}],
+            "manifests": [{"name": "release", "paths": ["k8s"]}],
+        },
         "attestations": [
             {
                 "control": "OPS-GRACEFUL-SHUTDOWN",
@@ -167,6 +170,14 @@ def test_checks_read_the_cluster_end_to_end(pytester: pytest.Pytester, recorded_
             },
         ],
     }
+    (pytester.path / "k8s").mkdir()
+    (pytester.path / "k8s" / "web.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n"
+        "spec:\n  selector: {matchLabels: {app: web}}\n  template:\n"
+        "    metadata: {labels: {app: web}}\n    spec:\n"
+        "      terminationGracePeriodSeconds: 60\n"
+        "      containers:\n        - {name: app, image: 'r.example.com/web:1'}\n"
+    )
     pytester.makefile(".yaml", prof=json.dumps(profile))
     checks = Path(__file__).parent.parent.parent / "checks" / "test_operations.py"
     pytester.runpytest_subprocess(
@@ -188,6 +199,15 @@ def test_checks_read_the_cluster_end_to_end(pytester: pytest.Pytester, recorded_
     assert shutdown["outcome"] == "failed"
     assert shutdown["message"].startswith("prod/shop/Deployment/cart gets 2s to shut down")
     assert shutdown["evidence"]["kind"] == "automated"
+    manifests = got[("OPS-GRACEFUL-SHUTDOWN", "manifests")]
+    assert manifests["outcome"] == "passed"
+    assert manifests["evidence"]["workloads"] == [
+        {
+            "workload": "release/shop/Deployment/web",
+            "terminationGracePeriodSeconds": 60,
+            "preStop": [],
+        }
+    ]
     (attested,) = shutdown["evidence"]["attestations"]
     assert attested["kind"] == "attestation" and attested["attested_by"] == "ops@example.com"
 
