@@ -133,7 +133,8 @@ def _group_lists(doc: yaml.Node, source: str, problems: list[RuleProblem]) -> It
             )
         )
     if "groups" not in top:
-        problems.append(RuleProblem(source, "no 'groups' key", _line(doc)))
+        if not unknown:
+            problems.append(RuleProblem(source, "no 'groups' key", _line(doc)))
         return
     yield top["groups"]
 
