@@ -159,7 +159,12 @@ def ops(
     """Every source these checks read, collected once; what the selected checks need is
     started concurrently right away."""
     evidence = OperationsEvidence(profile, base_dir, now)
-    selected = {getattr(item, "originalname", item.name) for item in request.session.items}
+    here = Path(__file__)
+    selected = {
+        getattr(item, "originalname", item.name)
+        for item in request.session.items
+        if item.path == here
+    }
     evidence.prefetch({need for name in selected for need in NEEDS.get(name, ())})
     yield evidence
     evidence.close()

@@ -80,3 +80,42 @@ def test_a_failed_source_errors_every_check_that_needs_it(tmp_path: Path) -> Non
                 ops.backups("db")
     finally:
         ops.close()
+
+
+def test_checks_start_their_evidence_together(
+    pytester: pytest.Pytester, recorded_api: Start
+) -> None:
+    """OPS-LOGGING needs /ready, OPS-LOG-RETENTION needs /config: this Loki answers
+    either only while the other request is in flight, so both pass only if the run
+    fetched them at the same time."""
+    import json
+
+    barrier = threading.Barrier(2)
+    routes = loki_routes(LokiState(logs={"checkout": ['{"msg": "ok"}']}))
+    routes["/ready"] = _meeting(routes["/ready"], barrier)
+    routes["/config"] = _meeting(routes["/config"], barrier)
+    loki = recorded_api("loki", routes)
+    profile = {
+        "environment": "test",
+        "targets": {"loki": {"url": loki.url, "retries": 0, "timeout": 20}},
+        "operations": {"logging": {"services": ["checkout"], "retention_days": 7}},
+    }
+    pytester.makefile(".yaml", prof=json.dumps(profile))
+    checks = Path(__file__).parent.parent.parent / "checks" / "test_operations.py"
+    pytester.runpytest_subprocess(
+        "--profile=prof.yaml",
+        "-p",
+        "no:cacheprovider",
+        str(checks),
+        "--rootdir",
+        str(pytester.path),
+        "-k",
+        "test_logging or test_log_retention",
+    )
+    data = json.loads((pytester.path / "reports" / "readiness-report.json").read_text())
+    outcomes = {(c["control"], c["target"]): c["outcome"] for c in data["checks"]}
+    assert outcomes == {
+        ("OPS-LOGGING", "checkout"): "passed",
+        ("OPS-LOG-RETENTION", "loki"): "passed",
+    }
+    assert sorted(loki.requests) == ["/config", "/loki/api/v1/query_range", "/ready"]
