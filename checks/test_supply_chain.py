@@ -96,7 +96,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def image_evidence(image: Image, pytestconfig: pytest.Config, evidence: Evidence) -> ImageEvidence:
-    ev = collector(pytestconfig).image(image)
+    coll = collector(pytestconfig)
+    coll.prefetch()  # every image at once, concurrently; then served from the cache
+    ev = coll.image(image)
     evidence.add(image=ev.summary())
     return ev
 

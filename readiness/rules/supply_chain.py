@@ -59,7 +59,7 @@ def control_findings(control_id: str, ev: ImageEvidence, profile: Profile) -> li
     if control_id == "SC-PROVENANCE":
         return provenance_findings(ev.checks, ev.digests, sc.provenance)
     if control_id == "SC-SBOM-PRESENT":
-        return sbom_presence_findings(ev.sboms, ev.digests, sc.sbom.required)
+        return sbom_presence_findings(ev.sboms, ev.digests, sc.sbom.required, ev.sbom_problems)
     if control_id == "SC-SBOM-VALID":
         return [f for s in ev.sboms for f in schema_findings(s, schema_issues(s))]
     if control_id == "SC-SBOM-NTIA":

@@ -52,16 +52,22 @@ def named_digests(doc: Mapping[str, Any]) -> set[str]:
 
 
 def sbom_presence_findings(
-    sboms: Sequence[SbomDocument], image_digests: set[str], required: bool
+    sboms: Sequence[SbomDocument],
+    image_digests: set[str],
+    required: bool,
+    unreadable: Sequence[str] = (),
 ) -> list[Finding]:
     if not sboms:
         if not required:
             return []
+        found = "none in the registry and none declared in the profile"
+        if unreadable:
+            found = "only unreadable ones: " + "; ".join(unreadable)
         return [
             Finding(
-                "no SBOM attached to or declared for the image",
+                "no usable SBOM attached to or declared for the image",
                 expected="a CycloneDX SBOM (OCI referrer, cosign .sbom/.att, or files.sbom)",
-                found="none in the registry and none declared in the profile",
+                found=found,
                 fix="generate a CycloneDX SBOM at build time and attach it to the image digest "
                 "(e.g. oras attach / cosign attest --type cyclonedx)",
             )

@@ -9,6 +9,7 @@ challenge. TLS against the profile's CA with ``verify=`` on every request.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -182,7 +183,8 @@ class RegistryClient:
             return {"Authorization": f"Bearer {auth.bearer_token}"}
         creds = basic_auth(auth)
         if creds is not None:
-            return {"Authorization": requests.auth._basic_auth_str(*creds)}
+            raw = f"{creds[0]}:{creds[1]}".encode()
+            return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
         return {}
 
     def _fetch_token(self, challenge: str, scope: str) -> str:

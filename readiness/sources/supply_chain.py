@@ -71,6 +71,7 @@ class ImageEvidence:
     sboms: tuple[SbomDocument, ...]
     discovery: Mapping[str, Any] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
+    sbom_problems: tuple[str, ...] = ()
 
     @property
     def digests(self) -> set[str]:
@@ -84,6 +85,7 @@ class ImageEvidence:
             "media_type": self.media_type,
             "discovery": dict(self.discovery),
             "problems": list(self.problems),
+            "sbom_problems": list(self.sbom_problems),
         }
 
 
@@ -229,9 +231,10 @@ class SupplyChainCollector:
         checks: list[SignatureCheck] = []
         sboms: list[SbomDocument] = []
         problems: list[str] = []
+        sbom_problems: list[str] = []
         discovery: dict[str, Any] = {}
         for digest in dict.fromkeys([top.digest, platform.digest]):
-            self._discover(client, ref, digest, checks, sboms, problems, discovery)
+            self._discover(client, ref, digest, checks, sboms, problems, sbom_problems, discovery)
         self._declared_files(image, top.digest, platform.digest, checks, sboms)
         return ImageEvidence(
             target=image.target_id,
@@ -244,6 +247,7 @@ class SupplyChainCollector:
             sboms=tuple(sboms),
             discovery=discovery,
             problems=tuple(problems),
+            sbom_problems=tuple(sbom_problems),
         )
 
     def _layers(
@@ -262,6 +266,7 @@ class SupplyChainCollector:
         checks: list[SignatureCheck],
         sboms: list[SbomDocument],
         problems: list[str],
+        sbom_problems: list[str],
         discovery: dict[str, Any],
     ) -> None:
         repo = ref.repository
@@ -311,7 +316,7 @@ class SupplyChainCollector:
             found.append("cosign .sbom")
             for _, blob in self._layers(client, repo, sbom_tag):
                 self._add_sbom(
-                    blob, f"{repo}:{digest.replace(':', '-')}.sbom", digest, sboms, problems
+                    blob, f"{repo}:{digest.replace(':', '-')}.sbom", digest, sboms, sbom_problems
                 )
         referrers, how = client.referrers(repo, digest)
         discovery[short] = {"referrers": how, "count": len(referrers), "tags": found}
@@ -341,7 +346,7 @@ class SupplyChainCollector:
                     checks.append(check)
                     self._sbom_from_statement(check, digest, sboms)
                 elif kind == CYCLONEDX_JSON or ltype == CYCLONEDX_JSON:
-                    self._add_sbom(blob, source, digest, sboms, problems)
+                    self._add_sbom(blob, source, digest, sboms, sbom_problems)
                 elif ltype == DSSE_ENVELOPE:
                     check = verify_dsse_envelope(blob, source, self.trust().keys)
                     checks.append(check)

@@ -61,6 +61,7 @@ def outcomes(
         f"    - ref: {sc_registry_world.host}/shop/legacy:latest\n"
         f"    - ref: {sc_registry_world.host}/shop/side:2.0.0\n"
         f"      files:\n        sbom: {sc_registry_world.home}/side.cdx.json\n"
+        f"    - ref: {sc_registry_world.host}/shop/broken:1.0\n"
         f"    - ref: {dead}/shop/gone:1.0\n"
         f"      registry: dead\n"
     )
@@ -108,6 +109,9 @@ def outcomes(
         ("SC-VERDICT", "shop/legacy:latest", "failed"),
         ("SC-SIGNATURE", "shop/side:2.0.0", "failed"),
         ("SC-SBOM-PRESENT", "shop/side:2.0.0", "passed"),
+        ("SC-SIGNATURE", "shop/broken:1.0", "failed"),
+        ("SC-PROVENANCE", "shop/broken:1.0", "failed"),
+        ("SC-SBOM-PRESENT", "shop/broken:1.0", "failed"),
         ("SC-SIGNATURE", "shop/gone:1.0", "error"),
         ("SC-VULNS", "shop/gone:1.0", "error"),
         ("SC-VERDICT", "shop/gone:1.0", "error"),
@@ -205,3 +209,14 @@ def test_profile_without_images_skips_with_reasons(pytester: pytest.Pytester) ->
     assert "no image configured" in checks[("SC-SIGNATURE", "-")]["message"]
     assert "no container configured" in checks[("SC-CONTAINER-RUNTIME", "-")]["message"]
     assert result.ret == 0
+
+
+def test_corrupt_artefacts_get_the_reason(outcomes: dict[tuple[str, str], dict[str, Any]]) -> None:
+    signature = outcomes[("SC-SIGNATURE", "shop/broken:1.0")]["message"]
+    assert "invalid bundle: failed to load bundle" in signature
+    provenance = outcomes[("SC-PROVENANCE", "shop/broken:1.0")]["message"]
+    assert "not a DSSE envelope" in provenance
+    sbom = outcomes[("SC-SBOM-PRESENT", "shop/broken:1.0")]["message"]
+    assert "only unreadable ones" in sbom and "SBOM is not valid JSON" in sbom
+    for message in (signature, provenance, sbom):
+        assert "Traceback" not in message
