@@ -173,7 +173,9 @@ def test_parse_expression_rejects_garbage() -> None:
 def test_presence_and_subject() -> None:
     digest = "sha256:" + "a" * 64
     other = "sha256:" + "b" * 64
-    assert "no SBOM" in sbom_presence_findings([], {digest}, True)[0].message
+    assert "no usable SBOM" in sbom_presence_findings([], {digest}, True)[0].message
+    unreadable = sbom_presence_findings([], {digest}, True, ["ref: SBOM is not valid JSON"])
+    assert "only unreadable ones: ref: SBOM is not valid JSON" in unreadable[0].found
     assert sbom_presence_findings([], {digest}, False) == []
     good = doc_of(make_sbom("a", "1", GOOD_COMPONENTS, image_digest=digest))
     assert sbom_presence_findings([good], {digest}, True) == []
