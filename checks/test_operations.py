@@ -216,7 +216,9 @@ def test_runbook_links(
     directory = checklist.resolve(policy.directory, base_dir) if policy.directory else None
     by_alert = dict(ops.alert_runbooks(runbook_source)[runbook_source])
     links = gather(
-        lambda item: checklist.runbook_link(item[0], item[1], directory, base_dir),
+        lambda item: checklist.runbook_link(
+            item[0], item[1], directory, base_dir, policy.timeout, policy.check_reachable
+        ),
         sorted(by_alert.items()),
     )
     resolved = [lk for lk in links if not isinstance(lk, Exception)]

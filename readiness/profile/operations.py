@@ -67,6 +67,8 @@ class RunbookPolicy(Model):
     extensions: list[str] = [".md", ".rst", ".txt", ".adoc"]
     incident_types: list[str] = []
     alerts_need_runbook_url: bool = True
+    check_reachable: bool = True  # GET each http(s) runbook_url; off: only its presence
+    timeout: float = Field(5.0, gt=0)
 
 
 class OnCallPolicy(Model):

@@ -51,12 +51,19 @@ def read_text(path: Path, what: str) -> str | None:
 
 
 def runbook_link(
-    alert: str, url: str | None, runbook_dir: Path | None, base: Path, timeout: float = 5.0
+    alert: str,
+    url: str | None,
+    runbook_dir: Path | None,
+    base: Path,
+    timeout: float = 5.0,
+    check_reachable: bool = True,
 ) -> RunbookLink:
     """Whether an alert's runbook_url resolves: HTTP 2xx, or an existing file."""
     if url is None:
         return RunbookLink(alert, None, False, "no runbook_url")
     parsed = urlparse(url)
+    if parsed.scheme in ("http", "https") and not check_reachable:
+        return RunbookLink(alert, url, True, "not fetched (check_reachable: false)")
     if parsed.scheme in ("http", "https"):
         client = ApiClient(f"runbook of {alert}", Endpoint(url=url, timeout=timeout, retries=0))
         try:

@@ -69,3 +69,15 @@ def test_alert_runbooks_from_rule_files(tmp_path: Path) -> None:
     assert found == [("Down", "rb/down.md"), ("Slow", None)]
     with pytest.raises(SourceError, match=r"'missing/\*\.yml' names no rule file"):
         checklist.file_alert_runbooks(["rules", "missing/*.yml"], tmp_path)
+
+
+def test_runbook_link_not_fetched_when_reachability_is_off(tmp_path: Path) -> None:
+    from readiness.demo.procs import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}/rb.md"
+    assert not checklist.runbook_link("A", dead, None, tmp_path).resolved
+    link = checklist.runbook_link("A", dead, None, tmp_path, check_reachable=False)
+    assert link.resolved and link.detail == "not fetched (check_reachable: false)"
+    assert not checklist.runbook_link(
+        "A", "nope.md", None, tmp_path, check_reachable=False
+    ).resolved
