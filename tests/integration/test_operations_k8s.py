@@ -188,7 +188,7 @@ def test_checks_read_the_cluster_end_to_end(pytester: pytest.Pytester, recorded_
         "--rootdir",
         str(pytester.path),
         "-k",
-        "rollback_revisions or graceful_shutdown",
+        "rollback_revisions or graceful_shutdown or backup",
     )
     data = json.loads((pytester.path / "reports" / "readiness-report.json").read_text())
     got = {(c["control"], c["target"]): c for c in data["checks"]}
@@ -199,6 +199,11 @@ def test_checks_read_the_cluster_end_to_end(pytester: pytest.Pytester, recorded_
     assert shutdown["outcome"] == "failed"
     assert shutdown["message"].startswith("prod/shop/Deployment/cart gets 2s to shut down")
     assert shutdown["evidence"]["kind"] == "automated"
+    backups = got[("OPS-BACKUP-FRESHNESS", "attested")]
+    assert backups["outcome"] == "failed"
+    assert backups["message"].startswith("no attestation for the database backups")
+    assert backups["evidence"] == {"kind": "attestation", "control": "OPS-BACKUP-FRESHNESS"}
+    assert got[("OPS-BACKUP-RETENTION", "-")]["outcome"] == "skipped"
     manifests = got[("OPS-GRACEFUL-SHUTDOWN", "manifests")]
     assert manifests["outcome"] == "passed"
     assert manifests["evidence"]["workloads"] == [
