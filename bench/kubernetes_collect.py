@@ -5,10 +5,11 @@ served by the recorded API server over HTTP on 127.0.0.1 with a fixed delay per 
 (default 50 ms, like a remote API server). Strategies, all with the real `kubernetes`
 client:
 
-  get-per-object   one GET per Deployment, Service and Pod (16 concurrent)
-  list-sequential  one LIST per kind and namespace, one at a time
-  list-concurrent  one LIST per kind and namespace, 16 concurrent (what the suite does)
-  list-cluster     one cluster-wide LIST per kind (paginated), 16 concurrent
+  get-per-object      one GET per Deployment, Service and Pod (16 concurrent)
+  list-ns-sequential  one LIST per kind and namespace, one at a time
+  list-ns-concurrent  one LIST per kind and namespace, 16 concurrent
+  list-auto           what the suite does for 20 namespaces: one cluster-wide LIST per
+                      kind (paginated, filtered to the namespaces), 16 concurrent
 
 Run: python bench/kubernetes_collect.py [--latency 0.05] [--append bench/RESULTS.md]
 """
@@ -37,7 +38,7 @@ def per_object(server: RecordedApiServer, cluster: KubeCluster) -> tuple[int, in
     """What a naive collector does: GET each object it cares about."""
     lists = server.recording.lists
     refs: list[tuple[str, str, str]] = []
-    for path, listing in lists.items():
+    for listing in lists.values():
         kind = str(listing["kind"]).removesuffix("List")
         if kind not in ("Deployment", "Service", "Pod"):
             continue
@@ -84,13 +85,13 @@ def run(latency: float, repeat: int) -> list[tuple[str, int, int, float]]:
     base: dict[str, Any] = {"name": "bench", "api_url": server.url, "timeout": 60}
     strategies: dict[str, Callable[[], tuple[int, int]]] = {
         "get-per-object": lambda: per_object(server, KubeCluster(**base)),
-        "list-sequential": lambda: bulk(
-            KubeCluster(**base, namespaces=namespaces, max_workers=1)
+        "list-ns-sequential": lambda: bulk(
+            KubeCluster(**base, namespaces=namespaces, max_workers=1, list_scope="namespace")
         ),
-        "list-concurrent": lambda: bulk(
-            KubeCluster(**base, namespaces=namespaces, max_workers=WORKERS)
+        "list-ns-concurrent": lambda: bulk(
+            KubeCluster(**base, namespaces=namespaces, list_scope="namespace")
         ),
-        "list-cluster": lambda: bulk(KubeCluster(**base, max_workers=WORKERS)),
+        "list-auto": lambda: bulk(KubeCluster(**base, namespaces=namespaces)),
     }
     rows = []
     try:
@@ -103,8 +104,11 @@ def run(latency: float, repeat: int) -> list[tuple[str, int, int, float]]:
                 times.append(time.perf_counter() - started)
                 requests = server.total
             rows.append((name, requests, objects, statistics.median(times)))
-            print(f"{name:16} {requests:6d} requests {objects:6d} objects "
-                  f"{statistics.median(times):8.2f} s", flush=True)
+            print(
+                f"{name:18} {requests:6d} requests {objects:6d} objects "
+                f"{statistics.median(times):8.2f} s",
+                flush=True,
+            )
     finally:
         server.stop()
     return rows
