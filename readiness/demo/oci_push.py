@@ -325,6 +325,37 @@ def push_cosign_attestations(
     return tag
 
 
+def push_cosign_sbom(pusher: Pusher, repo: str, image_digest: str, sbom: bytes) -> str:
+    """cosign attach sbom (tag scheme): ``sha256-<hex>.sbom`` with one CycloneDX layer."""
+    config = _config_for(sbom)
+    pusher.push_blob(repo, sbom)
+    pusher.push_blob(repo, config)
+    tag = image_digest.replace(":", "-") + ".sbom"
+    pusher.push_manifest(
+        repo,
+        tag,
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": descriptor(OCI_CONFIG, config),
+            "layers": [descriptor(CYCLONEDX, sbom)],
+        },
+    )
+    return tag
+
+
+def sbom_statement(image_name: str, image_digest: str, sbom: Mapping[str, Any]) -> dict[str, Any]:
+    """cosign attest --type cyclonedx: an in-toto statement whose predicate is the SBOM."""
+    return {
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [
+            {"name": image_name, "digest": {"sha256": image_digest.removeprefix("sha256:")}}
+        ],
+        "predicateType": "https://cyclonedx.org/bom",
+        "predicate": dict(sbom),
+    }
+
+
 def push_referrer(
     pusher: Pusher,
     repo: str,

@@ -3,9 +3,10 @@
 ``shop/cart:1.4.0`` is signed keyless by the release workflow (a private Sigstore
 instance, see :mod:`readiness.demo.sigstore_lab`) with SLSA provenance from the allowed
 builder and a complete SBOM; ``shop/worker:3.2.1`` is signed with the release key
-(cosign tags); ``shop/legacy:latest`` is unsigned, runs as root, has no labels and ships
-a vulnerable SBOM; ``shop/side:2.0.0`` is signed by a fork's workflow. Registry on the
-fixed port 15000; trusted root, keys, SBOMs and an OSV database under
+(cosign ``.sig`` / ``.att`` tags: provenance and an attested SBOM);
+``shop/legacy:latest`` is unsigned, runs as root, has no labels and ships a vulnerable
+SBOM (cosign ``.sbom`` tag); ``shop/side:2.0.0`` is signed by a fork's workflow.
+Registry on the fixed port 15000; trusted root, keys, SBOMs and an OSV database under
 ``<workdir>/supply_chain``.
 """
 
@@ -26,9 +27,11 @@ from readiness.demo.oci_push import (
     Pusher,
     dsse_sign,
     push_cosign_attestations,
+    push_cosign_sbom,
     push_cosign_signature,
     push_image,
     push_referrer,
+    sbom_statement,
     slsa_v1_statement,
 )
 from readiness.demo.procs import ManagedProcess, require_binary, start_process
@@ -299,11 +302,17 @@ def populate(
         repository=SOURCE,
         ref="refs/tags/v3.2.1",
     )
-    push_cosign_attestations(
-        pusher, "shop/worker", worker[0], [(SLSA_V1, dsse_sign(worker_statement, release_key))]
-    )
     worker_sbom = make_sbom("shop/worker", "3.2.1", GOOD_COMPONENTS, image_digest=worker[0])
-    push_referrer(pusher, "shop/worker", worker, CYCLONEDX, json.dumps(worker_sbom).encode())
+    sbom_att = sbom_statement(f"{host}/shop/worker", worker[0], worker_sbom)
+    push_cosign_attestations(
+        pusher,
+        "shop/worker",
+        worker[0],
+        [
+            (SLSA_V1, dsse_sign(worker_statement, release_key)),
+            ("https://cyclonedx.org/bom", dsse_sign(sbom_att, release_key)),
+        ],
+    )
 
     legacy = push_image(
         pusher, "shop/legacy", "latest", user="", env=("PATH=/usr/bin:/bin", "DB_PASSWORD=hunter2")
@@ -311,7 +320,7 @@ def populate(
     bad_sbom = make_sbom(
         "shop/legacy", "0.9", BAD_COMPONENTS, image_digest=legacy[0], complete=False
     )
-    push_referrer(pusher, "shop/legacy", legacy, CYCLONEDX, json.dumps(bad_sbom).encode())
+    push_cosign_sbom(pusher, "shop/legacy", legacy[0], json.dumps(bad_sbom).encode())
 
     side = push_image(
         pusher,

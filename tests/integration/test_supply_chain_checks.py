@@ -220,3 +220,15 @@ def test_corrupt_artefacts_get_the_reason(outcomes: dict[tuple[str, str], dict[s
     assert "only unreadable ones" in sbom and "SBOM is not valid JSON" in sbom
     for message in (signature, provenance, sbom):
         assert "Traceback" not in message
+
+
+def test_sbom_discovery_paths(outcomes: dict[tuple[str, str], dict[str, Any]]) -> None:
+    """Referrer (cart), key-attested SBOM in .att (worker), cosign .sbom tag (legacy)."""
+
+    def sources(target: str) -> list[str]:
+        return [s["source"] for s in outcomes[("SC-SBOM-PRESENT", target)]["evidence"]["sboms"]]
+
+    assert any("application/vnd.cyclonedx+json" in s for s in sources("shop/cart:1.4.0"))
+    assert any(s.endswith(".att (attested SBOM)") for s in sources("shop/worker:3.2.1"))
+    assert any(s.endswith(".sbom") for s in sources("shop/legacy:latest"))
+    assert outcomes[("SC-SBOM-NTIA", "shop/worker:3.2.1")]["outcome"] == "passed"
