@@ -249,7 +249,13 @@ SLSA_V1 = "https://slsa.dev/provenance/v1"
 
 
 def populate(
-    base_url: str, out: Path, verify: bool | str = True, auth: tuple[str, str] | None = None
+    base_url: str,
+    out: Path,
+    verify: bool | str = True,
+    auth: tuple[str, str] | None = None,
+    *,
+    lab: SigstoreLab | None = None,
+    release_key: ec.EllipticCurvePrivateKey | None = None,
 ) -> dict[str, Any]:
     """Push the demo images; write the trusted root, keys, SBOMs and OSV data under ``out``.
 
@@ -261,9 +267,9 @@ def populate(
     out.mkdir(parents=True, exist_ok=True)
     host = base_url.split("://", 1)[1]
     pusher = Pusher(base_url, auth=auth, verify=verify)
-    lab = SigstoreLab()
+    lab = lab or SigstoreLab()
     lab.write_trusted_root(out / "trusted_root.json")
-    release_key = ec.generate_private_key(ec.SECP256R1())
+    release_key = release_key or ec.generate_private_key(ec.SECP256R1())
     write_key(out / "release.pub", release_key)
 
     cart = push_image(pusher, "shop/cart", "1.4.0", labels=OCI_LABELS)

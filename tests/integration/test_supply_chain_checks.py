@@ -62,6 +62,10 @@ def outcomes(
         f"    - ref: {sc_registry_world.host}/shop/side:2.0.0\n"
         f"      files:\n        sbom: {sc_registry_world.home}/side.cdx.json\n"
         f"    - ref: {sc_registry_world.host}/shop/broken:1.0\n"
+        f"    - ref: {sc_registry_world.host}/shop/multi:5.0\n"
+        f"    - ref: {sc_registry_world.host}/shop/multi:5.0\n"
+        f"      name: shop/multi:5.0@arm64\n"
+        f"      platform: linux/arm64\n"
         f"    - ref: {dead}/shop/gone:1.0\n"
         f"      registry: dead\n"
     )
@@ -112,6 +116,12 @@ def outcomes(
         ("SC-SIGNATURE", "shop/broken:1.0", "failed"),
         ("SC-PROVENANCE", "shop/broken:1.0", "failed"),
         ("SC-SBOM-PRESENT", "shop/broken:1.0", "failed"),
+        ("SC-SIGNATURE", "shop/multi:5.0", "passed"),  # the index digest is signed
+        ("SC-SBOM-PRESENT", "shop/multi:5.0", "passed"),  # attached to the amd64 manifest
+        ("SC-IMAGE-USER", "shop/multi:5.0", "passed"),
+        ("SC-SIGNATURE", "shop/multi:5.0@arm64", "passed"),
+        ("SC-IMAGE-USER", "shop/multi:5.0@arm64", "failed"),
+        ("SC-SBOM-PRESENT", "shop/multi:5.0@arm64", "failed"),
         ("SC-SIGNATURE", "shop/gone:1.0", "error"),
         ("SC-VULNS", "shop/gone:1.0", "error"),
         ("SC-VERDICT", "shop/gone:1.0", "error"),
