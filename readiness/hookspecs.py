@@ -1,4 +1,8 @@
-"""Hooks readiness publishes for other plugins (e.g. the DORA recorder)."""
+"""Hooks readiness publishes for other plugins (e.g. the DORA recorder).
+
+pytest only discovers implementations named ``pytest_*`` by their name; implement these
+with an explicit ``@pytest.hookimpl`` (optionally ``specname="readiness_run_finished"``).
+"""
 
 from __future__ import annotations
 
