@@ -41,7 +41,9 @@ def test_wheel_ships_checks_and_profiles_and_runs_elsewhere(tmp_path: Path) -> N
         [str(python), "-m", "pytest", "--profile=mine.yaml", "-p", "no:cacheprovider", "-q"],
         cwd=elsewhere, capture_output=True, text=True, check=False,
     )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    # The bundled suite ran to its verdict (a bare profile leaves checklist items unattested).
+    assert done.returncode in (0, 1), done.stdout[-3000:] + done.stderr[-2000:]
+    assert "readiness gate" in done.stdout
     where = subprocess.run(
         [str(python), "-c", "import readiness; print(readiness.__file__)"],
         cwd=elsewhere, capture_output=True, text=True, check=True,
