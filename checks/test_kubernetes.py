@@ -182,6 +182,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marker = metafunc.definition.get_closest_marker(MARKER)
     live_only = marker is not None and marker.args[0] in LIVE_ONLY
     srcs = [s for s in sources(metafunc.config) if s.live or not live_only]
+    if live_only and not srcs:
+        reason = "live-only check: no cluster in targets.kubernetes (manifests cannot show it)"
+        for name in ("workload", "kube_source"):
+            if name in metafunc.fixturenames:
+                metafunc.parametrize(
+                    name, [pytest.param(None, marks=pytest.mark.skip(reason=reason))], ids=["-"]
+                )
+        return
     ignore = profile.kubernetes.ignore_namespaces
     parametrize(metafunc, "workload", _unique(list(_workload_cases(srcs, ignore))))
     parametrize(metafunc, "service", _unique(list(_service_cases(srcs, ignore))))
@@ -437,6 +445,21 @@ def test_monitoring(service: Case, evidence: Evidence) -> None:
         scraped_by=rules.scrape_coverage(service.service, inv.service_monitors, inv.workloads),
     )
     assert_no_findings(rules.unmonitored(service.service, inv.service_monitors, inv.workloads))
+
+
+@control("K8S-SERVICE-SELECTOR")
+def test_service_selector(service: Case, evidence: Evidence) -> None:
+    inv = service.inventory
+    inv.require(*WORKLOAD_KINDS)
+    assert service.service is not None
+    _note(
+        evidence,
+        service,
+        selector=service.service.selector,
+        type=service.service.type,
+        workloads=[str(w.ref) for w in rules.workloads_behind(service.service, inv.workloads)],
+    )
+    assert_no_findings(rules.dangling_service(service.service, inv.workloads))
 
 
 @control("K8S-RBAC")

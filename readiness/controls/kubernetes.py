@@ -205,6 +205,17 @@ CONTROLS = (
         ("Prometheus Operator: ServiceMonitor",),
     ),
     Control(
+        "K8S-SERVICE-SELECTOR",
+        "Every Service selects a workload",
+        _F,
+        Severity.MEDIUM,
+        "A Service whose selector matches no pod template has no endpoints: clients get "
+        "connection errors, usually after a label was renamed on one side only.",
+        "Make spec.selector match the pod template labels of the workload behind it, or "
+        "remove the Service.",
+        ("kube-score: service-targets-pod",),
+    ),
+    Control(
         "K8S-LABELS",
         "Workloads carry the recommended labels",
         _F,

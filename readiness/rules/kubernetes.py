@@ -804,6 +804,34 @@ def unmonitored(
     ]
 
 
+def workloads_behind(service: Service, workloads: Sequence[Workload]) -> list[Workload]:
+    if not service.selector:
+        return []
+    return [
+        w
+        for w in workloads
+        if w.namespace == service.ref.namespace
+        and all(w.pod_labels.get(k) == v for k, v in service.selector.items())
+    ]
+
+
+def dangling_service(service: Service, workloads: Sequence[Workload]) -> list[Finding]:
+    """A Service whose selector matches no workload's pods routes traffic nowhere."""
+    if not service.selector or service.type == "ExternalName":
+        return []
+    if workloads_behind(service, workloads):
+        return []
+    return [
+        Finding(
+            f"{service.ref} selects no workload",
+            expected=f"a workload in {service.ref.namespace} whose pod labels include "
+            f"{_labels_text(service.selector)}",
+            found="no matching pod template",
+            fix="correct spec.selector (or the workload's pod labels), or remove the Service",
+        )
+    ]
+
+
 # ---------------------------------------------------------------- labels
 
 

@@ -116,6 +116,8 @@ def test_gate_fails_and_outcomes(run: dict[str, Any]) -> None:
         ("K8S-MONITORING", "shop/Service/checkout"): "passed",
         ("K8S-MONITORING", "shop/Service/payments"): "passed",
         ("K8S-MONITORING", "shop/Service/cart"): "warned",
+        ("K8S-SERVICE-SELECTOR", "shop/Service/frontend-external"): "passed",
+        ("K8S-SERVICE-SELECTOR", "boutique/Service/redis-cart"): "passed",
         ("K8S-DEPRECATED-API", "prod"): "failed",
         ("K8S-DEPRECATED-API", "boutique"): "passed",
         # A forbidden LIST errors only the checks that need that kind.
@@ -189,5 +191,7 @@ def test_pytester_manifests_only(pytester: pytest.Pytester, realworld_k8s: Path)
     assert got[("K8S-PDB", "monitoring/Deployment/prometheus-adapter")] == "passed"
     assert got[("K8S-PDB", "monitoring/Deployment/blackbox-exporter")] == "skipped"
     assert got[("K8S-ROLLOUT", "-")] == "skipped"  # live-only: no cluster configured
+    (rollout,) = [c for c in report["checks"] if c["control"] == "K8S-ROLLOUT"]
+    assert "live-only check: no cluster in targets.kubernetes" in rollout["message"]
     assert report["gate"]["passed"] is True
     assert result.ret == 0

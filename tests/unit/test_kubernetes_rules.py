@@ -673,3 +673,21 @@ def test_warning_events_for_the_workload_only() -> None:
     )
     got = live.warning_events(inv.workloads[0], inv.pods, inv.events, NOW, 60)
     assert [e["object"] for e in got] == ["ReplicaSet/web-1", "Pod/web-1-a"]
+
+
+def test_dangling_service() -> None:
+    inv = inventory(deployment(), service())
+    assert rules.dangling_service(inv.services[0], inv.workloads) == []
+    renamed = service()
+    renamed["spec"]["selector"] = {"app": "web-v2"}
+    inv = inventory(deployment(), renamed)
+    (finding,) = rules.dangling_service(inv.services[0], inv.workloads)
+    assert finding.message == "shop/Service/web selects no workload"
+    assert "{app=web-v2}" in finding.expected
+    external = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "db", "namespace": "shop"},
+        "spec": {"type": "ExternalName", "externalName": "db.example.com"},
+    }
+    assert rules.dangling_service(inventory(external).services[0], ()) == []
