@@ -164,6 +164,7 @@ def osv_record(
     cvss: str | None = None,
     severity: str | None = None,
     summary: str = "",
+    aliases: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     record: dict[str, Any] = {
         "schema_version": "1.6.0",
@@ -181,6 +182,8 @@ def osv_record(
     }
     if cvss:
         record["severity"] = [{"type": "CVSS_V3", "score": cvss}]
+    if aliases:
+        record["aliases"] = list(aliases)
     if severity:
         record["database_specific"] = {"severity": severity}
     return record
@@ -213,6 +216,7 @@ def write_osv_db(directory: Path) -> Path:
             "2.15.0",
             cvss=CRITICAL_VECTOR,
             summary="Log4Shell",
+            aliases=("CVE-2021-44228",),
         ),
         osv_record(
             "GHSA-p6mc-m468-83gw",

@@ -311,11 +311,13 @@ class VulnMatch:
     score: float | None
     severity: Severity | None
     components: tuple[str, ...]  # "purl" strings (with version)
+    fixed: tuple[str, ...] = ()  # "purl -> first fixed version" where the record names one
 
     def describe(self) -> str:
         sev = self.severity.label if self.severity is not None else "unknown severity"
         score = f", CVSS {self.score:.1f}" if self.score is not None else ""
-        return f"{self.id} ({sev}{score})"
+        aliases = f" aka {', '.join(self.aliases[:3])}" if self.aliases else ""
+        return f"{self.id}{aliases} ({sev}{score})"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -325,7 +327,26 @@ class VulnMatch:
             "score": self.score,
             "severity": self.severity.label if self.severity is not None else None,
             "components": list(self.components),
+            "fixed": list(self.fixed),
         }
+
+
+def first_fixed(affected: OsvAffected, version_text: str) -> str | None:
+    """The lowest ``fixed`` version above ``version_text`` in the record's ranges."""
+    scheme = ECOSYSTEM_SCHEME.get(base_ecosystem(affected.ecosystem), "")
+    best: tuple[Version, str] | None = None
+    for rng in affected.ranges:
+        rng_scheme = "semver" if rng.type == "SEMVER" else scheme
+        if not rng_scheme or rng.type == "GIT":
+            continue
+        current = parse_version(rng_scheme, version_text)
+        if current is None:
+            continue
+        for kind, value in rng.events:
+            fixed = parse_version(rng_scheme, value) if kind == "fixed" else None
+            if fixed is not None and fixed > current and (best is None or fixed < best[0]):
+                best = (fixed, value)
+    return best[1] if best else None
 
 
 def record_severity(
@@ -376,16 +397,27 @@ def match_components(purls: Iterable[str], db: OsvDatabase) -> MatchResult:
             if not verdict:
                 continue
             entry = found.setdefault(
-                record.id, {"record": record, "affected": affected, "purls": []}
+                record.id, {"record": record, "affected": affected, "purls": [], "fixed": []}
             )
             if purl not in entry["purls"]:
                 entry["purls"].append(purl)
+                fix = first_fixed(affected, version)
+                if fix is not None:
+                    entry["fixed"].append(f"{purl} -> {fix}")
     vulns = []
     for vid, entry in sorted(found.items()):
         record = entry["record"]
         score, sev = record_severity(record, entry["affected"])
         vulns.append(
-            VulnMatch(vid, record.aliases, record.summary, score, sev, tuple(entry["purls"]))
+            VulnMatch(
+                vid,
+                record.aliases,
+                record.summary,
+                score,
+                sev,
+                tuple(entry["purls"]),
+                tuple(entry["fixed"]),
+            )
         )
     return MatchResult(tuple(vulns), total, with_purl, tuple(sorted(set(uncomparable))))
 
@@ -401,7 +433,11 @@ def is_blocking(
 
 
 def vuln_findings(vuln: VulnMatch, threshold: str) -> list[Finding]:
-    fixed_hint = "upgrade the affected components to a fixed version and regenerate the SBOM"
+    fixed_hint = (
+        f"upgrade {'; '.join(vuln.fixed)} and regenerate the SBOM"
+        if vuln.fixed
+        else "upgrade the affected components to a fixed version and regenerate the SBOM"
+    )
     return [
         Finding(
             f"{vuln.describe()} affects {', '.join(vuln.components)}"

@@ -191,3 +191,31 @@ def test_database_from_directory_and_zip(tmp_path: Path) -> None:
     assert from_dir.problems and "broken.json" in from_dir.problems[0]
     with pytest.raises(SourceError, match="not found"):
         load_osv_database(str(tmp_path / "missing"))
+
+
+def test_fixed_versions_and_aliases_in_findings() -> None:
+    from readiness.rules.supply_chain_vulns import first_fixed, vuln_findings
+
+    a = affected(
+        "PyPI", ("introduced", "0"), ("fixed", "3.2.5"), ("introduced", "4.0"), ("fixed", "4.0.2")
+    )
+    assert first_fixed(a, "4.0.1") == "4.0.2"
+    assert first_fixed(a, "3.0") == "3.2.5"
+    assert first_fixed(affected("PyPI", ("introduced", "0")), "1.0") is None
+    db = _db(
+        osv_record(
+            "GHSA-L",
+            "Maven",
+            "org.x:core",
+            "0",
+            "2.15.0",
+            cvss=CRITICAL_VECTOR,
+            aliases=("CVE-2021-44228",),
+        )
+    )
+    vuln = match_components(["pkg:maven/org.x/core@2.14.1"], db).vulns[0]
+    assert vuln.fixed == ("pkg:maven/org.x/core@2.14.1 -> 2.15.0",)
+    finding = vuln_findings(vuln, "severity high")[0]
+    assert "GHSA-L aka CVE-2021-44228 (critical, CVSS 9.8)" in finding.message
+    assert finding.fix.startswith("upgrade pkg:maven/org.x/core@2.14.1 -> 2.15.0")
+    assert "'<image>/GHSA-L'" in finding.fix
