@@ -806,20 +806,31 @@ def parse_event(raw: Mapping[str, Any], default_ns: str) -> Event:
     )
 
 
-def _api_use(raw: Mapping[str, Any], ref: Ref, live: bool, where: str) -> ApiUse | None:
-    """The apiVersion the object was authored in; live objects keep it in last-applied."""
+def _api_uses(raw: Mapping[str, Any], ref: Ref, live: bool, where: str) -> list[ApiUse]:
+    """The apiVersions the object was written with.
+
+    A manifest states it. A live object is served in whatever version was asked for, so
+    the versions its writers used come from the last-applied configuration and from
+    ``metadata.managedFields`` (one entry per manager and version).
+    """
     if not live:
-        return ApiUse(ref, _s(raw, "apiVersion"), where)
-    applied = _labels(_meta(raw), "annotations").get(
-        "kubectl.kubernetes.io/last-applied-configuration"
-    )
-    if not applied:
-        return None
-    try:
-        version = json.loads(applied).get("apiVersion")
-    except (ValueError, AttributeError):
-        return None
-    return ApiUse(ref, str(version), "last-applied-configuration") if version else None
+        return [ApiUse(ref, _s(raw, "apiVersion"), where)]
+    uses: dict[str, ApiUse] = {}
+    meta = _meta(raw)
+    applied = _labels(meta, "annotations").get("kubectl.kubernetes.io/last-applied-configuration")
+    if applied:
+        try:
+            version = json.loads(applied).get("apiVersion")
+        except (ValueError, AttributeError):
+            version = None
+        if version:
+            uses[str(version)] = ApiUse(ref, str(version), "last-applied-configuration")
+    for entry in _l(meta, "managedFields"):
+        version = _s(entry, "apiVersion")
+        if version and version not in uses:
+            manager = _s(entry, "manager") or "unknown"
+            uses[version] = ApiUse(ref, version, f"managedFields manager {manager}")
+    return list(uses.values())
 
 
 @dataclass(slots=True)
@@ -857,9 +868,7 @@ def build_inventory(
         buckets.setdefault(kind, []).append(parsed)
         ref = getattr(parsed, "ref", None)
         if isinstance(ref, Ref):
-            use = _api_use(raw, ref, live, obj.where)
-            if use is not None:
-                api_uses.append(use)
+            api_uses.extend(_api_uses(raw, ref, live, obj.where))
         if kind == "ReplicaSet" and isinstance(parsed, Workload) and parsed.owner is not None:
             rs_owner[(parsed.namespace, parsed.name)] = parsed.owner
 

@@ -691,3 +691,25 @@ def test_dangling_service() -> None:
         "spec": {"type": "ExternalName", "externalName": "db.example.com"},
     }
     assert rules.dangling_service(inventory(external).services[0], ()) == []
+
+
+def test_live_api_versions_from_last_applied_and_managed_fields() -> None:
+    d = deployment()
+    d["metadata"]["managedFields"] = [
+        {"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "apps/v1"},
+        {"manager": "old-deployer", "operation": "Update", "apiVersion": "apps/v1beta2"},
+    ]
+    d["metadata"]["annotations"] = {
+        "kubectl.kubernetes.io/last-applied-configuration": '{"apiVersion": "apps/v1"}'
+    }
+    inv = inventory(d, live_source=True)
+    assert [(u.api_version, u.where) for u in inv.api_uses] == [
+        ("apps/v1", "last-applied-configuration"),
+        ("apps/v1beta2", "managedFields manager old-deployer"),
+    ]
+    (finding,) = rules.deprecated_apis(inv.api_uses, "1.31")
+    assert finding.message == (
+        "shop/Deployment/web (managedFields manager old-deployer) uses apps/v1beta2, which "
+        "was removed in 1.16"
+    )
+    assert inventory(deployment(), live_source=True).api_uses == ()
