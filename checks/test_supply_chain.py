@@ -24,6 +24,7 @@ from readiness.rules.supply_chain import (
     control_findings,
     judge_control,
     verdict_findings,
+    verdict_table,
     vuln_threshold,
 )
 from readiness.rules.supply_chain_image import ContainerInfo, container_findings
@@ -257,4 +258,5 @@ def test_verdict(
                 )
             )
     evidence.add(image=ev.summary(), controls=[s.as_dict() for s in statuses])
+    evidence.attach_html(verdict_table(statuses))
     assert_no_findings(verdict_findings(image.target_id, statuses))

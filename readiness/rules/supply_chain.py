@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 
 from readiness.controls import Severity, get_control
 from readiness.findings import Finding
@@ -182,3 +183,27 @@ def verdict_findings(target: str, statuses: Sequence[ControlStatus]) -> list[Fin
 def _first_line(text: str, limit: int = 160) -> str:
     line = text.splitlines()[0] if text else ""
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+_STATUS_COLOUR = {
+    "pass": "#1a7f37",
+    "waived": "#6e7781",
+    "disabled": "#6e7781",
+    "warning": "#9a6700",
+    "blocking": "#cf222e",
+    "expired-waiver": "#cf222e",
+}
+
+
+def verdict_table(statuses: Sequence[ControlStatus]) -> str:
+    """An HTML table of the per-control statuses behind one image's verdict."""
+    rows = "".join(
+        f"<tr><td>{escape(s.control)}</td><td>{escape(s.target)}</td>"
+        f'<td style="color:{_STATUS_COLOUR.get(s.status, "inherit")}">{escape(s.status)}</td>'
+        f"<td>{escape(s.note)}</td></tr>"
+        for s in statuses
+    )
+    return (
+        '<table class="readiness-verdict"><thead><tr><th>control</th><th>target</th>'
+        f"<th>status</th><th>note</th></tr></thead><tbody>{rows}</tbody></table>"
+    )

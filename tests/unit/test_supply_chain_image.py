@@ -168,3 +168,10 @@ def test_bad_ntia_thresholds() -> None:
         profile(supply_chain={"sbom": {"ntia": {"suplier": 0.5}}})
     with pytest.raises(ValidationError, match="share between 0 and 1"):
         profile(supply_chain={"sbom": {"ntia": {"supplier": 80}}})
+
+
+def test_verdict_table_escapes() -> None:
+    from readiness.rules.supply_chain import ControlStatus, verdict_table
+
+    html = verdict_table([ControlStatus("SC-VULNS", "a/<b>", "blocking", 1, "x & y")])
+    assert "a/&lt;b&gt;" in html and "x &amp; y" in html and "#cf222e" in html
