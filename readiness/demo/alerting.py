@@ -69,6 +69,10 @@ class SideServer:
         side = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real web servers do
+            disable_nagle_algorithm = True
+            wbufsize = 65536  # headers and body leave in one segment (flushed per request)
+
             def log_message(self, format: str, *args: Any) -> None:
                 return
 

@@ -54,8 +54,7 @@ class RunbookProber:
 
     def _fetch(self, url: str) -> RunbookStatus:
         try:
-            response = self._api.get(url, stream=True, allow_redirects=True)
+            response = self._api.get(url, allow_redirects=True)
         except SourceError as exc:
             return RunbookStatus(url, None, exc.reason)
-        response.close()
         return RunbookStatus(url, response.status_code)
