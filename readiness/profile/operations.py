@@ -9,6 +9,7 @@ control, status, explanation, who, when, how often).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from typing import Literal
 
@@ -183,8 +184,13 @@ class Attestation(Model):
     def _known_control(cls, value: str) -> str:
         from readiness.controls import catalogue
 
-        if value not in catalogue():
-            raise ValueError(f"unknown control {value!r}; `readiness controls` lists the catalogue")
+        known = catalogue()
+        if value not in known:
+            close = difflib.get_close_matches(value, list(known), n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise ValueError(
+                f"unknown control {value!r}; {hint}`readiness controls` lists the catalogue"
+            )
         return value
 
     @field_validator("explanation", "attested_by")

@@ -153,6 +153,16 @@ def test_malformed_attestations_name_the_entry(tmp_path: Path, entry: str, messa
     assert str(path) in str(err.value)
 
 
+def test_unknown_control_suggests_the_closest(tmp_path: Path) -> None:
+    entry = (
+        "- {control: OPS-ENV-VALIDATON, status: passed, explanation: x, attested_by: a, "
+        "date: 2026-01-01, frequency: 90d}"
+    )
+    path = _profile(tmp_path, f"attestations:\n  {entry}\n")
+    with pytest.raises(ProfileError, match=r"did you mean OPS-ENV-VALIDATION\?"):
+        load_profile(str(path), env={})
+
+
 def test_backup_location_needs_exactly_one_kind(tmp_path: Path) -> None:
     path = _profile(tmp_path, "targets:\n  backups:\n    - {name: db}\n")
     with pytest.raises(ProfileError, match="backup 'db': give either directory"):
