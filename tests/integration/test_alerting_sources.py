@@ -118,7 +118,12 @@ def test_prometheus_typed_views(clean_stack: AlertStack, flawed_stack: AlertStac
     prom = PrometheusClient(ApiClient("clean", Endpoint(url=clean_stack.prometheus_url)))
     ruleset = prom.rule_set()
     assert ruleset.live and [g.name for g in ruleset.groups] == ["service"]
-    assert {r.name for r in ruleset.alerts} == {"ServiceDown", "HighErrorRate", "TrafficFlood"}
+    assert {r.name for r in ruleset.alerts} == {
+        "ServiceDown",
+        "HighErrorRate",
+        "BackupStale",
+        "TrafficFlood",
+    }
     service_down = next(r for r in ruleset.alerts if r.name == "ServiceDown")
     assert service_down.for_seconds == 120 and service_down.health == "ok"
     assert service_down.source.endswith("clean.yml")
@@ -126,9 +131,11 @@ def test_prometheus_typed_views(clean_stack: AlertStack, flawed_stack: AlertStac
     tsdb = prom.tsdb(limit=3)
     assert tsdb.head_series > 10 and len(tsdb.top_metrics) == 3
     jobs = {t.job: t.health for t in prom.scrape_targets()}
-    assert jobs == {"prometheus": "up", "checkout": "up", "node": "up"}
+    # honor_labels: the pushed series keeps its own job label, the target keeps its pool
+    assert jobs == {"prometheus": "up", "checkout": "up", "node": "up", "pushgateway": "up"}
     wanted = sorted(live_selectors(ruleset))
     assert "job:http_requests:rate5m" not in wanted  # produced by a recording rule
+    assert "backup_last_success_timestamp_seconds" in wanted  # pushed to the Pushgateway
     exists = prom.series_exist([*wanted, "nonexistent_metric_total", 'up{job="nope"}'])
     assert exists == {
         **{s: True for s in wanted},
