@@ -72,6 +72,8 @@ class ImageEvidence:
     discovery: Mapping[str, Any] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
     sbom_problems: tuple[str, ...] = ()
+    registry: str = ""
+    tls_verified: bool = True
 
     @property
     def digests(self) -> set[str]:
@@ -80,6 +82,8 @@ class ImageEvidence:
     def summary(self) -> dict[str, Any]:
         return {
             "ref": str(self.ref),
+            "registry": self.registry,
+            "tls_verified": self.tls_verified,
             "digest": self.digest,
             "platform_digest": self.platform_digest,
             "media_type": self.media_type,
@@ -248,6 +252,8 @@ class SupplyChainCollector:
             discovery=discovery,
             problems=tuple(problems),
             sbom_problems=tuple(sbom_problems),
+            registry=client.base,
+            tls_verified=client.base.startswith("https://") and client.endpoint.verify_tls,
         )
 
     def _layers(

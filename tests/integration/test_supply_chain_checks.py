@@ -158,6 +158,8 @@ def test_wrong_identity_says_expected_and_found(
 
 def test_keyless_evidence_names_identity(outcomes: dict[tuple[str, str], dict[str, Any]]) -> None:
     checks = outcomes[("SC-SIGNATURE", "shop/cart:1.4.0")]["evidence"]["verifications"]
+    image = outcomes[("SC-SIGNATURE", "shop/cart:1.4.0")]["evidence"]["image"]
+    assert image["tls_verified"] is False and image["registry"].startswith("http://127.0.0.1:")
     ok = [c for c in checks if c["ok"] and c["kind"] == "sigstore-bundle"]
     assert ok and ok[0]["identity"].endswith("release.yml@refs/tags/v1.4.0")
 
