@@ -93,6 +93,12 @@ def test_explicit_versions_and_uncomparable() -> None:
     )
 
 
+def test_composer_v_prefix() -> None:
+    a = affected("Packagist", ("introduced", "7.0.0"), ("fixed", "7.30.5"))
+    assert affects(a, "v7.12.0") is True
+    assert affects(a, "v7.30.6") is False
+
+
 @pytest.mark.parametrize(
     ("purl", "key"),
     [
@@ -219,3 +225,40 @@ def test_fixed_versions_and_aliases_in_findings() -> None:
     assert "GHSA-L aka CVE-2021-44228 (critical, CVSS 9.8)" in finding.message
     assert finding.fix.startswith("upgrade pkg:maven/org.x/core@2.14.1 -> 2.15.0")
     assert "'<image>/GHSA-L'" in finding.fix
+
+
+def test_real_world_sboms_match_realistic_records() -> None:
+    """Composer (v-prefixed versions) and Maven purls from the upstream example SBOMs."""
+    from readiness.rules.supply_chain_sbom import component_purls
+    from readiness.sources.sbom import read_sbom_file
+
+    corpus = Path(__file__).resolve().parents[1] / "data" / "supply_chain" / "sbom" / "bom-examples"
+    db = _db(
+        # GHSA-3p32-j457-pg5x (jackson-databind < 2.9.10.8, CVSS 8.1)
+        osv_record(
+            "GHSA-jackson",
+            "Maven",
+            "com.fasterxml.jackson.core:jackson-databind",
+            "2.9.0",
+            "2.9.10.8",
+            cvss="CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H",
+        ),
+        # a range that v7.30.6 is already past
+        osv_record("GHSA-laravel-old", "Packagist", "laravel/framework", "7.0.0", "7.30.5"),
+        osv_record("GHSA-guzzle", "Packagist", "guzzlehttp/guzzle", "6.0.0", "6.5.8"),
+        osv_record(
+            "GHSA-psr7", "Packagist", "guzzlehttp/psr7", "1.0.0", "1.9.1", severity="MODERATE"
+        ),
+    )
+    laravel = read_sbom_file(str(corpus / "SBOM/laravel-7.12.0/bom.1.4.json"))
+    dropwizard = read_sbom_file(str(corpus / "SBOM/dropwizard-1.3.15/bom.json"))
+    found = {
+        v.id: v
+        for sbom in (laravel, dropwizard)
+        for v in match_components(component_purls(sbom.doc), db).vulns
+    }
+    assert set(found) == {"GHSA-jackson", "GHSA-psr7"}
+    laravel_result = match_components(component_purls(laravel.doc), db)
+    assert laravel_result.uncomparable == ()  # v-prefixed composer versions compare
+    assert found["GHSA-jackson"].severity == Severity.HIGH
+    assert found["GHSA-psr7"].fixed == ("pkg:composer/guzzlehttp/psr7@1.9.0 -> 1.9.1",)
