@@ -131,8 +131,13 @@ def start_prometheus(
     alertmanager_port: int | None = None,
     retention: str = "15d",
     name: str = "prometheus",
+    web_config: dict[str, Any] | None = None,
 ) -> ManagedProcess:
-    """Prometheus with ``workdir/rules/*.yml``, 1 s scrape and evaluation intervals."""
+    """Prometheus with ``workdir/rules/*.yml``, 1 s scrape and evaluation intervals.
+
+    ``web_config``: Prometheus' ``--web.config.file`` (TLS, basic auth); readiness is
+    then awaited on the port, since ``/-/ready`` asks for credentials.
+    """
     binary = require_binary("prometheus", "prometheus")
     config: dict[str, Any] = {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
@@ -153,6 +158,10 @@ def start_prometheus(
         f"--web.listen-address=127.0.0.1:{port}",
         "--rules.alert.resend-delay=1s",
     ]
+    if web_config is not None:
+        (workdir / "web.yml").write_text(yaml.safe_dump(web_config))
+        argv.append(f"--web.config.file={workdir / 'web.yml'}")
+        return start_process(name, argv, workdir, ready_port=port, timeout=60)
     return start_process(
         name, argv, workdir, ready_url=f"http://127.0.0.1:{port}/-/ready", timeout=60
     )
