@@ -239,7 +239,7 @@ class SupplyChainCollector:
         discovery: dict[str, Any] = {}
         for digest in dict.fromkeys([top.digest, platform.digest]):
             self._discover(client, ref, digest, checks, sboms, problems, sbom_problems, discovery)
-        self._declared_files(image, top.digest, platform.digest, checks, sboms)
+        self._declared_files(image, top.digest, platform.digest, checks, sboms, sbom_problems)
         return ImageEvidence(
             target=image.target_id,
             ref=ref,
@@ -393,13 +393,23 @@ class SupplyChainCollector:
         platform_digest: str,
         checks: list[SignatureCheck],
         sboms: list[SbomDocument],
+        sbom_problems: list[str],
     ) -> None:
+        """Files the profile declares; an unreadable one is a finding with its reason."""
         files = image.files
         if files.sbom:
-            sboms.append(read_sbom_file(files.sbom))
+            try:
+                sboms.append(read_sbom_file(files.sbom))
+            except SourceError as exc:
+                sbom_problems.append(str(exc))
         identities = self.profile.supply_chain.signature.identities
         for path in files.provenance:
-            for n, item in enumerate(_json_items(path)):
+            try:
+                items = _json_items(path)
+            except SourceError as exc:
+                checks.append(SignatureCheck(path, "sigstore-dsse", False, exc.reason))
+                continue
+            for n, item in enumerate(items):
                 source = f"{path}#{n + 1}" if n else path
                 if isinstance(item, Mapping) and "mediaType" in item:
                     checks.append(
@@ -419,7 +429,9 @@ class SupplyChainCollector:
             try:
                 data = Path(path).read_bytes()
             except OSError as exc:
-                raise SourceError(path, f"cannot read bundle: {exc.strerror or exc}") from None
+                reason = f"cannot read bundle: {exc.strerror or exc}"
+                checks.append(SignatureCheck(path, "sigstore-bundle", False, reason))
+                continue
             results = [
                 verify_sigstore_bundle(
                     data, path, self.trust().verifier(), identities, artifact_digest=d

@@ -62,6 +62,12 @@ def outcomes(
         f"    - ref: {sc_registry_world.host}/shop/side:2.0.0\n"
         f"      files:\n        sbom: {sc_registry_world.home}/side.cdx.json\n"
         f"    - ref: {sc_registry_world.host}/shop/broken:1.0\n"
+        f"    - ref: {sc_registry_world.host}/shop/broken:1.0\n"
+        f"      name: shop/broken:1.0@files\n"
+        f"      files:\n"
+        f"        sbom: {sc_registry_world.home}/missing.cdx.json\n"
+        f"        provenance: [{sc_registry_world.home}/missing.intoto.jsonl]\n"
+        f"        signature_bundles: [{sc_registry_world.home}/missing.sigstore.json]\n"
         f"    - ref: {sc_registry_world.host}/shop/multi:5.0\n"
         f"    - ref: {sc_registry_world.host}/shop/multi:5.0\n"
         f"      name: shop/multi:5.0@arm64\n"
@@ -244,3 +250,14 @@ def test_sbom_discovery_paths(outcomes: dict[tuple[str, str], dict[str, Any]]) -
     assert any(s.endswith(".att (attested SBOM)") for s in sources("shop/worker:3.2.1"))
     assert any(s.endswith(".sbom") for s in sources("shop/legacy:latest"))
     assert outcomes[("SC-SBOM-NTIA", "shop/worker:3.2.1")]["outcome"] == "passed"
+
+
+def test_missing_declared_files_are_findings(
+    outcomes: dict[tuple[str, str], dict[str, Any]],
+) -> None:
+    target = "shop/broken:1.0@files"
+    for control in ("SC-SIGNATURE", "SC-PROVENANCE", "SC-SBOM-PRESENT"):
+        assert outcomes[(control, target)]["outcome"] == "failed", control
+    assert "cannot read bundle" in outcomes[("SC-SIGNATURE", target)]["message"]
+    assert "cannot read provenance" in outcomes[("SC-PROVENANCE", target)]["message"]
+    assert "cannot read SBOM file" in outcomes[("SC-SBOM-PRESENT", target)]["message"]
