@@ -212,6 +212,9 @@ def test_cardinality(prometheus: str, alerting: AlertingEvidence, evidence: Evid
         limit=limit,
         top_metrics={m.name: m.series for m in status.top_metrics},
     )
+    chart = live_rules.top_metrics_svg(status, limit)
+    if chart:
+        evidence.attach_html(chart)
     assert_no_findings(live_rules.cardinality_findings(status, limit))
 
 

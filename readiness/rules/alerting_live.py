@@ -3,6 +3,7 @@ firing alerts, silences. Pure: typed evidence in, findings out."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping, Sequence
 
@@ -120,6 +121,35 @@ def cardinality_findings(status: TsdbStatus, limit: int) -> list[Finding]:
             fix="drop high-cardinality labels (metric_relabel_configs) or split Prometheus",
         )
     ]
+
+
+def top_metrics_svg(status: TsdbStatus, limit: int) -> str:
+    """A horizontal bar chart of the largest metrics (inline SVG for the HTML report)."""
+    metrics = status.top_metrics
+    if not metrics:
+        return ""
+    width, bar_h, label_w = 560, 18, 260
+    top = max(m.series for m in metrics)
+    rows = []
+    for i, m in enumerate(metrics):
+        w = max(1, round((width - label_w - 70) * m.series / top))
+        y = 24 + i * (bar_h + 4)
+        rows.append(
+            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{html.escape(m.name)}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h}" fill="#4e79a7"/>'
+            f'<text x="{label_w + w + 4}" y="{y + 13}">{m.series}</text>'
+        )
+    height = 30 + len(metrics) * (bar_h + 4)
+    share = 100 * status.head_series / limit
+    title = f"head series {status.head_series} ({share:.2g}% of the limit {limit}): largest metrics"
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        'font-family="sans-serif" font-size="12" role="img">'
+        f"<title>{html.escape(title)}</title>"
+        f'<text x="0" y="14" font-weight="bold">{html.escape(title)}</text>'
+        + "".join(rows)
+        + "</svg>"
+    )
 
 
 def retention_findings(
@@ -280,7 +310,7 @@ def blocking_alerts(
             continue
         if alert.silenced_by or alert.inhibited_by or alert.state == "suppressed":
             silenced.append(alert)
-        elif alert.state in ("active", "firing"):
+        elif alert.state in ("active", "firing", "unprocessed"):
             firing.append(alert)
     return firing, silenced
 

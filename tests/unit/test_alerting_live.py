@@ -232,3 +232,11 @@ def test_blocking_alerts_and_silences() -> None:
     ]
     (long,) = live.silence_findings(silences, 7 * 86400)
     assert long.message == "silence s1 lasts 30d (longer than 7d)"
+
+
+def test_top_metrics_chart() -> None:
+    status = TsdbStatus(500, (MetricCount("a<b", 300), MetricCount("up", 20)))
+    svg = live.top_metrics_svg(status, 1000)
+    assert svg.startswith("<svg") and "a&lt;b" in svg and ">300<" in svg
+    assert "head series 500 (50% of the limit 1000)" in svg
+    assert live.top_metrics_svg(TsdbStatus(0), 10) == ""
