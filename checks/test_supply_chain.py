@@ -186,6 +186,10 @@ def test_vulnerabilities(vuln: VulnItem, profile: Profile, evidence: Evidence) -
         threshold=vuln_threshold(profile),
         blocking=[v.id for v in blocking_vulns(result, profile)],
     )
+    osv = profile.supply_chain.vulnerabilities.osv_db
+    if osv is not None:
+        db = load_osv_database(osv)
+        evidence.add(osv_db=osv, osv_records=db.records, osv_problems=db.problems[:20])
     if result.components == 0:
         pytest.fail(
             "no SBOM components to match: vulnerabilities cannot be assessed\n"

@@ -148,6 +148,7 @@ def test_low_vulnerability_is_listed_but_not_a_target(
     matched = {v["id"]: v for v in image_level["evidence"]["matched"]}
     assert matched["GHSA-462w-v97r-4m45"]["severity"] == "low"
     assert ("SC-VULNS", "shop/legacy:latest/GHSA-462w-v97r-4m45") not in outcomes
+    assert image_level["evidence"]["osv_records"] == 4
 
 
 def test_wrong_identity_says_expected_and_found(
