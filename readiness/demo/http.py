@@ -134,6 +134,7 @@ class _PlainHandler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # probes connect in bursts; a short backlog drops SYNs
     allow_reuse_address = True
     tls: ssl.SSLContext | None = None
 
