@@ -331,7 +331,7 @@ def firing_findings(firing: Sequence[PromAlert], scope: str) -> list[Finding]:
 def silence_findings(silences: Sequence[Silence], max_seconds: float) -> list[Finding]:
     return [
         Finding(
-            f"silence {s.id} lasts {format_duration(s.duration_seconds)} "
+            f"silence {s.id} lasts {format_duration(round(s.duration_seconds / 60) * 60)} "
             f"(longer than {format_duration(max_seconds)})",
             expected=f"silences of at most {format_duration(max_seconds)}",
             found=f"{', '.join(s.matchers)} until {s.ends_at}, by {s.created_by}: {s.comment}",
