@@ -119,34 +119,35 @@ def _entry(doc: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
+def _bump_checkpoint_size(doc: dict[str, Any]) -> None:
+    checkpoint = _entry(doc)["inclusionProof"]["checkpoint"]
+    origin, size, rest = checkpoint["envelope"].split("\n", 2)
+    checkpoint["envelope"] = f"{origin}\n{int(size) + 1}\n{rest}"
+
+
 TAMPERING: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "signature": (
         lambda d: d["messageSignature"].update(
             signature=_b64flip(d["messageSignature"]["signature"])
         ),
-        "",
+        "Signature is invalid for input",
     ),
     "inclusion-proof": (
         lambda d: _entry(d)["inclusionProof"].update(
-            hashes=[_b64flip(h) for h in _entry(d)["inclusionProof"]["hashes"]] or ["AAAA"]
+            hashes=[_b64flip(h) for h in _entry(d)["inclusionProof"]["hashes"]]
         ),
-        "",
+        "inclusion proof contains invalid root hash",
     ),
-    "checkpoint": (
-        lambda d: _entry(d)["inclusionProof"]["checkpoint"].update(
-            envelope=_entry(d)["inclusionProof"]["checkpoint"]["envelope"].replace("\n", "\nx", 1)
-        ),
-        "",
-    ),
+    "checkpoint": (_bump_checkpoint_size, "checkpoint: invalid signature"),
     "signed-entry-timestamp": (
         lambda d: _entry(d)["inclusionPromise"].update(
             signedEntryTimestamp=_b64flip(_entry(d)["inclusionPromise"]["signedEntryTimestamp"])
         ),
-        "inclusion promise",
+        "SET: invalid inclusion promise",
     ),
     "integrated-time": (
         lambda d: _entry(d).update(integratedTime=str(int(_entry(d)["integratedTime"]) + 60)),
-        "",
+        "SET: invalid inclusion promise",
     ),
     "log-body": (
         lambda d: _entry(d).update(
@@ -154,16 +155,16 @@ TAMPERING: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
                 base64.b64decode(_entry(d)["canonicalizedBody"]).replace(b"sha256", b"sha384")
             ).decode()
         ),
-        "",
+        "inclusion proof contains invalid root hash",
     ),
 }
 
 
 @pytest.mark.parametrize("what", sorted(TAMPERING))
 def test_tampered_bundle_fails(lab: SigstoreLab, verifier: Verifier, what: str) -> None:
+    lab.sign_digest(DIGEST, IDENTITY, ISSUER)  # a log of several entries: proofs have hashes
     doc = json.loads(lab.sign_digest(DIGEST, IDENTITY, ISSUER))
-    # several entries so that inclusion proofs have hashes to tamper with
-    lab.sign_digest(DIGEST, IDENTITY, ISSUER)
+    assert _entry(doc)["inclusionProof"]["hashes"]
     mutate, reason = TAMPERING[what]
     mutate(doc)
     check = verify(verifier, json.dumps(doc))
