@@ -317,3 +317,32 @@ def test_no_provenance() -> None:
 def test_signature_check_serializes() -> None:
     data = SignatureCheck("s", "cosign-key", True, signed_digests=(DIGEST,)).as_dict()
     assert data["signed_digests"] == [DIGEST] and data["predicate_type"] is None
+
+
+def test_default_production_root_works_offline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`trusted_root: production` with `offline: true`: the root sigstore embeds, no network."""
+    from readiness.sources.supply_chain import TrustMaterial
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # sigstore's TUF cache
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+    verifier = TrustMaterial({}, "production", True).verifier()
+    check = verify_sigstore_bundle(
+        (ASSETS / "bundle_v3_github.whl.sigstore").read_bytes(),
+        "whl",
+        verifier,
+        [ident(RFC8785, issuer=GITHUB)],
+        artifact=(ASSETS / "bundle_v3_github.whl").read_bytes(),
+    )
+    assert check.ok, check.reason
+
+
+def test_broken_trusted_root_is_a_source_error(tmp_path: Path) -> None:
+    from readiness.errors import SourceError
+    from readiness.sources.supply_chain import TrustMaterial
+
+    (tmp_path / "root.json").write_text('{"mediaType": "nope"}')
+    with pytest.raises(SourceError, match="cannot load the Sigstore trusted root"):
+        TrustMaterial({}, str(tmp_path / "root.json"), True).verifier()
