@@ -25,7 +25,9 @@ def _evidence_of(config: pytest.Config) -> AlertingEvidence:
 
 @pytest.fixture(scope="session")
 def alerting(pytestconfig: pytest.Config) -> AlertingEvidence:
-    return _evidence_of(pytestconfig)
+    evidence = _evidence_of(pytestconfig)
+    evidence.prefetch()
+    return evidence
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -26,7 +26,7 @@ from readiness.rules.alerting_model import (
     parse_duration,
 )
 from readiness.sources.alertmanager import AlertmanagerClient
-from readiness.sources.api import ApiClient
+from readiness.sources.api import ApiClient, gather
 from readiness.sources.prometheus import PrometheusClient
 from readiness.sources.rulefiles import expand, load_rule_file
 from readiness.sources.runbooks import RunbookProber
@@ -78,6 +78,32 @@ class AlertingEvidence:
         if isinstance(value, SourceError):
             raise value
         return value  # type: ignore[no-any-return]
+
+    def prefetch(self) -> None:
+        """Fetch every live view at once, concurrently: the run waits for the slowest API.
+
+        Failures are remembered like any other (the checks needing them end in error).
+        """
+        jobs: list[tuple[str, Callable[[], object]]] = []
+        if self.prometheus is not None:
+            prom = self.prometheus
+            jobs += [
+                ("rules", prom.rule_set),
+                ("targets", prom.scrape_targets),
+                ("tsdb", lambda: prom.tsdb(self.policy.top_metrics)),
+                ("retention", prom.retention_seconds),
+            ]
+        if self.alertmanager is not None:
+            am = self.alertmanager
+            jobs += [("am_status", am.status), ("am_alerts", am.alerts), ("silences", am.silences)]
+        elif self.prometheus is not None:
+            jobs.append(("prom_alerts", self.prometheus.firing_alerts))
+        todo = [(key, fn) for key, fn in jobs if key not in self._cache]
+        results = gather(lambda job: job[1](), todo, max_workers=8)
+        with self._lock:
+            for (key, _), result in zip(todo, results, strict=True):
+                if not isinstance(result, Exception) or isinstance(result, SourceError):
+                    self._cache.setdefault(key, result)
 
     # -- rule sources --------------------------------------------------------------------
 
