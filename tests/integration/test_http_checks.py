@@ -101,7 +101,8 @@ def estate_run(http_estate: Estate, tmp_path_factory: pytest.TempPathFactory) ->
     proc = subprocess.run(
         [
             *(sys.executable, "-m", "pytest", f"--profile={profile}", CHECKS),
-            *("-p", "no:cacheprovider", "--report-dir", str(work / "reports")),
+            *("-p", "no:cacheprovider", "-p", "no:benchmark"),
+            *("--report-dir", str(work / "reports")),
         ],
         cwd=work,
         env={**os.environ, "TEST_METRICS_TOKEN": METRICS_TOKEN},
@@ -331,8 +332,12 @@ def test_same_outcomes_under_xdist(
     report_file = pytester.path / "reports" / "readiness-report.json"
     assert report_file.is_file(), result.stdout.str()[-3000:]
     report = json.loads(report_file.read_text())
-    assert outcomes(report) == outcomes(estate_run["report"])
-    assert len(report["checks"]) == len(ALL) * len(EXPECTED)
+    got = outcomes(report)
+    assert got == outcomes(estate_run["report"])
+    assert len(report["checks"]) == len(ALL) * len(EXPECTED), "checks lost or doubled"
+    assert {got[("unreachable", ctl)] for ctl in ALL} == {"error"}
+    for name in ("readiness-report.html", "junit.xml"):
+        assert (pytester.path / "reports" / name).is_file(), f"{name} not written"
     assert result.ret == 1
 
 
@@ -346,7 +351,9 @@ def test_below_the_gate_failures_warn(
     )
     monkeypatch.setenv("TEST_METRICS_TOKEN", METRICS_TOKEN)
     result = pytester.runpytest_subprocess(
-        f"--profile={profile}", CHECKS, "-p", "no:cacheprovider", "-k", "hsts or tls_version"
+        f"--profile={profile}",
+        CHECKS,
+        *("-p", "no:cacheprovider", "-p", "no:benchmark", "-k", "hsts or tls_version"),
     )
     report = json.loads((pytester.path / "reports" / "readiness-report.json").read_text())
     got = outcomes(report)

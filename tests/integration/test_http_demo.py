@@ -35,7 +35,7 @@ def test_demo_http_outcomes(demo_dir: Path, tmp_path: Path) -> None:
     proc = subprocess.run(
         [
             *(sys.executable, "-m", "pytest", "--profile=demo"),
-            *(str(checks_dir() / "test_http.py"), "-p", "no:cacheprovider"),
+            *(str(checks_dir() / "test_http.py"), "-p", "no:cacheprovider", "-p", "no:benchmark"),
             *("--report-dir", str(tmp_path / "reports")),
         ],
         cwd=REPO,
