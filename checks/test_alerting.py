@@ -160,11 +160,13 @@ def test_for(rule_source: RuleSource, alerting: AlertingEvidence, evidence: Evid
 @control("PROM-RULE-HEALTH")
 def test_rule_health(prometheus: str, alerting: AlertingEvidence, evidence: Evidence) -> None:
     ruleset = alerting.rules(RuleSource(LIVE, live=True))
+    reload = alerting.reload_status()
     evidence.add(
         groups={g.name: g.last_evaluation or "never" for g in ruleset.groups},
         unhealthy=[r.where for r in ruleset.rules if r.health != "ok"],
+        last_reload={"success": reload[0], "config_time": reload[1]},
     )
-    assert_no_findings(rules.health_findings(ruleset.groups))
+    assert_no_findings(rules.health_findings(ruleset.groups, reload))
 
 
 @control("ALERT-SERIES")

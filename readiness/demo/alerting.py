@@ -157,6 +157,7 @@ def start_prometheus(
         f"--storage.tsdb.retention.time={retention}",
         f"--web.listen-address=127.0.0.1:{port}",
         "--rules.alert.resend-delay=1s",
+        "--web.enable-lifecycle",
     ]
     if web_config is not None:
         (workdir / "web.yml").write_text(yaml.safe_dump(web_config))

@@ -533,8 +533,22 @@ def _fires_in_time(op: str, rule_value: float, wanted: float) -> bool:
 # -- live ----------------------------------------------------------------------------------
 
 
-def health_findings(groups: Sequence[RuleGroup]) -> list[Finding]:
+def health_findings(
+    groups: Sequence[RuleGroup], reload: tuple[bool, str] = (True, "")
+) -> list[Finding]:
     findings = []
+    reload_ok, since = reload
+    if not reload_ok:
+        findings.append(
+            Finding(
+                "the last configuration reload failed: Prometheus still runs the rules loaded "
+                + (f"at {since}" if since else "before it"),
+                expected="reloadConfigSuccess true (/api/v1/status/runtimeinfo)",
+                found="reloadConfigSuccess false",
+                fix="run `promtool check config` / `promtool check rules` on the deployed "
+                "files, fix them and reload; the Prometheus log names the error",
+            )
+        )
     for group in groups:
         if group.last_evaluation is None:
             findings.append(

@@ -92,6 +92,7 @@ class AlertingEvidence:
                 ("targets", prom.scrape_targets),
                 ("tsdb", lambda: prom.tsdb(self.policy.top_metrics)),
                 ("retention", prom.retention_seconds),
+                ("reload", prom.reload_status),
             ]
         if self.alertmanager is not None:
             am = self.alertmanager
@@ -156,6 +157,9 @@ class AlertingEvidence:
 
     def retention(self) -> float | None:
         return self._once("retention", self._prom().retention_seconds)
+
+    def reload_status(self) -> tuple[bool, str]:
+        return self._once("reload", self._prom().reload_status)
 
     def series_exist(self, selectors: list[str]) -> dict[str, bool]:
         lookback = self.policy.series_lookback

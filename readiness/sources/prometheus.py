@@ -131,6 +131,11 @@ class PrometheusClient:
             raise SourceError(self.name, f"unreadable retention flag {value!r}") from None
         return seconds or None
 
+    def reload_status(self) -> tuple[bool, str]:
+        """Whether the last configuration (and rule file) reload succeeded, and when."""
+        info = dict(self._data("/api/v1/status/runtimeinfo"))
+        return bool(info.get("reloadConfigSuccess", True)), str(info.get("lastConfigTime", ""))
+
     def firing_alerts(self) -> list[PromAlert]:
         return [
             PromAlert(

@@ -252,6 +252,7 @@ def test_each_runbook_fetched_once_per_run(flawed_run: Any, flawed_stack: AlertS
 def test_rule_failing_at_evaluation(flawed_run: Any) -> None:
     text = message(flawed_run, "PROM-RULE-HEALTH", "prometheus")
     assert "record 'bad:label_replace': health err: invalid regular expression" in text
+    assert "the last configuration reload failed: Prometheus still runs the rules loaded at" in text
 
 
 def test_severity_and_for(flawed_run: Any) -> None:
