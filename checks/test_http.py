@@ -12,7 +12,7 @@ from readiness.checking import profile_of
 from readiness.profile.http import HttpPolicy, Service
 from readiness.profile.model import Profile
 from readiness.rules import http as rules
-from readiness.sources.http import HttpSource
+from readiness.sources.http import Fetch, HttpSource
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -62,6 +62,13 @@ def _require_https(service: Service) -> None:
     if not service.tls.required:
         pytest.skip(f"{service.name} is plain HTTP and the profile sets tls.required: false")
     assert_no_findings(rules.plain_http_findings(service.name, service.url))
+
+
+def _answered(service: Service, fetch: Fetch) -> Fetch:
+    """Headers and auth cannot be judged without an answer: the check could not look."""
+    if fetch.timed_out:
+        raise SourceError(service.name, f"{fetch.url} gave no answer within {fetch.timeout_s:g}s")
+    return fetch
 
 
 @control("HTTP-HEALTH")
@@ -177,7 +184,7 @@ def test_redirect(service: Service, http_source: HttpSource, evidence: Evidence)
 @control("HTTP-HSTS")
 def test_hsts(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
     _require_https(service)
-    fetch = http_source.page(service)
+    fetch = _answered(service, http_source.page(service))
     evidence.add(
         **fetch.summary(),
         strict_transport_security=fetch.header("strict-transport-security"),
@@ -188,7 +195,7 @@ def test_hsts(service: Service, http_source: HttpSource, evidence: Evidence) -> 
 @control("HTTP-SECURITY-HEADERS")
 def test_security_headers(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
     evidence.add(url=service.url + service.headers_path)
-    fetch = http_source.page(service)
+    fetch = _answered(service, http_source.page(service))
     evidence.add(**fetch.summary(headers=True), required=http_source.policy.security_headers)
     assert_no_findings(
         rules.security_header_findings(service.name, fetch, http_source.policy.security_headers)
@@ -200,7 +207,7 @@ def test_private_auth(service: Service, http_source: HttpSource, evidence: Evide
     paths = service.all_private_paths()
     if not paths:
         pytest.skip(f"no private paths declared for {service.name}")
-    fetches = [http_source.fetch(service, p) for p in paths]
+    fetches = [_answered(service, http_source.fetch(service, p)) for p in paths]
     statuses = http_source.policy.auth_required_statuses
     evidence.add(anonymous_requests=[f.summary() for f in fetches], accepted_statuses=statuses)
     assert_no_findings(rules.private_auth_findings(service.name, fetches, statuses))
