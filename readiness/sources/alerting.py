@@ -7,6 +7,8 @@ raised again as the same SourceError for every check that needs it, without re-t
 
 from __future__ import annotations
 
+import glob
+import itertools
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -65,6 +67,7 @@ class AlertingEvidence:
         runbooks = self.policy.runbooks
         self.runbooks = RunbookProber(runbooks.timeout, runbooks.max_concurrency, runbooks.ca_file)
         self._cache: dict[str, Any] = {}
+        self._sources: list[RuleSource] | None = None
         self._lock = threading.RLock()  # a fetch may need other cached evidence
 
     def _once(self, key: str, fetch: Callable[[], T]) -> T:
@@ -109,17 +112,31 @@ class AlertingEvidence:
     # -- rule sources --------------------------------------------------------------------
 
     def rule_sources(self) -> list[RuleSource]:
-        sources = [RuleSource(LIVE, live=True)] if self.prometheus is not None else []
-        for pattern, files in expand(self.profile.targets.rule_files, self.base_dir):
-            if not files:
-                sources.append(RuleSource(pattern, pattern=pattern))
-            for path in files:
-                sources.append(RuleSource(self._display(path), path=path))
-        return sources
+        """The live server (if configured) and every rule file, expanded once per run."""
+        if self._sources is None:
+            sources = [RuleSource(LIVE, live=True)] if self.prometheus is not None else []
+            seen: set[Path] = set()
+            for pattern, files in expand(self.profile.targets.rule_files, self.base_dir):
+                if not files:
+                    sources.append(RuleSource(pattern, pattern=pattern))
+                for path in files:
+                    if path.resolve() not in seen:  # a file named by two patterns: judged once
+                        seen.add(path.resolve())
+                        sources.append(RuleSource(self._display(path, pattern), path=path))
+            self._sources = sources
+        return list(self._sources)
 
-    def _display(self, path: Path) -> str:
+    def _display(self, path: Path, pattern: str) -> str:
+        """A short, stable id: relative to the run's directory, else to the pattern's root
+        (``/srv/rules/*.yml`` -> ``rules/a.yml``)."""
         try:
             return str(path.resolve().relative_to(self.base_dir.resolve()))
+        except ValueError:
+            pass
+        static = Path(*itertools.takewhile(lambda p: not glob.has_magic(p), Path(pattern).parts))
+        anchor = static if static.is_dir() else static.parent
+        try:
+            return str(Path(anchor.name) / path.relative_to(anchor))
         except ValueError:
             return str(path)
 

@@ -70,3 +70,17 @@ def test_failures_are_remembered_not_retried(tmp_path: Path) -> None:
     assert f"cannot reach http://127.0.0.1:{port}/api/v1/targets" in str(first.value)
     with pytest.raises(SourceError, match=r"targets\.alertmanager is not configured"):
         ev.am_status()
+
+
+def test_rule_source_ids_outside_the_run_directory(tmp_path: Path) -> None:
+    rules = tmp_path / "srv" / "rules"
+    (rules / "team").mkdir(parents=True)
+    (rules / "team" / "a.yml").write_text("groups: []\n")
+    (rules / "b.yml").write_text("groups: []\n")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "p.yaml").write_text(
+        f"environment: test\ntargets:\n  rule_files: ['{rules}', '{rules}/*.yml', '{rules}/b.yml']\n"
+    )
+    ev = AlertingEvidence(load_profile(str(run_dir / "p.yaml")), run_dir)
+    assert [s.id for s in ev.rule_sources()] == ["rules/b.yml", "rules/team/a.yml"]
