@@ -80,7 +80,8 @@ def test_rule_source_ids_outside_the_run_directory(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     (run_dir / "p.yaml").write_text(
-        f"environment: test\ntargets:\n  rule_files: ['{rules}', '{rules}/*.yml', '{rules}/b.yml']\n"
+        "environment: test\ntargets:\n"
+        f"  rule_files: ['{rules}', '{rules}/*.yml', '{rules}/b.yml']\n"
     )
     ev = AlertingEvidence(load_profile(str(run_dir / "p.yaml")), run_dir)
     assert [s.id for s in ev.rule_sources()] == ["rules/b.yml", "rules/team/a.yml"]
