@@ -173,3 +173,23 @@ def test_response_headers_are_kept_without_credentials(http_estate: Estate) -> N
     assert page.header("x-frame-options") == "DENY"
     expect = JsonExpectation(path="/healthz", json={"status": "ok"})
     assert rules.endpoint_findings("good", "health", source.health(service), expect) == []
+
+
+def test_a_server_speaking_only_tls10(http_estate: Estate, tmp_path: Path) -> None:
+    from readiness.demo.tls import issue
+
+    site = https_site("old", issue(http_estate.ca, tmp_path, "old"), SiteSpec(only_tls10=True))
+    try:
+        service = Service(name="old", url=site.url, ca_file=str(http_estate.ca.cert_file))
+        source = HttpSource(HttpPolicy())
+        handshakes = source.legacy_handshakes(service, "1.2")
+        assert [(h.version, h.accepted) for h in handshakes] == [
+            ("TLSv1", True),
+            ("TLSv1.1", False),
+        ]
+        (finding,) = rules.tls_version_findings("old", "a", handshakes, "1.2")
+        assert finding.message == "old: a accepts TLSv1"
+        with pytest.raises(SourceError, match=r"TLS handshake with 127\.0\.0\.1:"):
+            source.tls(service)  # no modern handshake: the other TLS checks cannot look
+    finally:
+        site.stop()
