@@ -36,6 +36,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     sources = ev.rule_sources()
     parametrize(metafunc, "rule_source", ((s.id, s) for s in sources))
     parametrize(metafunc, "prometheus", ((LIVE, LIVE),) if ev.prometheus is not None else ())
+    # release rule files are checked against the live server's series too
+    live_sources = sources if ev.prometheus is not None else []
+    parametrize(metafunc, "series_source", ((s.id, s) for s in live_sources))
     requirements: list[tuple[str, Requirement]] = []
     if sources:
         for key, req in policy.required_alerts.items():
@@ -176,9 +179,12 @@ def test_rule_health(prometheus: str, alerting: AlertingEvidence, evidence: Evid
 
 
 @control("ALERT-SERIES")
-def test_series_exist(prometheus: str, alerting: AlertingEvidence, evidence: Evidence) -> None:
-    ruleset = alerting.rules(RuleSource(LIVE, live=True))
-    wanted = rules.live_selectors(ruleset)
+def test_series_exist(
+    series_source: RuleSource, alerting: AlertingEvidence, evidence: Evidence
+) -> None:
+    ruleset = alerting.rules(series_source)
+    produced = () if series_source.live else alerting.recorded_names()
+    wanted = rules.live_selectors(ruleset, produced)
     exists = alerting.series_exist(sorted(wanted))
     evidence.add(selectors=len(wanted), missing=sorted(s for s, ok in exists.items() if not ok))
     assert_no_findings(rules.series_findings(wanted, exists, alerting.policy.series_lookback))

@@ -576,13 +576,13 @@ def health_findings(
     return findings
 
 
-def live_selectors(ruleset: RuleSet) -> dict[str, list[Rule]]:
+def live_selectors(ruleset: RuleSet, produced: Iterable[str] = ()) -> dict[str, list[Rule]]:
     """Selectors whose series must exist, with the rules reading them.
 
     Skipped: selectors inside ``absent()``, and series that a recording rule of this
-    server produces (they exist once it evaluates).
+    rule set (or one of ``produced``, e.g. the live server's) produces.
     """
-    produced = {r.name for r in ruleset.rules if r.kind == "recording"}
+    produced = {r.name for r in ruleset.rules if r.kind == "recording"} | set(produced)
     wanted: dict[str, list[Rule]] = defaultdict(list)
     for rule in ruleset.rules:
         try:

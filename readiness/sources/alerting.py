@@ -148,6 +148,11 @@ class AlertingEvidence:
         path = source.path
         return self._once(f"file:{path}", lambda: load_rule_file(path, source.id))
 
+    def recorded_names(self) -> set[str]:
+        """Series the live server's recording rules produce."""
+        ruleset = self.rules(RuleSource(LIVE, live=True))
+        return {r.name for r in ruleset.rules if r.kind == "recording"}
+
     def all_file_rules(self) -> list[RuleSet]:
         return [self.rules(s) for s in self.rule_sources() if not s.live]
 
@@ -179,8 +184,12 @@ class AlertingEvidence:
         return self._once("reload", self._prom().reload_status)
 
     def series_exist(self, selectors: list[str]) -> dict[str, bool]:
-        lookback = self.policy.series_lookback
-        return self._once("series", lambda: self._prom().series_exist(selectors, lookback))
+        """Whether each selector has series on the live server; each asked once per run."""
+        known: dict[str, bool] = self._once("series", dict)
+        todo = [sel for sel in selectors if sel not in known]
+        if todo:
+            known.update(self._prom().series_exist(todo, self.policy.series_lookback))
+        return {sel: known[sel] for sel in selectors}
 
     # -- Alertmanager --------------------------------------------------------------------
 

@@ -51,7 +51,7 @@ groups:
         labels: {severity: critical}
         annotations: {summary: "{{ $labels.job", description: d, runbook_url: RUNBOOK}
       - alert: Fine
-        expr: up == 0
+        expr: checkout_queue_depth > 100
         for: 5m
         labels: {severity: critical}
         annotations: {summary: s, description: d, runbook_url: RUNBOOK}
@@ -168,6 +168,8 @@ FLAWED_EXPECTED = {
     ("ALERT-FOR", "prometheus"): "warned",
     ("PROM-RULE-HEALTH", "prometheus"): "failed",
     ("ALERT-SERIES", "prometheus"): "warned",
+    ("ALERT-SERIES", "release/rules.yml"): "warned",
+    ("ALERT-SERIES", "missing/*.yml"): "error",
     ("PROM-TARGETS", "prometheus"): "failed",
     ("PROM-SERVICE-TARGET", "checkout"): "passed",
     ("PROM-SERVICE-TARGET", "billing"): "failed",
@@ -270,6 +272,9 @@ def test_series_that_do_not_exist(flawed_run: Any) -> None:
         "nonexistent_metric_total matches no series in the last 1h (read by MissingSeries)" in text
     )
     assert "http_requests_total" not in text
+    release = message(flawed_run, "ALERT-SERIES", "release/rules.yml")
+    assert release.startswith("checkout_queue_depth matches no series in the last 1h (read by Fine)")
+    assert "BrokenExpr" not in release  # does not parse: ALERT-RULES-VALID reports it
 
 
 def test_target_down_with_scrape_error(flawed_run: Any, flawed_stack: AlertStack) -> None:
