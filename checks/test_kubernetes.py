@@ -7,170 +7,37 @@ read yields one target named after it, whose checks end as *error*.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from readiness import Evidence, assert_no_findings, control, parametrize
 from readiness.checking import MARKER, profile_of
-from readiness.errors import SourceError
 from readiness.profile.kubernetes import KubernetesPolicy
-from readiness.profile.model import Profile
 from readiness.rules import kubernetes as rules
 from readiness.rules import kubernetes_live as live
-from readiness.rules.kubernetes_model import (
-    WORKLOAD_KINDS,
-    Inventory,
-    Service,
-    Workload,
+from readiness.rules.kubernetes_model import WORKLOAD_KINDS, Workload
+from readiness.sources.kubernetes_targets import (
+    Case,
+    KubeSource,
+    load_sources,
+    namespace_cases,
+    service_cases,
+    unique_ids,
+    workload_cases,
 )
-from readiness.sources.kubernetes import collect_cluster
-from readiness.sources.manifests import load_manifests
 
 LIVE_ONLY = frozenset({"K8S-ROLLOUT", "K8S-POD-HEALTH", "K8S-RESTARTS", "K8S-NODES"})
-
-
-@dataclass(frozen=True)
-class KubeSource:
-    name: str
-    live: bool
-    now: dt.datetime
-    loaded: Inventory | None = None
-    error: SourceError | None = None
-    stats: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def inventory(self) -> Inventory:
-        if self.error is not None:
-            raise SourceError(self.error.target, self.error.reason) from None
-        assert self.loaded is not None
-        return self.loaded
-
-    def describe(self) -> dict[str, Any]:
-        about: dict[str, Any] = {"source": self.name, "live": self.live, **self.stats}
-        if self.loaded is not None and self.loaded.ignored:
-            about["ignored_kinds"] = self.loaded.ignored
-        if self.loaded is not None and self.loaded.absent_crds:
-            about["absent_crds"] = list(self.loaded.absent_crds)
-        return about
-
-
-@dataclass(frozen=True)
-class Case:
-    """One target: a workload, a service, a namespace or the whole source."""
-
-    source: KubeSource
-    workload: Workload | None = None
-    service: Service | None = None
-    namespace: str = ""
-    error: SourceError | None = None
-
-    @property
-    def inventory(self) -> Inventory:
-        if self.error is not None:
-            raise SourceError(self.error.target, self.error.reason) from None
-        return self.source.inventory
-
-    @property
-    def wl(self) -> Workload:
-        inv = self.inventory
-        assert self.workload is not None, inv.source
-        return self.workload
 
 
 _SOURCES = pytest.StashKey[list[KubeSource]]()
 
 
-def _load(profile: Profile) -> list[KubeSource]:
-    base = Path(profile.path).parent if profile.path else Path.cwd()
-    loaded = []
-    for ms in profile.targets.manifests:
-        now = dt.datetime.now(dt.UTC)
-        try:
-            inv = load_manifests(ms, base)
-            loaded.append(KubeSource(ms.name, False, now, inv, stats={"paths": ms.paths}))
-        except SourceError as exc:
-            loaded.append(KubeSource(ms.name, False, now, error=exc))
-    for cluster in profile.targets.kubernetes:
-        now = dt.datetime.now(dt.UTC)
-        try:
-            inv, stats = collect_cluster(cluster)
-            loaded.append(
-                KubeSource(
-                    cluster.name,
-                    True,
-                    now,
-                    inv,
-                    stats={
-                        "list_requests": stats.requests,
-                        "objects": stats.objects,
-                        "collect_seconds": round(stats.seconds, 3),
-                        "namespaces": cluster.namespaces or "all",
-                    },
-                )
-            )
-        except SourceError as exc:
-            loaded.append(KubeSource(cluster.name, True, now, error=exc))
-    return loaded
-
-
 def sources(config: pytest.Config) -> list[KubeSource]:
     """Every configured source, read once per run."""
     if _SOURCES not in config.stash:
-        config.stash[_SOURCES] = _load(profile_of(config))
+        config.stash[_SOURCES] = load_sources(profile_of(config))
     return config.stash[_SOURCES]
-
-
-def _unique(pairs: list[tuple[str, Case]]) -> list[tuple[str, Case]]:
-    seen: set[str] = set()
-    out = []
-    for ident, case in pairs:
-        if ident in seen:
-            ident = f"{ident}@{case.source.name}"
-        seen.add(ident)
-        out.append((ident, case))
-    return out
-
-
-def _workload_cases(srcs: list[KubeSource], ignore: list[str]) -> Iterator[tuple[str, Case]]:
-    for src in srcs:
-        if src.error is not None or src.loaded is None:
-            yield src.name, Case(src, error=src.error)
-            continue
-        failed = [k for k in WORKLOAD_KINDS if k in src.loaded.missing]
-        if len(failed) == len(WORKLOAD_KINDS):  # nothing to enumerate: the source is down
-            yield src.name, Case(src, error=src.loaded.missing[failed[0]])
-            continue
-        for kind in failed:
-            yield f"{src.name}/{kind}", Case(src, error=src.loaded.missing[kind])
-        for w in src.loaded.workloads:
-            if w.namespace not in ignore:
-                yield str(w.ref), Case(src, workload=w)
-
-
-def _service_cases(srcs: list[KubeSource], ignore: list[str]) -> Iterator[tuple[str, Case]]:
-    for src in srcs:
-        if src.loaded is None or "Service" in src.loaded.missing:
-            error = src.error or (src.loaded.missing["Service"] if src.loaded else None)
-            yield src.name, Case(src, error=error)
-            continue
-        for s in src.loaded.services:
-            if s.ref.namespace not in ignore:
-                yield str(s.ref), Case(src, service=s)
-
-
-def _namespace_cases(srcs: list[KubeSource], ignore: list[str]) -> Iterator[tuple[str, Case]]:
-    for src in srcs:
-        if src.loaded is None or "NetworkPolicy" in src.loaded.missing:
-            error = src.error or (src.loaded.missing["NetworkPolicy"] if src.loaded else None)
-            yield src.name, Case(src, error=error)
-            continue
-        for ns in rules.namespaces_with_workloads(src.loaded, ignore):
-            yield ns, Case(src, namespace=ns)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -191,9 +58,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                 )
         return
     ignore = profile.kubernetes.ignore_namespaces
-    parametrize(metafunc, "workload", _unique(list(_workload_cases(srcs, ignore))))
-    parametrize(metafunc, "service", _unique(list(_service_cases(srcs, ignore))))
-    parametrize(metafunc, "namespace", _unique(list(_namespace_cases(srcs, ignore))))
+    parametrize(metafunc, "workload", unique_ids(list(workload_cases(srcs, ignore))))
+    parametrize(metafunc, "service", unique_ids(list(service_cases(srcs, ignore))))
+    parametrize(metafunc, "namespace", unique_ids(list(namespace_cases(srcs, ignore))))
     parametrize(metafunc, "kube_source", [(s.name, Case(s, error=s.error)) for s in srcs])
 
 

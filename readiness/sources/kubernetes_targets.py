@@ -1,0 +1,153 @@
+"""The Kubernetes sources of a profile, read once, and the check targets they yield.
+
+A target is a :class:`Case`: a workload (`ns/Kind/name`), a Service, a namespace or a
+whole source. A source that could not be read (or a kind it could not list) yields a
+case named after it whose checks end as *error*.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from readiness.errors import SourceError
+from readiness.profile.model import Profile
+from readiness.rules.kubernetes import namespaces_with_workloads
+from readiness.rules.kubernetes_model import WORKLOAD_KINDS, Inventory, Service, Workload
+from readiness.sources.kubernetes import collect_cluster
+from readiness.sources.manifests import load_manifests
+
+
+@dataclass(frozen=True)
+class KubeSource:
+    name: str
+    live: bool
+    now: dt.datetime
+    loaded: Inventory | None = None
+    error: SourceError | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def inventory(self) -> Inventory:
+        if self.error is not None:
+            raise SourceError(self.error.target, self.error.reason) from None
+        assert self.loaded is not None
+        return self.loaded
+
+    def describe(self) -> dict[str, Any]:
+        about: dict[str, Any] = {"source": self.name, "live": self.live, **self.stats}
+        if self.loaded is not None and self.loaded.ignored:
+            about["ignored_kinds"] = self.loaded.ignored
+        if self.loaded is not None and self.loaded.absent_crds:
+            about["absent_crds"] = list(self.loaded.absent_crds)
+        return about
+
+
+@dataclass(frozen=True)
+class Case:
+    """One target: a workload, a service, a namespace or the whole source."""
+
+    source: KubeSource
+    workload: Workload | None = None
+    service: Service | None = None
+    namespace: str = ""
+    error: SourceError | None = None
+
+    @property
+    def inventory(self) -> Inventory:
+        if self.error is not None:
+            raise SourceError(self.error.target, self.error.reason) from None
+        return self.source.inventory
+
+    @property
+    def wl(self) -> Workload:
+        inv = self.inventory
+        assert self.workload is not None, inv.source
+        return self.workload
+
+
+def load_sources(profile: Profile) -> list[KubeSource]:
+    """Read every cluster and manifest set of the profile once; failures are kept."""
+    base = Path(profile.path).parent if profile.path else Path.cwd()
+    loaded: list[KubeSource] = []
+    for ms in profile.targets.manifests:
+        now = dt.datetime.now(dt.UTC)
+        try:
+            inv = load_manifests(ms, base)
+            loaded.append(KubeSource(ms.name, False, now, inv, stats={"paths": ms.paths}))
+        except SourceError as exc:
+            loaded.append(KubeSource(ms.name, False, now, error=exc))
+    for cluster in profile.targets.kubernetes:
+        now = dt.datetime.now(dt.UTC)
+        try:
+            inv, stats = collect_cluster(cluster)
+            loaded.append(
+                KubeSource(
+                    cluster.name,
+                    True,
+                    now,
+                    inv,
+                    stats={
+                        "list_requests": stats.requests,
+                        "objects": stats.objects,
+                        "collect_seconds": round(stats.seconds, 3),
+                        "namespaces": cluster.namespaces or "all",
+                    },
+                )
+            )
+        except SourceError as exc:
+            loaded.append(KubeSource(cluster.name, True, now, error=exc))
+    return loaded
+
+
+def unique_ids(pairs: list[tuple[str, Case]]) -> list[tuple[str, Case]]:
+    seen: set[str] = set()
+    out: list[tuple[str, Case]] = []
+    for ident, case in pairs:
+        if ident in seen:
+            ident = f"{ident}@{case.source.name}"
+        seen.add(ident)
+        out.append((ident, case))
+    return out
+
+
+def workload_cases(srcs: Sequence[KubeSource], ignore: Sequence[str]) -> Iterator[tuple[str, Case]]:
+    for src in srcs:
+        if src.error is not None or src.loaded is None:
+            yield src.name, Case(src, error=src.error)
+            continue
+        failed = [k for k in WORKLOAD_KINDS if k in src.loaded.missing]
+        if len(failed) == len(WORKLOAD_KINDS):  # nothing to enumerate: the source is down
+            yield src.name, Case(src, error=src.loaded.missing[failed[0]])
+            continue
+        for kind in failed:
+            yield f"{src.name}/{kind}", Case(src, error=src.loaded.missing[kind])
+        for w in src.loaded.workloads:
+            if w.namespace not in ignore:
+                yield str(w.ref), Case(src, workload=w)
+
+
+def service_cases(srcs: Sequence[KubeSource], ignore: Sequence[str]) -> Iterator[tuple[str, Case]]:
+    for src in srcs:
+        if src.loaded is None or "Service" in src.loaded.missing:
+            error = src.error or (src.loaded.missing["Service"] if src.loaded else None)
+            yield src.name, Case(src, error=error)
+            continue
+        for s in src.loaded.services:
+            if s.ref.namespace not in ignore:
+                yield str(s.ref), Case(src, service=s)
+
+
+def namespace_cases(
+    srcs: Sequence[KubeSource], ignore: Sequence[str]
+) -> Iterator[tuple[str, Case]]:
+    for src in srcs:
+        if src.loaded is None or "NetworkPolicy" in src.loaded.missing:
+            error = src.error or (src.loaded.missing["NetworkPolicy"] if src.loaded else None)
+            yield src.name, Case(src, error=error)
+            continue
+        for ns in namespaces_with_workloads(src.loaded, ignore):
+            yield ns, Case(src, namespace=ns)
