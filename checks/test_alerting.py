@@ -193,11 +193,18 @@ def test_series_exist(
 @control("PROM-TARGETS")
 def test_targets_up(prometheus: str, alerting: AlertingEvidence, evidence: Evidence) -> None:
     targets = alerting.targets()
+    jobs: dict[str, dict[str, int]] = {}
+    for t in targets:
+        counts = jobs.setdefault(t.job, {"up": 0, "down": 0, "unknown": 0})
+        counts[t.health if t.health in counts else "unknown"] += 1
     evidence.add(
-        targets=[
+        targets=len(targets),
+        jobs=jobs,
+        not_up=[
             {"job": t.job, "url": t.scrape_url, "health": t.health, "error": t.last_error}
             for t in targets
-        ]
+            if t.health != "up"
+        ],
     )
     assert_no_findings(live_rules.target_findings(targets))
 

@@ -6,11 +6,13 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import bcrypt
 import pytest
+import requests
 
 from readiness.demo.alerting import start_prometheus, write_rules
 from readiness.demo.procs import ManagedProcess, free_port
@@ -41,8 +43,20 @@ def tls_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
     proc: ManagedProcess = start_prometheus(
         base / "prom", port, [], retention="90d", name="tls-prometheus", web_config=web
     )
+    url = f"https://127.0.0.1:{port}"
     try:
-        yield f"https://127.0.0.1:{port}", ca.cert_file
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # until the rule group was evaluated once
+            groups = requests.get(
+                f"{url}/api/v1/rules",
+                auth=("readiness", PASSWORD),
+                verify=str(ca.cert_file),
+                timeout=5,
+            ).json()["data"]["groups"]
+            if groups and not groups[0]["lastEvaluation"].startswith("0001"):
+                break
+            time.sleep(0.2)
+        yield url, ca.cert_file
     finally:
         proc.stop()
 
@@ -74,7 +88,9 @@ def run(tmp_path: Path, url: str, ca: Path | None, password: str) -> tuple[dict[
 def test_tls_and_basic_auth(tls_prometheus: tuple[str, Path], tmp_path: Path) -> None:
     url, ca = tls_prometheus
     got, _ = run(tmp_path, url, ca, PASSWORD)
-    assert (got["PROM-RULE-HEALTH"], got["PROM-CARDINALITY"]) == ("passed", "passed")
+    assert (got["PROM-RULE-HEALTH"], got["PROM-CARDINALITY"]) == ("passed", "passed"), got[
+        "PROM-RULE-HEALTH:msg"
+    ]
     assert got["PROM-RETENTION"] == "passed"
 
 
