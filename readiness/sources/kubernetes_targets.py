@@ -8,15 +8,18 @@ case named after it whose checks end as *error*.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from readiness.errors import SourceError
+from readiness.profile.kubernetes import KubeCluster, ManifestSet
 from readiness.profile.model import Profile
 from readiness.rules.kubernetes import namespaces_with_workloads
 from readiness.rules.kubernetes_model import WORKLOAD_KINDS, Inventory, Service, Workload
+from readiness.sources.api import gather
 from readiness.sources.kubernetes import collect_cluster
 from readiness.sources.manifests import load_manifests
 
@@ -69,37 +72,50 @@ class Case:
         return self.workload
 
 
+def _read_manifests(ms: ManifestSet, base: Path) -> KubeSource:
+    now = dt.datetime.now(dt.UTC)
+    try:
+        inv = load_manifests(ms, base)
+    except SourceError as exc:
+        return KubeSource(ms.name, False, now, error=exc)
+    return KubeSource(ms.name, False, now, inv, stats={"paths": ms.paths})
+
+
+def _read_cluster(cluster: KubeCluster) -> KubeSource:
+    now = dt.datetime.now(dt.UTC)
+    try:
+        inv, stats = collect_cluster(cluster)
+    except SourceError as exc:
+        return KubeSource(cluster.name, True, now, error=exc)
+    return KubeSource(
+        cluster.name,
+        True,
+        now,
+        inv,
+        stats={
+            "list_requests": stats.requests,
+            "objects": stats.objects,
+            "collect_seconds": round(stats.seconds, 3),
+            "namespaces": cluster.namespaces or "all",
+        },
+    )
+
+
 def load_sources(profile: Profile) -> list[KubeSource]:
-    """Read every cluster and manifest set of the profile once; failures are kept."""
+    """Read every cluster and manifest set of the profile once, concurrently.
+
+    Failures are kept as sources with an error, so their checks end as *error*.
+    """
     base = Path(profile.path).parent if profile.path else Path.cwd()
+    readers: list[Callable[[], KubeSource]] = [
+        *(partial(_read_manifests, ms, base) for ms in profile.targets.manifests),
+        *(partial(_read_cluster, c) for c in profile.targets.kubernetes),
+    ]
     loaded: list[KubeSource] = []
-    for ms in profile.targets.manifests:
-        now = dt.datetime.now(dt.UTC)
-        try:
-            inv = load_manifests(ms, base)
-            loaded.append(KubeSource(ms.name, False, now, inv, stats={"paths": ms.paths}))
-        except SourceError as exc:
-            loaded.append(KubeSource(ms.name, False, now, error=exc))
-    for cluster in profile.targets.kubernetes:
-        now = dt.datetime.now(dt.UTC)
-        try:
-            inv, stats = collect_cluster(cluster)
-            loaded.append(
-                KubeSource(
-                    cluster.name,
-                    True,
-                    now,
-                    inv,
-                    stats={
-                        "list_requests": stats.requests,
-                        "objects": stats.objects,
-                        "collect_seconds": round(stats.seconds, 3),
-                        "namespaces": cluster.namespaces or "all",
-                    },
-                )
-            )
-        except SourceError as exc:
-            loaded.append(KubeSource(cluster.name, True, now, error=exc))
+    for result in gather(lambda read: read(), readers, max_workers=4):
+        if isinstance(result, Exception):  # a bug, not a source failure: surface it
+            raise result
+        loaded.append(result)
     return loaded
 
 
