@@ -273,7 +273,9 @@ def test_series_that_do_not_exist(flawed_run: Any) -> None:
     )
     assert "http_requests_total" not in text
     release = message(flawed_run, "ALERT-SERIES", "release/rules.yml")
-    assert release.startswith("checkout_queue_depth matches no series in the last 1h (read by Fine)")
+    assert release.startswith(
+        "checkout_queue_depth matches no series in the last 1h (read by Fine)"
+    )
     assert "BrokenExpr" not in release  # does not parse: ALERT-RULES-VALID reports it
 
 

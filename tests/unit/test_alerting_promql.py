@@ -80,7 +80,7 @@ TEMPLATES = [
     ("{{ .Labels.job }}", None),
     ("{{ if $labels.a }}a{{ else if $labels.b }}b{{ end }}", None),
     ('{{ query "up" | first | value }}', None),
-    ('{{ index $labels "a" }} {{ `raw` }} {{ \'a\' }} {{ $externalURL }}', None),
+    ("{{ index $labels \"a\" }} {{ `raw` }} {{ 'a' }} {{ $externalURL }}", None),
     ("{{ $label.foo }}", 'undefined variable "$label"'),
     ("{{ $value", "unclosed action"),
     ("{{ if gt $value 0.5 }}high", "unexpected EOF (missing {{end}} for {{if}})"),
