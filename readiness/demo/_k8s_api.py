@@ -118,7 +118,8 @@ class _Handler(BaseHTTPRequestHandler):
         srv.count(url.path)
         if srv.latency:
             time.sleep(srv.latency)
-        if srv.token is not None and self.headers.get("Authorization") != f"Bearer {srv.token}":
+        scheme, _, credential = (self.headers.get("Authorization") or "").partition(" ")
+        if srv.token is not None and (scheme.lower() != "bearer" or credential != srv.token):
             self._send(401, status_body(401, "Unauthorized", "Unauthorized", {}))
             return
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}

@@ -230,3 +230,21 @@ def unused_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def test_in_cluster_service_account(
+    k8s_api: K8sApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kubernetes.config import incluster_config
+
+    token = tmp_path / "token"
+    token.write_text(k8s_api.token)
+    monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(token))
+    monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(k8s_api.ca.cert_file))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(k8s_api.server.server_address[1]))
+    inv, stats = collect_cluster(KubeCluster(name="pod", in_cluster=True, namespaces=["shop"]))
+    assert inv.missing == {} and stats.requests == len(KINDS)  # one namespace
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST")
+    with pytest.raises(SourceError, match="pod: cannot load the cluster configuration"):
+        collect_cluster(KubeCluster(name="pod", in_cluster=True))
