@@ -620,7 +620,9 @@ def parse_workload(raw: Mapping[str, Any], default_ns: str) -> Workload:
                 current=_i(status, "replicas") or 0,
                 updated=_i(status, "updatedReplicas") or 0,
                 ready=_i(status, "readyReplicas") or 0,
-                available=_i(status, "availableReplicas")
+                # Zero counts are omitted from status; StatefulSets before 1.22 had no
+                # availableReplicas at all, ready is the closest they report.
+                available=_i(status, "availableReplicas") or 0
                 if kind != "StatefulSet" or "availableReplicas" in status
                 else _i(status, "readyReplicas") or 0,
                 current_revision=_s(status, "currentRevision"),

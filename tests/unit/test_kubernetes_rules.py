@@ -713,3 +713,12 @@ def test_live_api_versions_from_last_applied_and_managed_fields() -> None:
         "was removed in 1.16"
     )
     assert inventory(deployment(), live_source=True).api_uses == ()
+
+
+def test_rollout_counts_omitted_from_status_are_zero() -> None:
+    # The API server omits zero counts: nothing updated, ready or available yet.
+    w = wl(live_deployment({"observedGeneration": 2, "replicas": 3}))
+    (finding,) = live.incomplete_rollout(w)
+    assert finding.message == (
+        "shop/Deployment/web: rollout incomplete 0/3 updated, 0/3 ready, 0/3 available"
+    )
