@@ -85,7 +85,9 @@ def check_template(text: str) -> None:
         _check_action(tokens, line, stack, scopes)
     if stack:
         last_line = text.count("\n") + 1
-        _fail(last_line, f"unexpected EOF (missing {{{{end}}}} for {{{{{stack[-1]}}}}})")
+        _fail(
+            last_line, f"unexpected EOF (missing {{{{end}}}} for {{{{{stack[-1].split('+')[0]}}}}})"
+        )
 
 
 def _fail(line: int, reason: str) -> None:
@@ -211,6 +213,8 @@ def _check_action(
         scopes.pop()
         return
     if keyword == "else":
+        if stack and stack[-1].endswith("+else"):
+            _fail(line, "expected end; found {{else}}")
         if not stack or stack[-1] not in ("if", "range", "with"):
             _fail(line, "unexpected {{else}}")
         scopes[-1] = set()
@@ -219,9 +223,10 @@ def _check_action(
                 _check_pipeline(rest[1:], line, scopes, allow_decl=True)
                 return
             _fail(line, f"unexpected {rest[0].text!r} in else")
+        stack[-1] += "+else"  # only {{end}} may follow a final {{else}}
         return
     if keyword in ("break", "continue"):
-        if "range" not in stack:
+        if "range" not in stack:  # the body of a range, not its {{else}}
             _fail(line, f"{{{{{keyword}}}}} outside {{{{range}}}}")
         return
     if keyword in ("define", "block", "template"):
@@ -264,6 +269,8 @@ def _check_pipeline(
     if decl_at is not None:
         names = tokens[:decl_at]
         wanted = [t for t in names if t.kind != "comma"]
+        if range_decl and len(wanted) > 2:
+            _fail(line, "too many declarations in range")
         if (
             not allow_decl
             or not wanted
@@ -271,10 +278,6 @@ def _check_pipeline(
             or len(wanted) > (2 if range_decl else 1)
         ):
             _fail(line, "unexpected declaration in command")
-        if tokens[decl_at].kind == "assign":
-            for t in wanted:
-                if not _defined(t.text, scopes):
-                    _fail(line, f'undefined variable "{t.text}"')
         tokens = tokens[decl_at + 1 :]
         if not tokens:
             _fail(line, "missing value for command")
@@ -301,7 +304,7 @@ def _check_commands(tokens: list[_Token], line: int, scopes: list[set[str]]) -> 
         if tok.kind == "rparen":
             depth -= 1
             if depth < 0:
-                _fail(line, "unexpected right paren")
+                _fail(line, 'unexpected ")" in command')
             if expect_operand and tokens[index - 1].kind == "lparen":
                 _fail(line, "missing value for parenthesized pipeline")
             expect_operand = False

@@ -93,6 +93,12 @@ TEMPLATES = [
     ("{{ break }}", "{{break}} outside {{range}}"),
     ("{{ with $x := 1 }}{{ $x }}{{ end }}{{ $x }}", 'undefined variable "$x"'),
     ("line one\n{{ $value", "unclosed action"),
+    ("{{ $b = 1 }}", None),
+    ("{{ if 1 }}{{ else }}{{ else }}{{ end }}", "expected end; found {{else}}"),
+    ("{{ 1) }}", 'unexpected ")" in command'),
+    ("{{ range $i, $j, $k := $labels }}{{ end }}", "too many declarations in range"),
+    ('{{ define "x" }}a{{ end }}{{ template "x" . }}', None),
+    ("{{ if and (gt $value 1.0) (lt $value 2.0) }}x{{ end }}", None),
 ]
 
 
