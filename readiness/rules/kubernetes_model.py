@@ -601,7 +601,7 @@ def parse_workload(raw: Mapping[str, Any], default_ns: str) -> Workload:
     status = _m(raw, "status")
     rollout: RolloutStatus | None = None
     replicas = None if kind == "DaemonSet" else (_i(spec, "replicas") if "replicas" in spec else 1)
-    if status:
+    if "status" in raw:  # live objects always carry it, even empty
         if kind == "DaemonSet":
             rollout = RolloutStatus(
                 generation=_i(meta, "generation"),

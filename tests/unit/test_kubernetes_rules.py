@@ -722,3 +722,8 @@ def test_rollout_counts_omitted_from_status_are_zero() -> None:
     assert finding.message == (
         "shop/Deployment/web: rollout incomplete 0/3 updated, 0/3 ready, 0/3 available"
     )
+
+
+def test_rollout_not_observed_when_status_is_empty() -> None:
+    messages_ = messages(live.incomplete_rollout(wl(live_deployment({}))))
+    assert messages_[0] == "shop/Deployment/web: controller has not observed the latest spec"
