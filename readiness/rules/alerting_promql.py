@@ -8,6 +8,7 @@ live series check need.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,6 +17,18 @@ from typing import Any
 import promql_parser as pp
 
 COMPARISONS = frozenset({"==", "!=", ">", "<", ">=", "<="})
+
+
+@lru_cache(maxsize=1)
+def _register_prometheus2_functions() -> None:
+    """Functions of Prometheus 2.x that the parser (tracking 3.x) no longer knows."""
+    vt = pp.ValueType
+    with contextlib.suppress(ValueError):  # already registered elsewhere, or built in
+        pp.register_extra_functions(
+            [pp.Function("holt_winters", [vt.Matrix, vt.Scalar, vt.Scalar], vt.Vector)]
+        )
+
+
 _FLIP = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "==": "==", "!=": "!="}
 ABSENT_FUNCTIONS = frozenset({"absent", "absent_over_time"})
 
@@ -94,6 +107,7 @@ class PromQLError(ValueError):
 @lru_cache(maxsize=4096)
 def analyse(expr: str) -> Analysis:
     """Parse ``expr``; raise PromQLError with the parser's reason when it is not PromQL."""
+    _register_prometheus2_functions()
     try:
         tree = pp.parse(expr)
     except (ValueError, RuntimeError) as exc:

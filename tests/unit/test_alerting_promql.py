@@ -110,3 +110,10 @@ def test_templates_like_prometheus(text: str, error: str | None) -> None:
     else:
         line = text[: text.rfind("{{")].count("\n") + 1 if "EOF" not in error else 1
         assert got == f"template: __alert_X:{line}: {error}"
+
+
+def test_prometheus_2_functions_still_parse() -> None:
+    assert parse_error("holt_winters(x[5m], 0.5, 0.5) > 1") is None
+    assert parse_error("holt_winters(x, 0.5, 0.5)") == (
+        "expected type matrix in call to function 'holt_winters', got vector"
+    )
