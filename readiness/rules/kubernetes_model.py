@@ -862,6 +862,10 @@ def build_inventory(
         kind = _s(raw, "kind")
         if kind not in KNOWN_KINDS:
             ignored[kind or "(no kind)"] += 1
+            name = _s(_meta(raw), "name") if isinstance(raw.get("metadata"), dict) else ""
+            if name and not live:  # its API version is still checked (CronJob, PSP, ...)
+                other = Ref(_s(_meta(raw), "namespace"), kind, name)  # scope unknown here
+                api_uses.append(ApiUse(other, _s(raw, "apiVersion"), obj.where))
             continue
         try:
             parsed = _parse(kind, raw, default_ns)
