@@ -157,12 +157,24 @@ class AlertingEvidence:
         return [self.rules(s) for s in self.rule_sources() if not s.live]
 
     def requirement_rules(self) -> tuple[str, RuleSet]:
-        """Where required alerts are looked for: the live server, else every rule file."""
-        if self.prometheus is not None:
-            return LIVE, self.rules(RuleSource(LIVE, live=True))
-        sets = self.all_file_rules()
+        """Where required alerts are looked for: what runs after the release, i.e. the live
+        server's rules plus the release's rule files (files that do not load are left out:
+        their own checks report them). A live server that cannot be read is an error."""
+        sets: list[RuleSet] = []
+        names: list[str] = []
+        for source in self.rule_sources():
+            try:
+                sets.append(self.rules(source))
+            except SourceError:
+                if source.live:
+                    raise
+                continue
+            names.append(source.id)
+        where = names[0] if len(names) == 1 else f"{len(names)} rule sources"
+        if len(names) > 1 and self.prometheus is not None:
+            where = f"{LIVE} and {len(names) - 1} rule file(s)"
         groups = tuple(g for s in sets for g in s.groups)
-        return "rule files", RuleSet("rule files", groups, ())
+        return where, RuleSet(where, groups, ())
 
     # -- Prometheus ----------------------------------------------------------------------
 

@@ -210,9 +210,11 @@ def message(run: tuple[int, dict[Any, Any], str], control: str, target: str) -> 
 
 def test_missing_required_alert_says_what_is_expected(flawed_run: Any) -> None:
     text = message(flawed_run, "ALERT-REQUIRED", "certificate-expiry")
-    assert "required alert 'certificate-expiry' is missing from prometheus" in text
+    assert (
+        "required alert 'certificate-expiry' is missing from prometheus and 1 rule file(s)" in text
+    )
     assert "watching probe_ssl_earliest_cert_expiry <" in text
-    assert "none of the 6 alerting rules matches" in text
+    assert "none of the 9 alerting rules matches" in text  # 6 live + 3 in release/rules.yml
 
 
 def test_near_miss_of_a_required_alert(flawed_run: Any) -> None:
