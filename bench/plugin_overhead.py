@@ -62,11 +62,12 @@ def main() -> None:
         (root / "plug" / "test_plug.py").write_text(textwrap.dedent(PLUGIN.format(n=args.checks)))
         (root / "plug" / "bench.yaml").write_text("environment: bench\n")
         modes = {
-            "bare": (py + ["-p", "no:readiness", "-p", "no:html", "test_bare.py"], root / "bare"),
+            "bare": ([*py, "-p", "no:readiness", "-p", "no:html", "test_bare.py"], root / "bare"),
             "plugin": (
-                py + ["--profile=bench.yaml", "-p", "no:html", "test_plug.py"], root / "plug"
+                [*py, "--profile=bench.yaml", "-p", "no:html", "test_plug.py"],
+                root / "plug",
             ),
-            "full": (py + ["--profile=bench.yaml", "test_plug.py"], root / "plug"),
+            "full": ([*py, "--profile=bench.yaml", "test_plug.py"], root / "plug"),
         }
         best = {
             name: min(timed(cmd, cwd) for _ in range(args.repeat))

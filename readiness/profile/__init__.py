@@ -67,10 +67,9 @@ def _profile_error(raw: RawProfile, exc: ValidationError) -> ProfileError:
     data_path: list[str | int] = []
     node: object = raw.data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            data_path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
             data_path.append(part)
             node = node[part]
         elif first["type"] in ("extra_forbidden", "missing") and part == loc[-1]:

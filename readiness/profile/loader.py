@@ -20,7 +20,18 @@ from readiness.errors import ProfileError
 Path_ = tuple[str | int, ...]
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_SECRET_WORDS = ("password", "token", "secret", "auth", "credential", "apikey", "api_key", "key")
+_SECRET_WORDS = (
+    "password",
+    "passwd",
+    "token",
+    "secret",
+    "credential",
+    "apikey",
+    "api_key",
+    "private_key",
+    "bearer",
+)
+_NOT_SECRET_SUFFIXES = ("_file", "_files", "_path", "_paths", "_dir", "_url")
 MAX_EXTENDS_DEPTH = 10
 _SCALARS = yaml.SafeLoader("")  # constructs scalars with YAML's standard resolvers
 
@@ -175,9 +186,7 @@ def _substitute(raw: RawProfile, data: Any, path: Path_, env: Mapping[str, str])
     if not isinstance(data, str) or "${" not in data:
         return data
 
-    secret_path = any(
-        isinstance(p, str) and any(w in p.lower() for w in _SECRET_WORDS) for p in path
-    )
+    secret_path = _is_secret_field(path)
 
     def replace(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
@@ -198,6 +207,23 @@ def _substitute(raw: RawProfile, data: Any, path: Path_, env: Mapping[str, str])
         return value
 
     return _VAR.sub(replace, data)
+
+
+def _is_secret_field(path: Path_) -> bool:
+    """Credential fields: their values from the environment are masked in every output.
+
+    A field is one when its name says so (password, token, …) or it sits under an
+    ``auth`` map (except the user name); file paths and public keys are not secrets.
+    """
+    names = [p.lower() for p in path if isinstance(p, str)]
+    if not names:
+        return False
+    field = names[-1]
+    if field.endswith(_NOT_SECRET_SUFFIXES) or "public" in field:
+        return False
+    if any(word in field for word in _SECRET_WORDS):
+        return True
+    return "auth" in names[:-1] and field not in ("username", "user")
 
 
 def _dotted(path: Path_) -> str:

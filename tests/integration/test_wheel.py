@@ -18,7 +18,9 @@ def test_wheel_ships_checks_and_profiles_and_runs_elsewhere(tmp_path: Path) -> N
     dist = tmp_path / "dist"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
-        check=True, cwd=tmp_path, capture_output=True,
+        check=True,
+        cwd=tmp_path,
+        capture_output=True,
     )
     wheel = next(dist.glob("readiness-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
@@ -30,23 +32,39 @@ def test_wheel_ships_checks_and_profiles_and_runs_elsewhere(tmp_path: Path) -> N
     venv.create(env_dir, system_site_packages=True, with_pip=False)
     python = env_dir / "bin" / "python"
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q",
-         str(wheel)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "-q",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "mine.yaml").write_text("environment: elsewhere\n")
     done = subprocess.run(
         [str(python), "-m", "pytest", "--profile=mine.yaml", "-p", "no:cacheprovider", "-q"],
-        cwd=elsewhere, capture_output=True, text=True, check=False,
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     # The bundled suite ran to its verdict (a bare profile leaves checklist items unattested).
     assert done.returncode in (0, 1), done.stdout[-3000:] + done.stderr[-2000:]
     assert "readiness gate" in done.stdout
     where = subprocess.run(
         [str(python), "-c", "import readiness; print(readiness.__file__)"],
-        cwd=elsewhere, capture_output=True, text=True, check=True,
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert str(env_dir) in where, where
     report = (elsewhere / "reports" / "readiness-report.json").read_text()

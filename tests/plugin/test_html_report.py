@@ -11,8 +11,14 @@ import pytest
 from tests.plugin.test_plugin import profile_text, report, run
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -25,9 +31,18 @@ def chromium() -> str:
 
 def render(html: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chrome'}", *extra,
-         html.as_uri()],
-        capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+        [
+            chromium(),
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'chrome'}",
+            *extra,
+            html.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
     )
 
 
@@ -36,7 +51,7 @@ def test_report_renders_offline_with_every_check(pytester: pytest.Pytester, tmp_
     data = report(pytester)
     html = pytester.path / "reports" / "readiness-report.html"
     text = html.read_text()
-    assert "<script src=" not in text and "<link rel=\"stylesheet\" href=" not in text
+    assert "<script src=" not in text and '<link rel="stylesheet" href=' not in text
     done = render(html, tmp_path, "--dump-dom")
     assert done.returncode == 0, done.stderr[-2000:]
     dom = done.stdout

@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import json
 import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -87,7 +86,9 @@ def test_failures_block_and_errors_are_errors(pytester: pytest.Pytester) -> None
     assert pay["remediation"]
     assert pay["evidence"] == {"state": "bad"}
     assert "connection refused" in by_target["ledger"]["message"]
-    result.stdout.fnmatch_lines(["*gate FAILED*", "*blocking: HTTP-HEALTH ?pay? health endpoint failed*"])
+    result.stdout.fnmatch_lines(
+        ["*gate FAILED*", "*blocking: HTTP-HEALTH ?pay? health endpoint failed*"]
+    )
 
 
 def test_json_contract_and_digest(pytester: pytest.Pytester) -> None:
@@ -95,19 +96,40 @@ def test_json_contract_and_digest(pytester: pytest.Pytester) -> None:
     path = pytester.path / "reports" / "readiness-report.json"
     data = report(pytester)
     for key in (
-        "schema", "profile", "profile_sha256", "environment", "started_at", "finished_at",
-        "run", "gate", "summary", "checks", "dora",
+        "schema",
+        "profile",
+        "profile_sha256",
+        "environment",
+        "started_at",
+        "finished_at",
+        "run",
+        "gate",
+        "summary",
+        "checks",
+        "dora",
     ):
         assert key in data, key
     assert data["schema"] == "readiness.report/v1"
     assert data["profile"] == "prof"
     assert set(data["run"]) >= {"id", "commit", "ci", "user", "host"}
     assert data["summary"] == {
-        "passed": 1, "failed": 1, "warned": 0, "waived": 0, "skipped": 0, "error": 1
+        "passed": 1,
+        "failed": 1,
+        "warned": 0,
+        "waived": 0,
+        "skipped": 0,
+        "error": 1,
     }
     assert set(data["checks"][0]) >= {
-        "nodeid", "control", "family", "severity", "target", "outcome", "message",
-        "evidence", "waiver",
+        "nodeid",
+        "control",
+        "family",
+        "severity",
+        "target",
+        "outcome",
+        "message",
+        "evidence",
+        "waiver",
     }
     digest = (path.parent / "readiness-report.json.sha256").read_text().split()[0]
     assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
@@ -160,8 +182,11 @@ def test_waivers_active_expired_and_stale(pytester: pytest.Pytester) -> None:
     assert "passed" in stale[0]["stale_reason"]
     result.stdout.fnmatch_lines(["*stale waiver: HTTP-HEALTH ?cart*?: *"])
 
-    expired = prof.replace(f"expires: {SOON}}}\n  - {{control: HTTP-HEALTH, target: \"cart*\"",
-                           f"expires: {PAST}}}\n  - {{control: HTTP-HEALTH, target: \"cart*\"", 1)
+    expired = prof.replace(
+        f'expires: {SOON}}}\n  - {{control: HTTP-HEALTH, target: "cart*"',
+        f'expires: {PAST}}}\n  - {{control: HTTP-HEALTH, target: "cart*"',
+        1,
+    )
     assert expired != prof
     result = run(pytester, expired)
     assert result.ret == 1
@@ -180,7 +205,9 @@ def test_skips_disabled_controls_and_empty_targets(pytester: pytest.Pytester) ->
     assert set(outcomes(data).values()) == {"skipped"}
     assert "disabled by the profile: no HTTP here" in data["checks"][0]["message"]
 
-    empty = CHECKS.replace('TARGETS = {"cart": "ok", "pay": "bad", "ledger": "down"}', "TARGETS = {}")
+    empty = CHECKS.replace(
+        'TARGETS = {"cart": "ok", "pay": "bad", "ledger": "down"}', "TARGETS = {}"
+    )
     result = run(pytester, profile_text(), checks=empty)
     assert result.ret == 0
     data = report(pytester)
@@ -211,9 +238,10 @@ def test_without_profile_the_plugin_stays_out_of_the_way(pytester: pytest.Pytest
 
 
 def test_interrupted_run_still_writes_the_report(pytester: pytest.Pytester) -> None:
-    checks = CHECKS.replace('    evidence.add(state=target)\n',
-                            '    evidence.add(state=target)\n    if target == "ok":\n'
-                            '        raise KeyboardInterrupt\n')
+    checks = CHECKS.replace(
+        "    evidence.add(state=target)\n",
+        '    evidence.add(state=target)\n    if target == "ok":\n        raise KeyboardInterrupt\n',
+    )
     result = run(pytester, profile_text(), checks=checks, subprocess=True)
     assert result.ret == pytest.ExitCode.INTERRUPTED
     data = report(pytester)
@@ -221,7 +249,9 @@ def test_interrupted_run_still_writes_the_report(pytester: pytest.Pytester) -> N
     assert data["gate"]["passed"] is False
 
 
-def test_job_summary_is_appended(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_job_summary_is_appended(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     summary = pytester.path / "summary.md"
     summary.write_text("# earlier step\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))

@@ -1,4 +1,3 @@
-# ruff: noqa: E501
 """Required alerts: matching by name, labels and what the expression watches (pure)."""
 
 from __future__ import annotations

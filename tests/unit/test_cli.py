@@ -23,7 +23,13 @@ def test_controls_json_by_family(capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(capsys.readouterr().out)
     assert data and {c["family"] for c in data} == {"http"}
     assert set(data[0]) == {
-        "id", "title", "family", "severity", "rationale", "remediation", "references"
+        "id",
+        "title",
+        "family",
+        "severity",
+        "rationale",
+        "remediation",
+        "references",
     }
 
 
