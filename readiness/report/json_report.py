@@ -112,6 +112,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # reports are for reading and archiving
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
