@@ -69,4 +69,4 @@ def test_wheel_ships_checks_and_profiles_and_runs_elsewhere(tmp_path: Path) -> N
     assert str(env_dir) in where, where
     report = (elsewhere / "reports" / "readiness-report.json").read_text()
     assert '"profile": "mine"' in report
-    assert "checks/test_http.py" in report  # the bundled checks ran (skipped: no targets)
+    assert "test_http.py::test_health" in report  # the bundled checks ran (no targets: skipped)
