@@ -95,14 +95,14 @@ def html_table(rows: list[dict[str, Any]]) -> str:
 
 # pytest only collects hook functions named pytest_*: `specname` binds them to the
 # readiness hooks.
-@pytest.hookimpl(specname="readiness_run_finished")
+@pytest.hookimpl(optionalhook=True, specname="readiness_run_finished")
 def pytest_attestations_run_finished(config: pytest.Config, report: dict[str, Any]) -> None:
     profile = config.stash.get(PROFILE, None)
     if profile is not None:
         report["attestations"] = register(list(profile.attestations), _run_date(report))
 
 
-@pytest.hookimpl(specname="readiness_html_sections")
+@pytest.hookimpl(optionalhook=True, specname="readiness_html_sections")
 def pytest_attestations_html_sections(config: pytest.Config, report: dict[str, Any]) -> list[str]:
     profile = config.stash.get(PROFILE, None)
     if profile is None or not profile.attestations:

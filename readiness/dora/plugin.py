@@ -128,13 +128,13 @@ def dora_result(config: pytest.Config, report: dict[str, Any]) -> dict[str, Any]
 
 # pytest only collects hook functions named pytest_*: `specname` binds them to the
 # readiness hooks.
-@pytest.hookimpl(trylast=True, specname="readiness_run_finished")
+@pytest.hookimpl(optionalhook=True, trylast=True, specname="readiness_run_finished")
 def pytest_dora_run_finished(config: pytest.Config, report: dict[str, Any]) -> None:
     if _active(config):
         report["dora"] = dora_result(config, report)
 
 
-@pytest.hookimpl(specname="readiness_html_sections")
+@pytest.hookimpl(optionalhook=True, specname="readiness_html_sections")
 def pytest_dora_html_sections(config: pytest.Config, report: dict[str, Any]) -> list[str]:
     if not _active(config):
         return []
