@@ -4,8 +4,9 @@ same checks under bare pytest, measured in the same run. Prints the ratios.
     python bench/plugin_overhead.py [--checks 10000] [--repeat 3]
 
 Three modes, each the best of --repeat runs in a fresh process:
-  bare      plain pytest, the readiness and pytest-html plugins disabled;
-  plugin    `pytest --profile=...`: controls, gate, JSON report and JUnit (no HTML);
+  bare      plain pytest, readiness's plugins and pytest-html disabled;
+  plugin    `pytest --profile=...`: controls, gate, JSON report, JUnit and the DORA
+            gate-run record (no HTML);
   full      as `plugin` plus the self-contained HTML report.
 """
 
@@ -39,6 +40,19 @@ def test_check(target):
 """
 
 
+# Every plugin this package installs, and pytest-html, off: plain pytest.
+BARE_FLAGS = [
+    "-p",
+    "no:readiness",
+    "-p",
+    "no:readiness-dora",
+    "-p",
+    "no:readiness-attestations",
+    "-p",
+    "no:html",
+]
+
+
 def timed(cmd: list[str], cwd: Path) -> float:
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
@@ -62,7 +76,7 @@ def main() -> None:
         (root / "plug" / "test_plug.py").write_text(textwrap.dedent(PLUGIN.format(n=args.checks)))
         (root / "plug" / "bench.yaml").write_text("environment: bench\n")
         modes = {
-            "bare": ([*py, "-p", "no:readiness", "-p", "no:html", "test_bare.py"], root / "bare"),
+            "bare": ([*py, *BARE_FLAGS, "test_bare.py"], root / "bare"),
             "plugin": (
                 [*py, "--profile=bench.yaml", "-p", "no:html", "test_plug.py"],
                 root / "plug",

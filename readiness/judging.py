@@ -12,7 +12,7 @@ from readiness.controls import Control, Severity, get_control
 from readiness.errors import SourceError
 from readiness.gate import Outcome, RawResult, Verdict, judge, matching_waiver
 from readiness.profile.model import Profile
-from readiness.redact import redactor_for
+from readiness.redact import Redactor
 from readiness.results import PROPERTY, CheckResult
 
 EVIDENCE = pytest.StashKey[Evidence]()
@@ -70,6 +70,7 @@ def build_result(
     call: pytest.CallInfo[None],
     profile: Profile,
     today: dt.date,
+    redactor: Redactor,
 ) -> tuple[CheckResult, Verdict] | None:
     ctl = control_of(item)
     if ctl is None:
@@ -84,7 +85,6 @@ def build_result(
     verdict = judge(result, severity, profile.gate, waiver, today)
     if verdict.note:
         message = f"{message}\n{verdict.note}" if message else verdict.note
-    redactor = redactor_for(profile.secrets)
     evidence = item.stash.get(EVIDENCE, None)
     evidence_data: dict[str, Any] = evidence.to_json() if evidence else {}
     check = CheckResult(

@@ -14,10 +14,10 @@ from readiness.checking import MARKER, Evidence
 from readiness.controls import SEVERITY_NAMES
 from readiness.errors import ProfileError
 from readiness.judging import EVIDENCE, apply_to_report, build_result, control_of, result_of
-from readiness.keys import PROFILE, REPORT_DIR
+from readiness.keys import PROFILE, REDACTOR, REPORT_DIR
 from readiness.profile import load_profile
 from readiness.profile.model import Profile
-from readiness.redact import redactor_for
+from readiness.redact import Redactor
 from readiness.session import ReadinessSession
 
 HTML_NAME = "readiness-report.html"
@@ -62,6 +62,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if fail_on:
         profile = _with_fail_on(profile, fail_on)
     config.stash[PROFILE] = profile
+    config.stash[REDACTOR] = Redactor(profile.secrets)
     report_dir = config.invocation_params.dir / (
         config.getoption("report_dir") or profile.report.dir
     )
@@ -135,12 +136,12 @@ def pytest_runtest_makereport(
     profile = item.config.stash.get(PROFILE, None)
     if profile is None:
         return report
-    built = build_result(item, report, call, profile, dt.date.today())
+    redactor = item.config.stash[REDACTOR]
+    built = build_result(item, report, call, profile, dt.date.today(), redactor)
     if built is None:
         return report
     check, verdict = built
     apply_to_report(report, check, verdict)
-    redactor = redactor_for(profile.secrets)
     report.sections = [(title, redactor.text(text)) for title, text in report.sections]
     if item.config.pluginmanager.hasplugin("html"):
         from readiness.report.html import html_extras

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import Any
 
 MASK = "***"
@@ -15,11 +14,15 @@ class Redactor:
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
 
     def text(self, value: str) -> str:
+        if not self._secrets:
+            return value
         for secret in self._secrets:
             value = value.replace(secret, MASK)
         return value
 
     def data(self, value: Any) -> Any:
+        if not self._secrets:
+            return value
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
@@ -27,9 +30,3 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self.data(v) for v in value]
         return value
-
-
-@lru_cache(maxsize=8)
-def redactor_for(secrets: frozenset[str]) -> Redactor:
-    """One redactor per set of secrets (a run has one)."""
-    return Redactor(secrets)

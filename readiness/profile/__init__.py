@@ -67,11 +67,9 @@ def _profile_error(raw: RawProfile, exc: ValidationError) -> ProfileError:
     data_path: list[str | int] = []
     node: object = raw.data
     for part in loc:
-        if (isinstance(node, dict) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and part < len(node)
-        ):
+        if _has_child(node, part):
             data_path.append(part)
-            node = node[part]
+            node = node[part]  # type: ignore[index]
         elif first["type"] in ("extra_forbidden", "missing") and part == loc[-1]:
             data_path.append(part)
     file, line = raw.where(tuple(data_path))
@@ -86,6 +84,12 @@ def _profile_error(raw: RawProfile, exc: ValidationError) -> ProfileError:
     if count > 1:
         message += f" (and {count - 1} more problem{'s' if count > 2 else ''})"
     return ProfileError(message, file=file, line=line, key=dotted(tuple(data_path)))
+
+
+def _has_child(node: object, part: str | int) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and part < len(node)
 
 
 def _check_controls(profile: Profile, raw: RawProfile, today: dt.date) -> None:
