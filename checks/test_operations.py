@@ -252,7 +252,9 @@ def test_oncall(
             kind=AUTOMATED,
             critical_labels=policy.critical_labels,
             receivers={
-                n: list(config.receivers[n].integrations) for n in reached if n in config.receivers
+                n: list(oncall_rules.integration_keys(config.receivers[n]))
+                for n in reached
+                if n in config.receivers
             },
         )
         findings += oncall_rules.paging_findings(

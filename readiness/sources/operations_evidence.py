@@ -22,9 +22,10 @@ from readiness.profile.model import Profile
 from readiness.profile.operations import BackupLocation
 from readiness.rules import operations as rules
 from readiness.rules import operations_observability as obs
+from readiness.rules.alerting_model import AlertmanagerConfig
 from readiness.rules.operations_backups import BackupSet
-from readiness.rules.operations_oncall import AlertmanagerConfig
 from readiness.sources import checklist, oncall, otel
+from readiness.sources.alertmanager import AlertmanagerClient
 from readiness.sources.api import ApiClient, gather
 from readiness.sources.backups import read_directory, read_metric
 from readiness.sources.grafana import GrafanaClient
@@ -210,8 +211,8 @@ class OperationsEvidence:
 
     def _prometheus_alerts(self) -> list[tuple[str, str | None]]:
         return [
-            (str(r.get("name")), (r.get("annotations") or {}).get("runbook_url"))
-            for r in oncall.alerting_rules(self._prometheus())
+            (rule.name, rule.annotations.get("runbook_url"))
+            for rule in self._prometheus().rule_set().alerts
         ]
 
     def _monitoring(self) -> rules.MonitoringState:
@@ -220,7 +221,7 @@ class OperationsEvidence:
     def _alertmanager(self) -> AlertmanagerConfig:
         endpoint = alertmanager_endpoint(self.profile)
         assert endpoint is not None
-        return oncall.alertmanager_config(ApiClient("alertmanager", endpoint))
+        return AlertmanagerClient(ApiClient("alertmanager", endpoint)).status().config
 
     def _loki(self) -> LokiClient:
         assert self.profile.targets.loki is not None

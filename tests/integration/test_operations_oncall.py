@@ -11,6 +11,7 @@ from readiness.profile.common import Endpoint
 from readiness.rules import operations as rules
 from readiness.rules.operations_oncall import escalation_findings, paging_findings, receivers_for
 from readiness.sources import checklist, oncall
+from readiness.sources.alertmanager import AlertmanagerClient
 from readiness.sources.api import ApiClient
 from readiness.sources.prometheus import PrometheusClient
 from tests.fixtures.operations import PromStack
@@ -21,19 +22,19 @@ PAGING = ["pagerduty_configs", "opsgenie_configs"]
 LEVELS = ["oncall-engineer", "tech-lead", "engineering-manager", "cto"]
 
 
-def _am(url: str) -> ApiClient:
-    return ApiClient("alertmanager", Endpoint(url=url, timeout=5, retries=0))
+def _am(url: str) -> AlertmanagerClient:
+    return AlertmanagerClient(ApiClient("alertmanager", Endpoint(url=url, timeout=5, retries=0)))
 
 
 def test_critical_route_pages_on_the_good_alertmanager(ops_alertmanagers: dict[str, str]) -> None:
-    config = oncall.alertmanager_config(_am(ops_alertmanagers["good"]))
+    config = _am(ops_alertmanagers["good"]).status().config
     assert receivers_for(config.route, {"severity": "critical"}) == ["oncall-engineer"]
     assert receivers_for(config.route, {"severity": "critical", "escalation": "4"}) == ["cto"]
     assert paging_findings(config, {"severity": "critical"}, PAGING) == []
 
 
 def test_escalation_levels_read_from_the_running_config(ops_alertmanagers: dict[str, str]) -> None:
-    config = oncall.alertmanager_config(_am(ops_alertmanagers["good"]))
+    config = _am(ops_alertmanagers["good"]).status().config
     findings = escalation_findings(config, LEVELS)
     assert [f.message for f in findings] == [
         "escalation level 3 'engineering-manager' has no integration"
@@ -43,7 +44,7 @@ def test_escalation_levels_read_from_the_running_config(ops_alertmanagers: dict[
 def test_email_only_alertmanager_fails_paging_and_escalation(
     ops_alertmanagers: dict[str, str],
 ) -> None:
-    config = oncall.alertmanager_config(_am(ops_alertmanagers["bad"]))
+    config = _am(ops_alertmanagers["bad"]).status().config
     (finding,) = paging_findings(config, {"severity": "critical"}, PAGING)
     assert "reach no paging integration" in finding.message
     assert finding.found == "routed to team-mail (email_configs)"
@@ -54,7 +55,7 @@ def test_unreachable_alertmanager_is_a_source_error() -> None:
     from readiness.demo.procs import free_port
 
     with pytest.raises(SourceError, match="alertmanager: cannot reach"):
-        oncall.alertmanager_config(_am(f"http://127.0.0.1:{free_port()}"))
+        _am(f"http://127.0.0.1:{free_port()}").status()
 
 
 def test_monitoring_state_from_real_prometheus(ops_prometheus: PromStack) -> None:
@@ -70,12 +71,9 @@ def test_runbook_links_resolve_over_http_and_files(
     ops_prometheus: PromStack, tmp_path: Path
 ) -> None:
     prom = PrometheusClient(ApiClient("prometheus", Endpoint(url=ops_prometheus.prometheus)))
-    alerts = oncall.alerting_rules(prom)
     links = [
-        checklist.runbook_link(
-            str(r["name"]), (r.get("annotations") or {}).get("runbook_url"), tmp_path, tmp_path
-        )
-        for r in alerts
+        checklist.runbook_link(r.name, r.annotations.get("runbook_url"), tmp_path, tmp_path)
+        for r in prom.rule_set().alerts
     ]
     by_alert = {lk.alert: lk for lk in links}
     assert by_alert["HighErrorRate"].resolved

@@ -9,6 +9,12 @@ import pytest
 
 from readiness.rules import operations as rules
 from readiness.rules import operations_observability as obs
+from readiness.rules.alerting_routes import (
+    ConfigShapeError,
+    matcher_accepts,
+    parse_config,
+    parse_matchers,
+)
 from readiness.rules.operations_backups import (
     Backup,
     BackupSet,
@@ -16,14 +22,7 @@ from readiness.rules.operations_backups import (
     retention,
     size_collapse,
 )
-from readiness.rules.operations_oncall import (
-    ConfigShapeError,
-    escalation_findings,
-    paging_findings,
-    parse_config,
-    parse_matcher,
-    receivers_for,
-)
+from readiness.rules.operations_oncall import escalation_findings, paging_findings, receivers_for
 from readiness.sources.backups import timestamp_in_name
 from readiness.sources.operations_k8s import specs_from_objects
 
@@ -131,7 +130,8 @@ def test_receivers_for(labels: dict[str, str], receivers: list[str]) -> None:
     ],
 )
 def test_matchers(text: str, labels: dict[str, str], hit: bool) -> None:
-    assert parse_matcher(text).matches(labels) is hit
+    (matcher,) = parse_matchers(text)
+    assert matcher_accepts(matcher, labels) is hit
 
 
 def test_paging_and_escalation() -> None:
