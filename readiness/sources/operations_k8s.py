@@ -1,21 +1,24 @@
 """Deployments and their ReplicaSets, read live for rollback and shutdown checks.
 
-A minimal LIST-only reader with the official ``kubernetes`` client over the clusters of
-``targets.kubernetes``: one LIST of Deployments and one of ReplicaSets per cluster (and
-namespace, when the cluster names namespaces).
+The Kubernetes family's :class:`ClusterReader` does the LISTs (one per kind, per
+namespace or cluster-wide as it decides, paginated) over the clusters of
+``targets.kubernetes``; pod specs are read with its typed model, as are manifest sets.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from readiness.errors import SourceError
+from readiness.profile.kubernetes import KubeCluster, ManifestSet
 from readiness.profile.model import Profile
+from readiness.rules.kubernetes_model import PodSpec, parse_pod_spec
 from readiness.rules.operations import RolloutHistory, ShutdownSpec
+from readiness.sources.kubernetes import KINDS, ClusterReader, list_jobs
+from readiness.sources.manifests import load_manifests
 
 REVISION = "deployment.kubernetes.io/revision"
 
@@ -33,6 +36,16 @@ def _revision(obj: dict[str, Any]) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
+
+
+def _shutdown(workload: str, pod: PodSpec) -> ShutdownSpec:
+    containers = pod.app_containers
+    return ShutdownSpec(
+        workload,
+        pod.termination_grace,
+        tuple(c.name for c in containers),
+        tuple(c.name for c in containers if c.pre_stop),
+    )
 
 
 def specs_from_objects(
@@ -56,91 +69,41 @@ def specs_from_objects(
         revisions = owned.get(str(meta.get("uid")), [])
         previous = sum(1 for r in revisions if revision is not None and r < revision)
         histories.append(RolloutHistory(name, spec.get("revisionHistoryLimit"), revision, previous))
-        pod = (spec.get("template") or {}).get("spec") or {}
-        containers = pod.get("containers") or []
         shutdowns.append(
-            ShutdownSpec(
-                name,
-                pod.get("terminationGracePeriodSeconds"),
-                tuple(str(c.get("name")) for c in containers),
-                tuple(
-                    str(c.get("name"))
-                    for c in containers
-                    if (c.get("lifecycle") or {}).get("preStop")
-                ),
-            )
+            _shutdown(name, parse_pod_spec((spec.get("template") or {}).get("spec") or {}))
         )
     return WorkloadSpecs(tuple(histories), tuple(shutdowns), (cluster,))
 
 
-def _api_client(cluster: Any) -> Any:
-    from kubernetes import client as k8s
-    from kubernetes import config as k8s_config
-
-    if cluster.api_url is not None:
-        cfg = k8s.Configuration()
-        cfg.host = cluster.api_url
-        if cluster.token:
-            cfg.api_key = {"authorization": f"Bearer {cluster.token}"}
-        cfg.ssl_ca_cert = cluster.ca_file
-        cfg.verify_ssl = cluster.verify_tls
-        return k8s.ApiClient(cfg)
-    if cluster.in_cluster:
-        cfg = k8s.Configuration()
-        k8s_config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
-        return k8s.ApiClient(cfg)
-    return k8s_config.new_client_from_config(  # type: ignore[no-untyped-call]
-        config_file=cluster.kubeconfig, context=cluster.context
-    )
+APPS_KINDS = tuple(k for k in KINDS if k.kind in ("Deployment", "ReplicaSet"))
 
 
-def _list(call: Any, timeout: float, **kwargs: Any) -> list[dict[str, Any]]:
-    response = call(_preload_content=False, _request_timeout=timeout, **kwargs)
-    body = json.loads(response.data)
-    return list(body.get("items") or [])
-
-
-def read_cluster(cluster: Any) -> WorkloadSpecs:
-    from kubernetes import client as k8s
-
+def read_cluster(cluster: KubeCluster) -> WorkloadSpecs:
+    wanted = set(cluster.namespaces)
+    items: dict[str, list[dict[str, Any]]] = {k.kind: [] for k in APPS_KINDS}
     try:
-        api = _api_client(cluster)
-        apps = k8s.AppsV1Api(api)
-        if cluster.namespaces:
-            deployments: list[dict[str, Any]] = []
-            replicasets: list[dict[str, Any]] = []
-            for ns in cluster.namespaces:
-                deployments += _list(apps.list_namespaced_deployment, cluster.timeout, namespace=ns)
-                replicasets += _list(
-                    apps.list_namespaced_replica_set, cluster.timeout, namespace=ns
-                )
-        else:
-            deployments = _list(apps.list_deployment_for_all_namespaces, cluster.timeout)
-            replicasets = _list(apps.list_replica_set_for_all_namespaces, cluster.timeout)
-    except SourceError:
-        raise
-    except Exception as exc:  # the client raises many kinds; all mean "could not read"
+        reader = ClusterReader(cluster)
+        try:
+            for job in list_jobs(cluster, APPS_KINDS):
+                items[job.spec.kind] += [
+                    item
+                    for item in reader.list_all(job).items
+                    if not wanted or (item.get("metadata") or {}).get("namespace") in wanted
+                ]
+        finally:
+            reader.close()
+    except SourceError as exc:
         raise SourceError(
-            f"kubernetes {cluster.name}", f"cannot list Deployments/ReplicaSets: {exc}"
+            f"kubernetes {cluster.name}", f"cannot list Deployments/ReplicaSets: {exc.reason}"
         ) from None
-    return specs_from_objects(cluster.name, deployments, replicasets)
+    return specs_from_objects(cluster.name, items["Deployment"], items["ReplicaSet"])
 
 
-def manifest_shutdowns(manifest_set: Any, base: Path) -> tuple[ShutdownSpec, ...]:
+def manifest_shutdowns(manifest_set: ManifestSet, base: Path) -> tuple[ShutdownSpec, ...]:
     """Shutdown settings of the workloads in a manifest set (read with the Kubernetes
     family's manifest loader: YAML, kustomize, Helm output)."""
-    from readiness.sources.manifests import load_manifests
-
     inventory = load_manifests(manifest_set, base)
-    return tuple(
-        ShutdownSpec(
-            f"{manifest_set.name}/{w.ref}",
-            w.pod.termination_grace,
-            tuple(c.name for c in w.pod.app_containers),
-            tuple(c.name for c in w.pod.app_containers if c.pre_stop),
-        )
-        for w in inventory.workloads
-    )
+    return tuple(_shutdown(f"{manifest_set.name}/{w.ref}", w.pod) for w in inventory.workloads)
 
 
 def live_specs(profile: Profile) -> WorkloadSpecs:
