@@ -103,6 +103,9 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
 }
 
+_RUN_COLUMNS = (
+    "id, profile, environment, passed, started_at, finished_at, commit_sha, services, summary"
+)
 _DEPLOYMENT_COLUMNS = (
     "id, service, environment, deployed_at, version, commit_sha, commit_time, "
     "first_commit_time, run_id, kind"
@@ -352,22 +355,29 @@ class _SqlStore:
                     f"incident {incident_id}: resolve time {at.isoformat()} is before it "
                     f"opened ({stored.opened_at.isoformat()})"
                 )
-            self._exec(
-                cur,
-                "UPDATE incidents SET resolved_at = ?, resolved_by_run = ? "
-                "WHERE id = ? AND resolved_at IS NULL",
-                (to_epoch(at), run_id, incident_id),
-            )
+            self._resolve(cur, incident_id, at, run_id)
             updated = self._incident(cur, incident_id)
             assert updated is not None
             return updated, True
 
-    def _insert_run(self, cur: Any, run: GateRun, now: dt.datetime) -> bool:
+    def _insert(
+        self, cur: Any, table: str, columns: str, values: tuple[Any, ...], on_conflict: str
+    ) -> bool:
+        """Insert one row (its last value is ``recorded_at``); False when ``on_conflict``
+        kept it out."""
+        marks = ", ".join("?" * len(values))
         result = self._exec(
             cur,
-            "INSERT INTO gate_runs (id, profile, environment, passed, started_at, finished_at, "
-            "commit_sha, services, summary, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (id) DO NOTHING",
+            f"INSERT INTO {table} ({columns}, recorded_at) VALUES ({marks}) {on_conflict}",
+            values,
+        )
+        return bool(result.rowcount == 1)
+
+    def _insert_run(self, cur: Any, run: GateRun, now: dt.datetime) -> bool:
+        return self._insert(
+            cur,
+            "gate_runs",
+            _RUN_COLUMNS,
             (
                 run.id,
                 run.profile,
@@ -380,14 +390,14 @@ class _SqlStore:
                 json.dumps(dict(run.summary), sort_keys=True),
                 to_epoch(now),
             ),
+            "ON CONFLICT (id) DO NOTHING",
         )
-        return bool(result.rowcount == 1)
 
     def _insert_deployment(self, cur: Any, d: Deployment, now: dt.datetime) -> bool:
-        result = self._exec(
+        return self._insert(
             cur,
-            f"INSERT INTO deployments ({_DEPLOYMENT_COLUMNS}, recorded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            "deployments",
+            _DEPLOYMENT_COLUMNS,
             (
                 d.id,
                 d.service,
@@ -395,20 +405,20 @@ class _SqlStore:
                 to_epoch(d.deployed_at),
                 d.version,
                 d.commit,
-                None if d.commit_time is None else to_epoch(d.commit_time),
-                None if d.first_commit_time is None else to_epoch(d.first_commit_time),
+                _epoch_or_none(d.commit_time),
+                _epoch_or_none(d.first_commit_time),
                 d.run_id,
                 d.kind.value,
                 to_epoch(now),
             ),
+            "ON CONFLICT (id) DO NOTHING",
         )
-        return bool(result.rowcount == 1)
 
     def _insert_incident(self, cur: Any, i: Incident, now: dt.datetime) -> bool:
-        result = self._exec(
+        return self._insert(
             cur,
-            f"INSERT INTO incidents ({_INCIDENT_COLUMNS}, recorded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            "incidents",
+            _INCIDENT_COLUMNS,
             (
                 i.id,
                 i.service,
@@ -416,15 +426,15 @@ class _SqlStore:
                 to_epoch(i.opened_at),
                 i.severity,
                 i.title,
-                None if i.resolved_at is None else to_epoch(i.resolved_at),
+                _epoch_or_none(i.resolved_at),
                 i.deployment_id,
                 i.source,
                 i.opened_by_run,
                 i.resolved_by_run,
                 to_epoch(now),
             ),
+            "ON CONFLICT DO NOTHING",
         )
-        return bool(result.rowcount == 1)
 
     def _open_gate_incident(self, cur: Any, change: GateIncidents, now: dt.datetime) -> list[str]:
         open_row = self._exec(
@@ -460,13 +470,16 @@ class _SqlStore:
         ).fetchall()
         ids = [str(r[0]) for r in rows]
         for incident_id in ids:
-            self._exec(
-                cur,
-                "UPDATE incidents SET resolved_at = ?, resolved_by_run = ? "
-                "WHERE id = ? AND resolved_at IS NULL",
-                (to_epoch(change.at), change.run_id, incident_id),
-            )
+            self._resolve(cur, incident_id, change.at, change.run_id)
         return ids
+
+    def _resolve(self, cur: Any, incident_id: str, at: dt.datetime, run_id: str) -> None:
+        self._exec(
+            cur,
+            "UPDATE incidents SET resolved_at = ?, resolved_by_run = ? "
+            "WHERE id = ? AND resolved_at IS NULL",
+            (to_epoch(at), run_id, incident_id),
+        )
 
     # -- reads -------------------------------------------------------------------------------
     def _exists(self, cur: Any, table: str, key: str) -> bool:
@@ -506,9 +519,9 @@ class _SqlStore:
         columns = _DEPLOYMENT_COLUMNS if full else _LEAN_DEPLOYMENT_COLUMNS
         sql = f"SELECT {columns} FROM deployments WHERE deployed_at >= ? AND deployed_at <= ?"
         params: list[Any] = [to_epoch(since), to_epoch(until)]
-        sql, params = _filters(sql, params, services, environment)
-        with self._guard("reading deployments"), self._tx(write=False) as cur:
-            rows = self._exec(cur, sql + " ORDER BY deployed_at, id", params).fetchall()
+        rows = self._select(
+            "reading deployments", sql, params, services, environment, "deployed_at"
+        )
         return [_deployment_of(r) for r in rows] if full else [_lean_deployment_of(r) for r in rows]
 
     def incidents(
@@ -525,9 +538,7 @@ class _SqlStore:
             "AND (resolved_at IS NULL OR resolved_at >= ?)"
         )
         params: list[Any] = [to_epoch(until), to_epoch(since)]
-        sql, params = _filters(sql, params, services, environment)
-        with self._guard("reading incidents"), self._tx(write=False) as cur:
-            rows = self._exec(cur, sql + " ORDER BY opened_at, id", params).fetchall()
+        rows = self._select("reading incidents", sql, params, services, environment, "opened_at")
         return [_incident_of(r) for r in rows]
 
     def open_incidents(
@@ -535,10 +546,23 @@ class _SqlStore:
     ) -> list[Incident]:
         """Incidents not resolved yet, oldest first."""
         sql = f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE resolved_at IS NULL"
-        sql, params = _filters(sql, [], services, environment)
-        with self._guard("reading open incidents"), self._tx(write=False) as cur:
-            rows = self._exec(cur, sql + " ORDER BY opened_at, id", params).fetchall()
+        rows = self._select("reading open incidents", sql, [], services, environment, "opened_at")
         return [_incident_of(r) for r in rows]
+
+    def _select(
+        self,
+        doing: str,
+        sql: str,
+        params: list[Any],
+        services: Sequence[str],
+        environment: str | None,
+        order_by: str,
+    ) -> list[Any]:
+        """Rows of ``sql`` narrowed to ``services`` and ``environment``, ordered by
+        ``order_by`` then id."""
+        sql, params = _filters(sql, params, services, environment)
+        with self._guard(doing), self._tx(write=False) as cur:
+            return list(self._exec(cur, f"{sql} ORDER BY {order_by}, id", params).fetchall())
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -550,6 +574,10 @@ class _SqlStore:
 
 def gate_incident_id(service: str, environment: str, run_id: str) -> str:
     return f"gate:{environment}:{service}:{run_id}"
+
+
+def _epoch_or_none(value: dt.datetime | None) -> int | None:
+    return None if value is None else to_epoch(value)
 
 
 def _filters(

@@ -20,7 +20,6 @@ from readiness.dora.model import (
     StoreError,
 )
 from readiness.dora.store import SCHEMA_VERSION, Store, gate_incident_id, open_store
-from tests.fixtures.dora import PostgresServer
 
 pytestmark = pytest.mark.integration
 
@@ -28,17 +27,9 @@ NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
 H = dt.timedelta(hours=1)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "dora.sqlite")
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    return server.new_database()
-
-
 @pytest.fixture
-def store(location: str) -> Iterator[Store]:
-    s = open_store(location)
+def store(dora_location: str) -> Iterator[Store]:
+    s = open_store(dora_location)
     yield s
     s.close()
 
@@ -70,9 +61,9 @@ def deployment(
     )
 
 
-def test_schema_is_migrated_once_and_reopening_keeps_it(store: Store, location: str) -> None:
+def test_schema_is_migrated_once_and_reopening_keeps_it(store: Store, dora_location: str) -> None:
     assert store.schema_version() == SCHEMA_VERSION
-    again = open_store(location)
+    again = open_store(dora_location)
     try:
         assert again.schema_version() == SCHEMA_VERSION
         assert again.counts() == {"gate_runs": 0, "deployments": 0, "incidents": 0}
@@ -238,17 +229,17 @@ def test_unreachable_store_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_an_older_schema_is_migrated_forward_keeping_its_records(
-    location: str, monkeypatch: pytest.MonkeyPatch
+    dora_location: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from readiness.dora import store as store_module
 
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
-    old = open_store(location)
+    old = open_store(dora_location)
     assert old.schema_version() == 1
     old.record_deployment(deployment("d1", NOW), NOW)
     old.close()
     monkeypatch.undo()
-    new = open_store(location)
+    new = open_store(dora_location)
     try:
         assert new.schema_version() == SCHEMA_VERSION > 1
         assert [d.id for d in new.deployments(NOW - H, NOW)] == ["d1"]
@@ -257,10 +248,10 @@ def test_an_older_schema_is_migrated_forward_keeping_its_records(
         new.close()
 
 
-def test_a_newer_schema_is_refused(location: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    open_store(location).close()
+def test_a_newer_schema_is_refused(dora_location: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    open_store(dora_location).close()
     from readiness.dora import store as store_module
 
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
     with pytest.raises(StoreError, match="newer than this readiness"):
-        open_store(location)
+        open_store(dora_location)

@@ -48,31 +48,13 @@ def test_record_and_measure(store: str, capsys: pytest.CaptureFixture[str]) -> N
     )
     assert code == 0
     assert "deployment cart:production:1.0:1795168800 (planned) recorded" in out
-    code, out, _ = dora(
-        capsys,
-        "deployment",
-        *s,
-        "--service",
-        "cart",
-        "--id",
-        "hf-1",
-        "--at",
-        "2026-11-21T10:00:00Z",
-        "--hotfix",
-    )
+    hotfix = [
+        *("deployment", *s, "--service", "cart", "--id", "hf-1"),
+        *("--at", "2026-11-21T10:00:00Z", "--hotfix"),
+    ]
+    code, out, _ = dora(capsys, *hotfix)
     assert (code, out.strip()) == (0, "deployment hf-1 (hotfix) recorded")
-    code, out, _ = dora(
-        capsys,
-        "deployment",
-        *s,
-        "--service",
-        "cart",
-        "--id",
-        "hf-1",
-        "--at",
-        "2026-11-21T10:00:00Z",
-        "--hotfix",
-    )
+    code, out, _ = dora(capsys, *hotfix)
     assert "already recorded (unchanged)" in out
     code, out, _ = dora(
         capsys,

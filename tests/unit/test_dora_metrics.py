@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 
@@ -192,67 +193,68 @@ def test_ties_in_time_are_all_counted() -> None:
     assert m.lead_time.median_s == 3600
 
 
-@pytest.mark.parametrize(
-    ("per_day", "level"),
-    [
-        (2, Level.ELITE),
-        (1, Level.ELITE),
-        (0.99, Level.HIGH),
-        (1 / 7, Level.HIGH),
-        (0.14, Level.MEDIUM),
-        (1 / 30, Level.MEDIUM),
-        (0.03, Level.LOW),
-        (0, Level.LOW),
-    ],
-)
-def test_frequency_levels(per_day: float, level: Level) -> None:
-    assert metrics.frequency_level(per_day) is level
+# Each metric's level boundaries: (level function, [(value, level), ...]).
+LEVEL_BOUNDARIES = {
+    "frequency": (
+        metrics.frequency_level,
+        [
+            (2, Level.ELITE),
+            (1, Level.ELITE),
+            (0.99, Level.HIGH),
+            (1 / 7, Level.HIGH),
+            (0.14, Level.MEDIUM),
+            (1 / 30, Level.MEDIUM),
+            (0.03, Level.LOW),
+            (0, Level.LOW),
+        ],
+    ),
+    "lead_time": (
+        metrics.lead_time_level,
+        [
+            (3600, Level.ELITE),
+            (86399, Level.ELITE),
+            (86400, Level.HIGH),
+            (7 * 86400, Level.HIGH),
+            (7 * 86400 + 1, Level.MEDIUM),
+            (30 * 86400, Level.MEDIUM),
+            (31 * 86400, Level.LOW),
+        ],
+    ),
+    "failure_rate": (
+        metrics.failure_rate_level,
+        [
+            (0.0, Level.ELITE),
+            (0.05, Level.ELITE),
+            (0.051, Level.HIGH),
+            (0.10, Level.HIGH),
+            (0.15, Level.MEDIUM),
+            (0.16, Level.LOW),
+            (1.0, Level.LOW),
+        ],
+    ),
+    "restore": (
+        metrics.restore_level,
+        [
+            (59 * 60, Level.ELITE),
+            (3600, Level.HIGH),
+            (86399, Level.HIGH),
+            (86400, Level.MEDIUM),
+            (7 * 86400, Level.LOW),
+        ],
+    ),
+}
 
 
 @pytest.mark.parametrize(
-    ("seconds", "level"),
+    ("level_of", "value", "level"),
     [
-        (3600, Level.ELITE),
-        (86399, Level.ELITE),
-        (86400, Level.HIGH),
-        (7 * 86400, Level.HIGH),
-        (7 * 86400 + 1, Level.MEDIUM),
-        (30 * 86400, Level.MEDIUM),
-        (31 * 86400, Level.LOW),
+        pytest.param(level_of, value, level, id=f"{name}-{value:g}-{level.name}")
+        for name, (level_of, cases) in LEVEL_BOUNDARIES.items()
+        for value, level in cases
     ],
 )
-def test_lead_time_levels(seconds: float, level: Level) -> None:
-    assert metrics.lead_time_level(seconds) is level
-
-
-@pytest.mark.parametrize(
-    ("rate", "level"),
-    [
-        (0.0, Level.ELITE),
-        (0.05, Level.ELITE),
-        (0.051, Level.HIGH),
-        (0.10, Level.HIGH),
-        (0.15, Level.MEDIUM),
-        (0.16, Level.LOW),
-        (1.0, Level.LOW),
-    ],
-)
-def test_failure_rate_levels(rate: float, level: Level) -> None:
-    assert metrics.failure_rate_level(rate) is level
-
-
-@pytest.mark.parametrize(
-    ("seconds", "level"),
-    [
-        (59 * 60, Level.ELITE),
-        (3600, Level.HIGH),
-        (86399, Level.HIGH),
-        (86400, Level.MEDIUM),
-        (7 * 86400, Level.LOW),
-    ],
-)
-def test_restore_levels(seconds: float, level: Level) -> None:
-    assert metrics.restore_level(seconds) is level
+def test_levels(level_of: Callable[[float], Level], value: float, level: Level) -> None:
+    assert level_of(value) is level
 
 
 @pytest.mark.parametrize(
