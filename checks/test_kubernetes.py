@@ -7,6 +7,7 @@ read yields one target named after it, whose checks end as *error*.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from readiness.checking import MARKER, profile_of
 from readiness.profile.kubernetes import KubernetesPolicy
 from readiness.rules import kubernetes as rules
 from readiness.rules import kubernetes_live as live
-from readiness.rules.kubernetes_model import WORKLOAD_KINDS, Workload
+from readiness.rules.kubernetes_model import WORKLOAD_KINDS, Hpa, Workload
 from readiness.sources.kubernetes_targets import (
     Case,
     KubeSource,
@@ -71,6 +72,14 @@ def policy(pytestconfig: pytest.Config) -> KubernetesPolicy:
 
 def _note(evidence: Evidence, case: Case, **more: Any) -> None:
     evidence.add(**case.source.describe(), **more)
+
+
+def _replicated(w: Workload, hpas: Iterable[Hpa]) -> int:
+    """The workload's effective replicas; skips the check unless it runs two or more."""
+    replicas = rules.effective_replicas(w, hpas)
+    if replicas is None or replicas < 2:
+        pytest.skip(f"not applicable: {w.kind} runs {replicas or 'per-node'} replica(s)")
+    return replicas
 
 
 def _containers(w: Workload) -> list[str]:
@@ -178,9 +187,7 @@ def test_replicas(workload: Case, policy: KubernetesPolicy, evidence: Evidence) 
 def test_pdb(workload: Case, evidence: Evidence) -> None:
     w, inv = workload.wl, workload.inventory
     inv.require("PodDisruptionBudget", "HorizontalPodAutoscaler")
-    replicas = rules.effective_replicas(w, inv.hpas)
-    if replicas is None or replicas < 2:
-        pytest.skip(f"not applicable: {w.kind} runs {replicas or 'per-node'} replica(s)")
+    replicas = _replicated(w, inv.hpas)
     _note(
         evidence,
         workload,
@@ -212,9 +219,7 @@ def test_hpa(workload: Case, policy: KubernetesPolicy, evidence: Evidence) -> No
 def test_spread(workload: Case, evidence: Evidence) -> None:
     w, inv = workload.wl, workload.inventory
     inv.require("HorizontalPodAutoscaler")
-    replicas = rules.effective_replicas(w, inv.hpas)
-    if replicas is None or replicas < 2:
-        pytest.skip(f"not applicable: {w.kind} runs {replicas or 'per-node'} replica(s)")
+    replicas = _replicated(w, inv.hpas)
     _note(
         evidence,
         workload,
