@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Literal
 
 import pytest
 
 from readiness import Evidence, SourceError, assert_no_findings, control, parametrize
 from readiness.checking import profile_of
-from readiness.profile.http import HttpPolicy, Service
+from readiness.profile.http import HttpPolicy, JsonExpectation, Service
 from readiness.profile.model import Profile
 from readiness.rules import http as rules
 from readiness.sources.http import Fetch, HttpSource
@@ -71,24 +72,29 @@ def _answered(service: Service, fetch: Fetch) -> Fetch:
     return fetch
 
 
+def _check_endpoint(
+    service: Service,
+    kind: Literal["health", "readiness"],
+    expect: JsonExpectation | None,
+    probe: Callable[[Service], Fetch],
+    evidence: Evidence,
+) -> None:
+    if expect is None:
+        pytest.skip(f"no {kind} endpoint declared for {service.name}")
+    evidence.add(url=service.url + expect.path)
+    fetch = probe(service)
+    evidence.add(**fetch.summary(), expected_json=expect.json_fields)
+    assert_no_findings(rules.endpoint_findings(service.name, kind, fetch, expect))
+
+
 @control("HTTP-HEALTH")
 def test_health(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
-    if service.health is None:
-        pytest.skip(f"no health endpoint declared for {service.name}")
-    evidence.add(url=service.url + service.health.path)
-    fetch = http_source.health(service)
-    evidence.add(**fetch.summary(), expected_json=service.health.json_fields)
-    assert_no_findings(rules.endpoint_findings(service.name, "health", fetch, service.health))
+    _check_endpoint(service, "health", service.health, http_source.health, evidence)
 
 
 @control("HTTP-READY")
 def test_ready(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
-    if service.ready is None:
-        pytest.skip(f"no readiness endpoint declared for {service.name}")
-    evidence.add(url=service.url + service.ready.path)
-    fetch = http_source.ready(service)
-    evidence.add(**fetch.summary(), expected_json=service.ready.json_fields)
-    assert_no_findings(rules.endpoint_findings(service.name, "readiness", fetch, service.ready))
+    _check_endpoint(service, "readiness", service.ready, http_source.ready, evidence)
 
 
 @control("HTTP-METRICS")

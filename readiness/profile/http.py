@@ -48,44 +48,39 @@ def _check_path(value: str) -> str:
     return value
 
 
-class JsonExpectation(Model):
-    """An endpoint probe: a path answering 2xx, optionally with expected JSON fields."""
+class _PathProbe(Model):
+    """A probed path; a bare string is short for ``{path: ...}``."""
 
     path: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return _path_shorthand(value)
+
+    @field_validator("path")
+    @classmethod
+    def _path_ok(cls, value: str) -> str:
+        return _check_path(value)
+
+
+class JsonExpectation(_PathProbe):
+    """An endpoint probe: a path answering 2xx, optionally with expected JSON fields."""
+
     #: Expected JSON fields; dotted keys reach into objects (``checks.db: up``).
     json_fields: dict[str, str | int | float | bool | None] = Field({}, alias="json")
     timeout: float | None = Field(None, gt=0)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthand(cls, value: Any) -> Any:
-        return _path_shorthand(value)
 
-    @field_validator("path")
-    @classmethod
-    def _path_ok(cls, value: str) -> str:
-        return _check_path(value)
-
-
-class MetricsExpectation(Model):
+class MetricsExpectation(_PathProbe):
     path: str = "/metrics"
     #: Metric names that must be exposed (family or sample names).
     required: list[str] = []
     #: Monitoring endpoints that are private must refuse anonymous requests.
     private: bool = False
     timeout: float | None = Field(None, gt=0)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthand(cls, value: Any) -> Any:
-        return _path_shorthand(value)
-
-    @field_validator("path")
-    @classmethod
-    def _path_ok(cls, value: str) -> str:
-        return _check_path(value)
 
 
 class TlsExpectation(Model):

@@ -443,21 +443,20 @@ class HttpSource:
         parts = urlsplit(url)
         https = parts.scheme == "https"
         verified_ctx = self._verified_context(service) if https else None
+
+        def get(ctx: ssl.SSLContext | None, verified: bool | None, note: str) -> Fetch:
+            return self._get(service, url, headers, credentials, seconds, ctx, verified, note)
+
         if not https:
-            return self._get(service, url, headers, credentials, seconds, None, None, "")
+            return get(None, None, "")
         if verified_ctx is None:
-            return self._get(
-                service,
-                url,
-                headers,
-                credentials,
-                seconds,
+            return get(
                 self._unverified,
                 None,
                 "TLS verification turned off by the profile (verify_tls: false)",
             )
         try:
-            return self._get(service, url, headers, credentials, seconds, verified_ctx, True, "")
+            return get(verified_ctx, True, "")
         except ssl.SSLCertVerificationError as exc:
             reason = exc.verify_message or exc.reason or str(exc)
             if secret:
@@ -466,12 +465,7 @@ class HttpSource:
                     f"TLS verification of {url} failed ({reason}); credentials are not sent "
                     "over an unverified connection",
                 ) from None
-            return self._get(
-                service,
-                url,
-                headers,
-                credentials,
-                seconds,
+            return get(
                 self._unverified,
                 False,
                 f"certificate not trusted ({reason}); fetched without verification",
