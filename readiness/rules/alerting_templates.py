@@ -94,6 +94,9 @@ def _fail(line: int, reason: str) -> None:
     raise TemplateError(f"{line}\x00{reason}")
 
 
+_PUNCTUATION = {"|": "pipe", "(": "lparen", ")": "rparen", ",": "comma", "=": "assign"}
+
+
 def _lex_action(text: str, i: int, line: int) -> tuple[list[_Token], int]:
     tokens: list[_Token] = []
     n = len(text)
@@ -143,28 +146,12 @@ def _lex_action(text: str, i: int, line: int) -> tuple[list[_Token], int]:
             tokens.append(_Token("char", text[i : j + 1]))
             i = j + 1
             continue
-        if c == "|":
-            tokens.append(_Token("pipe", c))
-            i += 1
-            continue
-        if c == "(":
-            tokens.append(_Token("lparen", c))
-            i += 1
-            continue
-        if c == ")":
-            tokens.append(_Token("rparen", c))
-            i += 1
-            continue
-        if c == ",":
-            tokens.append(_Token("comma", c))
-            i += 1
-            continue
         if text.startswith(":=", i):
             tokens.append(_Token("declare", ":="))
             i += 2
             continue
-        if c == "=":
-            tokens.append(_Token("assign", "="))
+        if c in _PUNCTUATION:
+            tokens.append(_Token(_PUNCTUATION[c], c))
             i += 1
             continue
         if c == "$" or c == ".":
