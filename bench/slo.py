@@ -20,11 +20,9 @@ from pathlib import Path
 from readiness.demo.procs import free_port
 from readiness.demo.slo_history import (
     ServiceHistory,
-    backfill,
-    generate,
+    load_history,
     native_slo,
     start_prometheus,
-    write_openmetrics,
 )
 from readiness.profile.common import Endpoint
 from readiness.profile.slo import SloSpec
@@ -87,11 +85,8 @@ def main() -> None:
         work = Path(tmp)
         end = int(time.time()) - 60
         t0 = time.perf_counter()
-        samples = generate(
-            [ServiceHistory(f"svc{i:02d}", 0.0002 * (i + 1)) for i in range(args.services)], end
-        )
-        write_openmetrics(work / "h.om", samples)
-        backfill(work / "h.om", work / "data")
+        services = [ServiceHistory(f"svc{i:02d}", 0.0002 * (i + 1)) for i in range(args.services)]
+        load_history(work, services, end)
         setup = time.perf_counter() - t0
         port = free_port()
         proc = start_prometheus(work, port)

@@ -23,8 +23,9 @@ from typing import Any
 import requests
 import yaml
 
-from readiness.demo import Component
-from readiness.demo.procs import ManagedProcess, require_binary, start_process
+from readiness.demo import Component, promstack
+from readiness.demo.procs import ManagedProcess
+from readiness.demo.promstack import start_alertmanager
 
 ORDER = 20
 PROMETHEUS_PORT = 19090
@@ -138,51 +139,16 @@ def start_prometheus(
     ``web_config``: Prometheus' ``--web.config.file`` (TLS, basic auth); readiness is
     then awaited on the port, since ``/-/ready`` asks for credentials.
     """
-    binary = require_binary("prometheus", "prometheus")
-    config: dict[str, Any] = {
-        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-        "rule_files": [str(workdir / "rules" / "*.yml")],
-        "scrape_configs": list(scrape_configs),
-    }
-    if alertmanager_port is not None:
-        config["alerting"] = {
-            "alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{alertmanager_port}"]}]}]
-        }
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "prometheus.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    argv = [
-        binary,
-        f"--config.file={workdir / 'prometheus.yml'}",
-        f"--storage.tsdb.path={workdir / 'data'}",
-        f"--storage.tsdb.retention.time={retention}",
-        f"--web.listen-address=127.0.0.1:{port}",
-        "--rules.alert.resend-delay=1s",
-        "--web.enable-lifecycle",
-    ]
-    if web_config is not None:
-        (workdir / "web.yml").write_text(yaml.safe_dump(web_config))
-        argv.append(f"--web.config.file={workdir / 'web.yml'}")
-        return start_process(name, argv, workdir, ready_port=port, timeout=60)
-    return start_process(
-        name, argv, workdir, ready_url=f"http://127.0.0.1:{port}/-/ready", timeout=60
-    )
-
-
-def start_alertmanager(
-    workdir: Path, port: int, config: dict[str, Any], name: str = "alertmanager"
-) -> ManagedProcess:
-    binary = require_binary("prometheus-alertmanager", "prometheus-alertmanager")
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "alertmanager.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    argv = [
-        binary,
-        f"--config.file={workdir / 'alertmanager.yml'}",
-        f"--storage.path={workdir / 'am-data'}",
-        f"--web.listen-address=127.0.0.1:{port}",
-        "--cluster.listen-address=",
-    ]
-    return start_process(
-        name, argv, workdir, ready_url=f"http://127.0.0.1:{port}/-/ready", timeout=60
+    return promstack.start_prometheus(
+        workdir,
+        port,
+        interval="1s",
+        retention=retention,
+        scrape_configs=scrape_configs,
+        alertmanager_port=alertmanager_port,
+        flags=("--rules.alert.resend-delay=1s", "--web.enable-lifecycle"),
+        name=name,
+        web_config=web_config,
     )
 
 

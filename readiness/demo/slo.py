@@ -18,11 +18,9 @@ from readiness.demo.slo_history import (
     DAY,
     Incident,
     ServiceHistory,
-    backfill,
-    generate,
+    load_history,
     native_slo,
     start_prometheus,
-    write_openmetrics,
 )
 from readiness.profile.slo import SloSpec
 from readiness.rules.slo_alerts import burn_rate_rules
@@ -68,12 +66,7 @@ def start(workdir: Path) -> Component:
     if home.exists():
         shutil.rmtree(home)
     home.mkdir(parents=True)
-    end = int(time.time()) - 60
-    samples = generate(SERVICES, end)
-    om = home / "history.om"
-    write_openmetrics(om, samples)
-    backfill(om, home / "data")
-    om.unlink()
+    load_history(home, SERVICES, int(time.time()) - 60)
     (home / "sloth-catalog.yml").write_text(yaml.safe_dump(SLOTH_SPEC, sort_keys=False))
     rules: list[dict[str, object]] = []
     for service in ALERTED:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from readiness.demo.procs import ManagedProcess, require_binary, start_process
+from readiness.demo import promstack
+from readiness.demo.procs import ManagedProcess, require_binary
 
 METRIC = "http_requests"
 STEP = 60
@@ -116,6 +117,16 @@ def backfill(om_file: Path, data_dir: Path) -> None:
         raise RuntimeError(f"promtool backfill failed: {proc.stderr.strip() or proc.stdout}")
 
 
+def load_history(workdir: Path, services: Sequence[ServiceHistory], end: int) -> list[Samples]:
+    """Generate the history of ``services`` up to ``end`` and backfill it into ``workdir/data``."""
+    samples = generate(services, end)
+    om = workdir / "history.om"
+    write_openmetrics(om, samples)
+    backfill(om, workdir / "data")
+    om.unlink()
+    return samples
+
+
 def start_prometheus(
     workdir: Path,
     port: int,
@@ -123,7 +134,6 @@ def start_prometheus(
     retention: str = "400d",
 ) -> ManagedProcess:
     """Prometheus on 127.0.0.1:port over ``workdir/data`` with ``rules`` loaded."""
-    binary = require_binary("prometheus", "prometheus")
     rules_dir = workdir / "rules"
     rules_dir.mkdir(parents=True, exist_ok=True)
     (rules_dir / "slo.yml").write_text(
@@ -131,24 +141,7 @@ def start_prometheus(
             {"groups": [{"name": "slo-burn-rate", "rules": list(rules)}]}, sort_keys=False
         )
     )
-    config = {
-        "global": {"scrape_interval": "15s", "evaluation_interval": "15s"},
-        "rule_files": [str(rules_dir / "*.yml")],
-        "scrape_configs": [],
-    }
-    (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
-    return start_process(
-        "prometheus",
-        [
-            binary,
-            f"--config.file={workdir / 'prometheus.yml'}",
-            f"--storage.tsdb.path={workdir / 'data'}",
-            f"--storage.tsdb.retention.time={retention}",
-            f"--web.listen-address=127.0.0.1:{port}",
-        ],
-        workdir,
-        ready_url=f"http://127.0.0.1:{port}/-/ready",
-    )
+    return promstack.start_prometheus(workdir, port, interval="15s", retention=retention)
 
 
 HOUR = 3600
