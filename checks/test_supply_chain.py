@@ -132,17 +132,20 @@ def test_sbom_present(image_evidence: ImageEvidence, profile: Profile, evidence:
     _check("SC-SBOM-PRESENT", image_evidence, profile)
 
 
+def _needs_sbom(image_evidence: ImageEvidence, to: str) -> None:
+    if not image_evidence.sboms:
+        pytest.skip(f"no SBOM to {to} (see SC-SBOM-PRESENT)")
+
+
 @control("SC-SBOM-VALID")
 def test_sbom_valid(image_evidence: ImageEvidence, profile: Profile) -> None:
-    if not image_evidence.sboms:
-        pytest.skip("no SBOM to validate (see SC-SBOM-PRESENT)")
+    _needs_sbom(image_evidence, "validate")
     _check("SC-SBOM-VALID", image_evidence, profile)
 
 
 @control("SC-SBOM-NTIA")
 def test_sbom_ntia(image_evidence: ImageEvidence, profile: Profile, evidence: Evidence) -> None:
-    if not image_evidence.sboms:
-        pytest.skip("no SBOM to assess (see SC-SBOM-PRESENT)")
+    _needs_sbom(image_evidence, "assess")
     evidence.add(
         ntia={
             s.source: {k: round(v.share, 4) for k, v in ntia_coverage(s.doc).items()}
@@ -155,16 +158,14 @@ def test_sbom_ntia(image_evidence: ImageEvidence, profile: Profile, evidence: Ev
 
 @control("SC-LICENSES")
 def test_licenses(image_evidence: ImageEvidence, profile: Profile, evidence: Evidence) -> None:
-    if not image_evidence.sboms:
-        pytest.skip("no SBOM to assess (see SC-SBOM-PRESENT)")
+    _needs_sbom(image_evidence, "assess")
     evidence.add(deny=list(profile.supply_chain.sbom.deny_licenses))
     _check("SC-LICENSES", image_evidence, profile)
 
 
 @control("SC-LICENSES-UNKNOWN")
 def test_licenses_known(image_evidence: ImageEvidence, profile: Profile) -> None:
-    if not image_evidence.sboms:
-        pytest.skip("no SBOM to assess (see SC-SBOM-PRESENT)")
+    _needs_sbom(image_evidence, "assess")
     _check("SC-LICENSES-UNKNOWN", image_evidence, profile)
 
 

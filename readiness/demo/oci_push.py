@@ -197,16 +197,7 @@ def push_image(
     )
     pusher.push_blob(repo, layer)
     pusher.push_blob(repo, config)
-    return pusher.push_manifest(
-        repo,
-        tag,
-        {
-            "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST,
-            "config": descriptor(OCI_CONFIG, config),
-            "layers": [descriptor(OCI_LAYER, layer)],
-        },
-    )
+    return pusher.push_manifest(repo, tag, _image_manifest(config, [descriptor(OCI_LAYER, layer)]))
 
 
 def push_index(
@@ -237,6 +228,30 @@ def cosign_payload(image_digest: str, docker_reference: str) -> bytes:
     )
 
 
+def _image_manifest(config: bytes, layers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    return {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": descriptor(OCI_CONFIG, config),
+        "layers": list(layers),
+    }
+
+
+def _push_cosign_tag(
+    pusher: Pusher,
+    repo: str,
+    image_digest: str,
+    suffix: str,
+    config: bytes,
+    layers: Sequence[Mapping[str, Any]],
+) -> str:
+    """Push ``config`` and the manifest at cosign's tag ``sha256-<hex>.<suffix>``."""
+    pusher.push_blob(repo, config)
+    tag = image_digest.replace(":", "-") + "." + suffix
+    pusher.push_manifest(repo, tag, _image_manifest(config, layers))
+    return tag
+
+
 def _config_for(blob: bytes) -> bytes:
     return canon(
         {
@@ -259,23 +274,9 @@ def push_cosign_signature(
     """cosign's tag scheme ``sha256-<hex>.sig``: simplesigning payload + ECDSA P-256."""
     payload = payload or cosign_payload(image_digest, docker_reference)
     sig = base64.b64encode(private_key.sign(payload, ec.ECDSA(hashes.SHA256()))).decode()
-    config = _config_for(payload)
     pusher.push_blob(repo, payload)
-    pusher.push_blob(repo, config)
-    tag = image_digest.replace(":", "-") + ".sig"
-    pusher.push_manifest(
-        repo,
-        tag,
-        {
-            "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST,
-            "config": descriptor(OCI_CONFIG, config),
-            "layers": [
-                descriptor(COSIGN_SIMPLESIGNING, payload, annotations={COSIGN_SIG_ANNOTATION: sig})
-            ],
-        },
-    )
-    return tag
+    layer = descriptor(COSIGN_SIMPLESIGNING, payload, annotations={COSIGN_SIG_ANNOTATION: sig})
+    return _push_cosign_tag(pusher, repo, image_digest, "sig", _config_for(payload), [layer])
 
 
 def pae(payload_type: str, body: bytes) -> bytes:
@@ -310,49 +311,32 @@ def push_cosign_attestations(
             )
         )
     config = _config_for(b"".join(e for _, e in envelopes))
-    pusher.push_blob(repo, config)
-    tag = image_digest.replace(":", "-") + ".att"
-    pusher.push_manifest(
-        repo,
-        tag,
-        {
-            "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST,
-            "config": descriptor(OCI_CONFIG, config),
-            "layers": layers,
-        },
-    )
-    return tag
+    return _push_cosign_tag(pusher, repo, image_digest, "att", config, layers)
 
 
 def push_cosign_sbom(pusher: Pusher, repo: str, image_digest: str, sbom: bytes) -> str:
     """cosign attach sbom (tag scheme): ``sha256-<hex>.sbom`` with one CycloneDX layer."""
-    config = _config_for(sbom)
     pusher.push_blob(repo, sbom)
-    pusher.push_blob(repo, config)
-    tag = image_digest.replace(":", "-") + ".sbom"
-    pusher.push_manifest(
-        repo,
-        tag,
-        {
-            "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST,
-            "config": descriptor(OCI_CONFIG, config),
-            "layers": [descriptor(CYCLONEDX, sbom)],
-        },
-    )
-    return tag
+    layer = descriptor(CYCLONEDX, sbom)
+    return _push_cosign_tag(pusher, repo, image_digest, "sbom", _config_for(sbom), [layer])
 
 
 def sbom_statement(image_name: str, image_digest: str, sbom: Mapping[str, Any]) -> dict[str, Any]:
     """cosign attest --type cyclonedx: an in-toto statement whose predicate is the SBOM."""
+    return _statement("v1", image_name, image_digest, "https://cyclonedx.org/bom", dict(sbom))
+
+
+def _statement(
+    version: str, image_name: str, image_digest: str, predicate_type: str, predicate: Any
+) -> dict[str, Any]:
+    """An in-toto statement (``Statement/<version>``) about one image."""
     return {
-        "_type": "https://in-toto.io/Statement/v1",
+        "_type": f"https://in-toto.io/Statement/{version}",
         "subject": [
             {"name": image_name, "digest": {"sha256": image_digest.removeprefix("sha256:")}}
         ],
-        "predicateType": "https://cyclonedx.org/bom",
-        "predicate": dict(sbom),
+        "predicateType": predicate_type,
+        "predicate": predicate,
     }
 
 
@@ -402,13 +386,12 @@ def slsa_v1_statement(
     ref: str,
     build_type: str = "https://actions.github.io/buildtypes/workflow/v1",
 ) -> dict[str, Any]:
-    return {
-        "_type": "https://in-toto.io/Statement/v1",
-        "subject": [
-            {"name": image_name, "digest": {"sha256": image_digest.removeprefix("sha256:")}}
-        ],
-        "predicateType": "https://slsa.dev/provenance/v1",
-        "predicate": {
+    return _statement(
+        "v1",
+        image_name,
+        image_digest,
+        "https://slsa.dev/provenance/v1",
+        {
             "buildDefinition": {
                 "buildType": build_type,
                 "externalParameters": {
@@ -424,7 +407,7 @@ def slsa_v1_statement(
             },
             "runDetails": {"builder": {"id": builder_id}, "metadata": {"invocationId": "run-1"}},
         },
-    }
+    )
 
 
 def slsa_v02_statement(
@@ -436,13 +419,12 @@ def slsa_v02_statement(
     ref: str,
     build_type: str = "https://github.com/slsa-framework/slsa-github-generator/container@v1",
 ) -> dict[str, Any]:
-    return {
-        "_type": "https://in-toto.io/Statement/v0.1",
-        "subject": [
-            {"name": image_name, "digest": {"sha256": image_digest.removeprefix("sha256:")}}
-        ],
-        "predicateType": "https://slsa.dev/provenance/v0.2",
-        "predicate": {
+    return _statement(
+        "v0.1",
+        image_name,
+        image_digest,
+        "https://slsa.dev/provenance/v0.2",
+        {
             "builder": {"id": builder_id},
             "buildType": build_type,
             "invocation": {
@@ -450,4 +432,4 @@ def slsa_v02_statement(
             },
             "materials": [{"uri": f"git+{repository}@{ref}", "digest": {"sha1": "0" * 40}}],
         },
-    }
+    )

@@ -24,7 +24,13 @@ from requests.adapters import HTTPAdapter
 
 from readiness.errors import SourceError
 from readiness.profile.common import Endpoint
-from readiness.sources.api import _short, basic_auth, verify_setting
+from readiness.sources.api import (
+    RETRY_STATUS,
+    _short,
+    auth_headers,
+    basic_auth,
+    verify_setting,
+)
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -166,7 +172,7 @@ class RegistryClient:
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last = f"cannot reach {url}: {_short(exc)}"
             else:
-                if response.status_code not in (502, 503, 504):
+                if response.status_code not in RETRY_STATUS:
                     return response
                 last = f"{url} answered HTTP {response.status_code}"
             if attempt + 1 < attempts:
@@ -179,8 +185,9 @@ class RegistryClient:
             token = self._tokens.get(scope)
         if token:
             return {"Authorization": f"Bearer {token}"}
-        if auth is not None and auth.bearer_token:
-            return {"Authorization": f"Bearer {auth.bearer_token}"}
+        static = auth_headers(auth)
+        if static:
+            return static
         creds = basic_auth(auth)
         if creds is not None:
             raw = f"{creds[0]}:{creds[1]}".encode()

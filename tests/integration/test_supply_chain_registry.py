@@ -19,6 +19,14 @@ def client(url: str, **kw: object) -> RegistryClient:
     return RegistryClient("registry test", Endpoint(url=url, retries=0, timeout=5, **kw))  # type: ignore[arg-type]
 
 
+def signed_in(
+    registry: SecureRegistry | TokenRegistry, password: str | None = None
+) -> RegistryClient:
+    """A client trusting the registry's CA, with its user's (or the given) password."""
+    basic = BasicAuth(username=registry.username, password=password or registry.password)
+    return client(registry.url, ca_file=str(registry.ca_file), auth=Auth(basic=basic))
+
+
 def test_tag_resolves_to_the_pushed_digest(sc_registry_world: RegistryWorld) -> None:
     reg = client(sc_registry_world.url)
     manifest = reg.manifest("shop/cart", "1.4.0")
@@ -91,25 +99,13 @@ def test_unreachable_registry_names_the_target() -> None:
 
 
 def test_tls_basic_auth_with_the_ca(sc_secure_registry: SecureRegistry) -> None:
-    reg = client(
-        sc_secure_registry.url,
-        ca_file=str(sc_secure_registry.ca_file),
-        auth=Auth(
-            basic=BasicAuth(
-                username=sc_secure_registry.username, password=sc_secure_registry.password
-            )
-        ),
-    )
+    reg = signed_in(sc_secure_registry)
     manifest = reg.manifest("secure/app", "3.1.0")
     assert manifest is not None and manifest.digest == sc_secure_registry.digest
 
 
 def test_tls_wrong_password_is_refused(sc_secure_registry: SecureRegistry) -> None:
-    reg = client(
-        sc_secure_registry.url,
-        ca_file=str(sc_secure_registry.ca_file),
-        auth=Auth(basic=BasicAuth(username=sc_secure_registry.username, password="wrong")),
-    )
+    reg = signed_in(sc_secure_registry, password="wrong")
     with pytest.raises(SourceError, match="refused our credentials"):
         reg.manifest("secure/app", "3.1.0")
 
@@ -130,15 +126,7 @@ def test_image_ref_parsing() -> None:
 
 
 def test_bearer_token_flow(sc_token_registry: TokenRegistry) -> None:
-    reg = client(
-        sc_token_registry.url,
-        ca_file=str(sc_token_registry.ca_file),
-        auth=Auth(
-            basic=BasicAuth(
-                username=sc_token_registry.username, password=sc_token_registry.password
-            )
-        ),
-    )
+    reg = signed_in(sc_token_registry)
     before = sc_token_registry.issuer.requests
     manifest = reg.manifest("token/app", "2.0.0")
     assert manifest is not None and manifest.digest == sc_token_registry.digest
@@ -147,11 +135,7 @@ def test_bearer_token_flow(sc_token_registry: TokenRegistry) -> None:
 
 
 def test_bearer_token_bad_credentials(sc_token_registry: TokenRegistry) -> None:
-    reg = client(
-        sc_token_registry.url,
-        ca_file=str(sc_token_registry.ca_file),
-        auth=Auth(basic=BasicAuth(username=sc_token_registry.username, password="nope")),
-    )
+    reg = signed_in(sc_token_registry, password="nope")
     with pytest.raises(SourceError, match=r"token service .* refused our credentials"):
         reg.manifest("token/app", "2.0.0")
 
