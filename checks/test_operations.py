@@ -131,24 +131,32 @@ def _attest(
     evidence: Evidence,
     profile: Profile,
     control_id: str,
-    today: dt.date,
+    now: dt.datetime,
+    mode: str,
     *,
-    required: bool,
-    top_level: bool = False,
+    required: bool | None = None,
     max_age_days: int | None = None,
     what: str = "",
 ) -> list[Finding]:
-    """Judge the control's attestations and show them in the report as attestations."""
+    """Judge the control's attestations and show them in the report as attestations. With
+    ``mode`` attested (no automated source) they are the evidence, required by default."""
+    attested = mode == ATTESTED
     found = attestations_for(profile.attestations, control_id)
+    today = now.date()
     shown = [attestation_evidence(a, today) for a in found]
-    if top_level:
+    if attested:
         evidence.add(**(shown[0] if shown else {"kind": "attestation", "control": control_id}))
         if len(shown) > 1:
             evidence.add(earlier_attestations=shown[1:])
     else:
         evidence.add(attestations=shown)
     return judge_attestation(
-        control_id, found, today, required=required, max_age_days=max_age_days, what=what
+        control_id,
+        found,
+        today,
+        required=attested if required is None else required,
+        max_age_days=max_age_days,
+        what=what,
     )
 
 
@@ -261,13 +269,7 @@ def test_oncall(
             config, policy.critical_labels, policy.paging_integrations
         )
     findings += _attest(
-        evidence,
-        profile,
-        "OPS-ONCALL",
-        now.date(),
-        required=oncall_mode == ATTESTED,
-        top_level=oncall_mode == ATTESTED,
-        what="the on-call rotation",
+        evidence, profile, "OPS-ONCALL", now, oncall_mode, what="the on-call rotation"
     )
     assert_no_findings(findings)
 
@@ -287,13 +289,7 @@ def test_escalation(
         evidence.add(kind=AUTOMATED, levels=levels, receivers=sorted(config.receivers))
         findings += oncall_rules.escalation_findings(config, levels)
     findings += _attest(
-        evidence,
-        profile,
-        "OPS-ESCALATION",
-        now.date(),
-        required=escalation_mode == ATTESTED,
-        top_level=escalation_mode == ATTESTED,
-        what="the escalation path",
+        evidence, profile, "OPS-ESCALATION", now, escalation_mode, what="the escalation path"
     )
     assert_no_findings(findings)
 
@@ -319,13 +315,7 @@ def test_rollback_documented(
         )
         findings += rules.rollback_document_findings(str(path), text, policy.command_pattern)
     findings += _attest(
-        evidence,
-        profile,
-        "OPS-ROLLBACK",
-        now.date(),
-        required=rollback_mode == ATTESTED,
-        top_level=rollback_mode == ATTESTED,
-        what="the rollback procedure",
+        evidence, profile, "OPS-ROLLBACK", now, rollback_mode, what="the rollback procedure"
     )
     assert_no_findings(findings)
 
@@ -370,9 +360,8 @@ def test_backup_freshness(
                 evidence,
                 profile,
                 "OPS-BACKUP-FRESHNESS",
-                now.date(),
-                required=True,
-                top_level=True,
+                now,
+                ATTESTED,
                 what="the database backups",
             )
         )
@@ -436,9 +425,8 @@ def test_restore_drill(
             evidence,
             profile,
             "OPS-RESTORE-DRILL",
-            now.date(),
-            required=True,
-            top_level=True,
+            now,
+            ATTESTED,
             max_age_days=days,
             what="the restore drill",
         )
@@ -466,14 +454,7 @@ def test_monitoring(
             alertmanagers=list(state.active_alertmanagers),
         )
         findings += rules.monitoring_findings(state)
-    findings += _attest(
-        evidence,
-        profile,
-        "OPS-MONITORING",
-        now.date(),
-        required=monitoring_mode == ATTESTED,
-        top_level=monitoring_mode == ATTESTED,
-    )
+    findings += _attest(evidence, profile, "OPS-MONITORING", now, monitoring_mode)
     assert_no_findings(findings)
 
 
@@ -637,9 +618,9 @@ def test_graceful_shutdown(
         evidence,
         profile,
         "OPS-GRACEFUL-SHUTDOWN",
-        now.date(),
+        now,
+        shutdown_mode,
         required=True,
-        top_level=shutdown_mode == ATTESTED,
         what="SIGTERM handling (graceful shutdown)",
     )
     assert_no_findings(findings)
@@ -654,9 +635,8 @@ def test_env_validation(
             evidence,
             profile,
             "OPS-ENV-VALIDATION",
-            now.date(),
-            required=True,
-            top_level=True,
+            now,
+            ATTESTED,
             what="validation of environment variables at start",
         )
     )
@@ -678,9 +658,9 @@ def test_cicd(
         evidence,
         profile,
         "OPS-CICD",
-        now.date(),
+        now,
+        cicd_mode,
         required=True,
-        top_level=cicd_mode == ATTESTED,
         what="the tested CI/CD pipeline",
     )
     assert_no_findings(findings)
@@ -700,9 +680,8 @@ def test_healthchecks(
                 evidence,
                 profile,
                 "OPS-HEALTHCHECKS",
-                now.date(),
-                required=True,
-                top_level=True,
+                now,
+                ATTESTED,
                 what="the health-check endpoints",
             )
         )
@@ -727,9 +706,8 @@ def test_postmortem_template(
                 evidence,
                 profile,
                 "OPS-POSTMORTEM-TEMPLATE",
-                now.date(),
-                required=True,
-                top_level=True,
+                now,
+                ATTESTED,
                 what="the post-mortem template",
             )
         )

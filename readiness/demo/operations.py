@@ -64,37 +64,83 @@ receivers:
     email_configs: [{to: "cto@example.com", from: "am@example.com", smarthost: "127.0.0.1:25"}]
 """
 
-PROM_YML = f"""\
-global: {{scrape_interval: 5s, evaluation_interval: 5s}}
+PROM_YML = """\
+global: {{scrape_interval: {interval}, evaluation_interval: {interval}}}
 rule_files: ["rules/*.yml"]
 alerting:
-  alertmanagers: [{{static_configs: [{{targets: ["127.0.0.1:{ALERTMANAGER}"]}}]}}]
+  alertmanagers: [{{static_configs: [{{targets: ["127.0.0.1:{am}"]}}]}}]
 scrape_configs:
   - job_name: prometheus
-    static_configs: [{{targets: ["127.0.0.1:{PROMETHEUS}"]}}]
+    static_configs: [{{targets: ["127.0.0.1:{prom}"]}}]
 """
 
-RULES_YML = """\
-groups:
-  - name: backups
-    rules:
+BACKUP_RULE = """\
       - record: backup_last_success_timestamp_seconds
-        expr: vector({fresh})
-        labels: {{job: nightly_backup, instance: orders-db}}
-  - name: shop
+        expr: vector({at})
+        labels: {{job: nightly_backup, instance: {instance}}}
+"""
+
+ALERTS_YML = """\
+  - name: {group}
     rules:
       - alert: HighErrorRate
         expr: vector(0) > 1
         labels: {{severity: critical}}
-        annotations: {{runbook_url: "http://127.0.0.1:{runbooks}/HighErrorRate.md"}}
+        annotations: {{runbook_url: "{runbooks}/HighErrorRate.md"}}
       - alert: DiskFull
         expr: vector(0) > 1
         labels: {{severity: warning}}
-        annotations: {{runbook_url: "http://127.0.0.1:{runbooks}/disk-full.md"}}
+        annotations: {{runbook_url: "{runbooks}/disk-full.md"}}
       - alert: CertificateExpiry
         expr: vector(0) > 1
         labels: {{severity: warning}}
 """
+
+
+def rules_yml(backups: dict[str, int], runbooks: str, group: str) -> str:
+    """Recording rules with each backup's last-success time, and three alerts: one with a
+    runbook under ``runbooks``, one with a dead runbook link, one without any."""
+    records = "".join(BACKUP_RULE.format(at=at, instance=name) for name, at in backups.items())
+    return (
+        "groups:\n  - name: backups\n    rules:\n"
+        + records
+        + ALERTS_YML.format(group=group, runbooks=runbooks)
+    )
+
+
+def start_alertmanager(workdir: Path, config: str, port: int) -> ManagedProcess:
+    """A real Alertmanager with ``config``, without clustering."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "am.yml").write_text(config)
+    return start_process(
+        "alertmanager",
+        [
+            require_binary("prometheus-alertmanager", "prometheus-alertmanager"),
+            "--config.file=am.yml",
+            f"--storage.path={workdir / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+        ],
+        workdir,
+        ready_url=f"http://127.0.0.1:{port}/-/ready",
+    )
+
+
+def start_prometheus(workdir: Path, port: int, *flags: str) -> ManagedProcess:
+    """A real Prometheus on ``workdir/prometheus.yml`` (rules in ``workdir/rules``)."""
+    return start_process(
+        "prometheus",
+        [
+            require_binary("prometheus", "prometheus"),
+            "--config.file=prometheus.yml",
+            f"--storage.tsdb.path={workdir / 'data'}",
+            *flags,
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        workdir,
+        ready_url=f"http://127.0.0.1:{port}/-/ready",
+    )
+
 
 ROLLBACK = """\
 # Rollback
@@ -185,44 +231,18 @@ def start(workdir: Path) -> Component:
         servers.append(RecordedApiServer("otel", collector_routes(CollectorState()), OTEL))
         servers.append(RecordedApiServer("runbooks", static_files(root / "runbooks"), RUNBOOKS))
 
-        am_dir = root / "alertmanager"
-        am_dir.mkdir()
-        (am_dir / "am.yml").write_text(AM_YML)
-        procs.append(
-            start_process(
-                "alertmanager",
-                [
-                    require_binary("prometheus-alertmanager", "prometheus-alertmanager"),
-                    "--config.file=am.yml",
-                    f"--storage.path={am_dir / 'data'}",
-                    f"--web.listen-address=127.0.0.1:{ALERTMANAGER}",
-                    "--cluster.listen-address=",
-                ],
-                am_dir,
-                ready_url=f"http://127.0.0.1:{ALERTMANAGER}/-/ready",
-            )
-        )
+        procs.append(start_alertmanager(root / "alertmanager", AM_YML, ALERTMANAGER))
         prom_dir = root / "prometheus"
         (prom_dir / "rules").mkdir(parents=True)
-        (prom_dir / "prometheus.yml").write_text(PROM_YML)
+        (prom_dir / "prometheus.yml").write_text(
+            PROM_YML.format(interval="5s", am=ALERTMANAGER, prom=PROMETHEUS)
+        )
         fresh = int((now - dt.timedelta(hours=5)).timestamp())
         (prom_dir / "rules" / "ops.yml").write_text(
-            RULES_YML.format(fresh=fresh, runbooks=RUNBOOKS)
+            rules_yml({"orders-db": fresh}, f"http://127.0.0.1:{RUNBOOKS}", "shop")
         )
-        procs.append(
-            start_process(
-                "prometheus",
-                [
-                    require_binary("prometheus", "prometheus"),
-                    "--config.file=prometheus.yml",
-                    f"--storage.tsdb.path={prom_dir / 'data'}",
-                    f"--web.listen-address=127.0.0.1:{PROMETHEUS}",
-                ],
-                prom_dir,
-                ready_url=f"http://127.0.0.1:{PROMETHEUS}/-/ready",
-            )
-        )
-        _wait_until_evaluated(f"http://127.0.0.1:{PROMETHEUS}", procs[-1])
+        procs.append(start_prometheus(prom_dir, PROMETHEUS))
+        wait_until_evaluated(f"http://127.0.0.1:{PROMETHEUS}", procs[-1])
     except BaseException:
         stop()
         raise
@@ -236,8 +256,11 @@ def start(workdir: Path) -> Component:
     )
 
 
-def _wait_until_evaluated(url: str, proc: ManagedProcess, timeout: float = 60) -> None:
-    """Until the backup rule has been evaluated and the Alertmanager discovered."""
+def wait_until_evaluated(
+    url: str, proc: ManagedProcess, backups: int = 1, timeout: float = 60
+) -> None:
+    """Until the backup rules have been evaluated (``backups`` series) and the
+    Alertmanager discovered."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -247,9 +270,9 @@ def _wait_until_evaluated(url: str, proc: ManagedProcess, timeout: float = 60) -
                 timeout=2,
             ).json()["data"]["result"]
             ams = requests.get(f"{url}/api/v1/alertmanagers", timeout=2).json()["data"]
-            if series and ams["activeAlertmanagers"]:
+            if len(series) >= backups and ams["activeAlertmanagers"]:
                 return
         except (requests.RequestException, KeyError, ValueError):
             pass
         time.sleep(0.25)
-    raise RuntimeError(f"demo Prometheus did not evaluate its rules in time:\n{proc.log_tail()}")
+    raise RuntimeError(f"Prometheus {url} did not evaluate its rules in time:\n{proc.log_tail()}")

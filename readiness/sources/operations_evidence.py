@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from readiness.errors import SourceError
 from readiness.profile.common import Endpoint
@@ -151,56 +151,43 @@ class OperationsEvidence:
         return {name: self._get(keys[name]) for name in wanted}
 
     def alertmanager(self) -> AlertmanagerConfig:
-        result: AlertmanagerConfig = self._get("alertmanager")
-        return result
+        return cast("AlertmanagerConfig", self._get("alertmanager"))
 
     def monitoring(self) -> rules.MonitoringState:
-        result: rules.MonitoringState = self._get("monitoring")
-        return result
+        return cast("rules.MonitoringState", self._get("monitoring"))
 
     def loki_ready(self) -> tuple[bool, str]:
-        result: tuple[bool, str] = self._get("loki_ready")
-        return result
+        return cast("tuple[bool, str]", self._get("loki_ready"))
 
     def service_logs(self, service: str) -> obs.ServiceLogs:
-        result: obs.ServiceLogs = _one(self._get("service_logs"), service)
-        return result
+        return cast("obs.ServiceLogs", _one(self._get("service_logs"), service))
 
     def log_retention(self) -> obs.LokiRetention:
-        result: obs.LokiRetention = self._get("log_retention")
-        return result
+        return cast("obs.LokiRetention", self._get("log_retention"))
 
     def service_traces(self, service: str) -> obs.ServiceTraces:
-        result: obs.ServiceTraces = _one(self._get("service_traces"), service)
-        return result
+        return cast("obs.ServiceTraces", _one(self._get("service_traces"), service))
 
     def collector(self) -> obs.HealthAnswer:
-        result: obs.HealthAnswer = self._get("collector")
-        return result
+        return cast("obs.HealthAnswer", self._get("collector"))
 
     def grafana_state(self) -> obs.GrafanaState:
-        result: obs.GrafanaState = self._get("grafana_state")
-        return result
+        return cast("obs.GrafanaState", self._get("grafana_state"))
 
     def dashboards(self) -> list[obs.Dashboard]:
-        result: list[obs.Dashboard] = self._get("dashboards")
-        return result
+        return cast("list[obs.Dashboard]", self._get("dashboards"))
 
     def grafana_access(self) -> obs.GrafanaAccess:
-        result: obs.GrafanaAccess = self._get("grafana_access")
-        return result
+        return cast("obs.GrafanaAccess", self._get("grafana_access"))
 
     def backups(self, location: str) -> BackupSet:
-        result: BackupSet = _one(self._get("backups"), location)
-        return result
+        return cast("BackupSet", _one(self._get("backups"), location))
 
     def live_workloads(self) -> WorkloadSpecs:
-        result: WorkloadSpecs = self._get("live_workloads")
-        return result
+        return cast("WorkloadSpecs", self._get("live_workloads"))
 
     def manifest_workloads(self) -> WorkloadSpecs:
-        result: WorkloadSpecs = self._get("manifest_workloads")
-        return result
+        return cast("WorkloadSpecs", self._get("manifest_workloads"))
 
     # -- collectors ----------------------------------------------------------------------
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +16,15 @@ from readiness.demo._operations_api import (
     GrafanaState,
     JaegerState,
     LokiState,
-    RecordedApiServer,
-    Route,
     collector_routes,
     grafana_routes,
     jaeger_routes,
     loki_routes,
     static_files,
 )
-from tests.fixtures.operations import PromStack
+from tests.fixtures.operations import PromStack, Start, run_checks
 
 pytestmark = pytest.mark.integration
-
-CHECKS = Path(__file__).parent.parent.parent / "checks" / "test_operations.py"
-Start = Callable[[str, dict[str, Route]], RecordedApiServer]
 
 
 def _daily(
@@ -152,18 +146,9 @@ def test_operations_checklist_end_to_end(
             ),
         ],
     }
-    pytester.makefile(".yaml", prof=json.dumps(profile))
-    result = pytester.runpytest_subprocess(
-        "--profile=prof.yaml",
-        "-p",
-        "no:cacheprovider",
-        str(CHECKS),
-        "--rootdir",
-        str(pytester.path),
-    )
+    result, got = run_checks(pytester, profile)
     raw = (pytester.path / "reports" / "readiness-report.json").read_text()
     data = json.loads(raw)
-    got = {(c["control"], c["target"]): c for c in data["checks"]}
 
     def outcome(control: str, target: str) -> str:
         return str(got[(control, target)]["outcome"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ import pytest
 from readiness.demo._operations_api import (
     CollectorState,
     LokiState,
-    RecordedApiServer,
     Route,
     collector_routes,
     loki_routes,
@@ -20,10 +18,9 @@ from readiness.demo._operations_api import (
 from readiness.errors import SourceError
 from readiness.profile.model import Profile
 from readiness.sources.operations_evidence import OperationsEvidence
+from tests.fixtures.operations import Start, run_checks
 
 pytestmark = pytest.mark.integration
-
-Start = Callable[[str, dict[str, Route]], RecordedApiServer]
 
 
 def _meeting(route: Route, barrier: threading.Barrier) -> Route:
@@ -88,7 +85,6 @@ def test_checks_start_their_evidence_together(
     """OPS-LOGGING needs /ready, OPS-LOG-RETENTION needs /config: this Loki answers
     either only while the other request is in flight, so both pass only if the run
     fetched them at the same time."""
-    import json
 
     barrier = threading.Barrier(2)
     routes = loki_routes(LokiState(logs={"checkout": ['{"msg": "ok"}']}))
@@ -100,20 +96,8 @@ def test_checks_start_their_evidence_together(
         "targets": {"loki": {"url": loki.url, "retries": 0, "timeout": 20}},
         "operations": {"logging": {"services": ["checkout"], "retention_days": 7}},
     }
-    pytester.makefile(".yaml", prof=json.dumps(profile))
-    checks = Path(__file__).parent.parent.parent / "checks" / "test_operations.py"
-    pytester.runpytest_subprocess(
-        "--profile=prof.yaml",
-        "-p",
-        "no:cacheprovider",
-        str(checks),
-        "--rootdir",
-        str(pytester.path),
-        "-k",
-        "test_logging or test_log_retention",
-    )
-    data = json.loads((pytester.path / "reports" / "readiness-report.json").read_text())
-    outcomes = {(c["control"], c["target"]): c["outcome"] for c in data["checks"]}
+    _, got = run_checks(pytester, profile, "-k", "test_logging or test_log_retention")
+    outcomes = {key: c["outcome"] for key, c in got.items()}
     assert outcomes == {
         ("OPS-LOGGING", "checkout"): "passed",
         ("OPS-LOG-RETENTION", "loki"): "passed",

@@ -7,7 +7,6 @@ Deployment and ReplicaSet LIST responses (the shapes of apps/v1).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +17,9 @@ from readiness.errors import SourceError
 from readiness.profile.kubernetes import KubeCluster
 from readiness.rules import operations as rules
 from readiness.sources.operations_k8s import read_cluster
+from tests.fixtures.operations import Start, run_checks
 
 pytestmark = pytest.mark.integration
-
-Start = Callable[[str, dict[str, Route]], RecordedApiServer]
 
 
 def _deployment(name: str, uid: str, revision: str, history: int | None, grace: int | None) -> Any:
@@ -178,20 +176,9 @@ def test_checks_read_the_cluster_end_to_end(pytester: pytest.Pytester, recorded_
         "      terminationGracePeriodSeconds: 60\n"
         "      containers:\n        - {name: app, image: 'r.example.com/web:1'}\n"
     )
-    pytester.makefile(".yaml", prof=json.dumps(profile))
-    checks = Path(__file__).parent.parent.parent / "checks" / "test_operations.py"
-    pytester.runpytest_subprocess(
-        "--profile=prof.yaml",
-        "-p",
-        "no:cacheprovider",
-        str(checks),
-        "--rootdir",
-        str(pytester.path),
-        "-k",
-        "rollback_revisions or graceful_shutdown or backup",
+    _, got = run_checks(
+        pytester, profile, "-k", "rollback_revisions or graceful_shutdown or backup"
     )
-    data = json.loads((pytester.path / "reports" / "readiness-report.json").read_text())
-    got = {(c["control"], c["target"]): c for c in data["checks"]}
     revisions = got[("OPS-ROLLBACK-REVISIONS", "kubernetes")]
     assert revisions["outcome"] == "failed"
     assert "cart has no previous revision" in revisions["message"]

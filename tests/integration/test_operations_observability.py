@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 
 import pytest
 
@@ -19,7 +18,6 @@ from readiness.demo._operations_api import (
     JaegerState,
     LokiState,
     RecordedApiServer,
-    Route,
     collector_routes,
     grafana_routes,
     jaeger_routes,
@@ -33,10 +31,10 @@ from readiness.sources.grafana import GrafanaClient
 from readiness.sources.jaeger import JaegerClient
 from readiness.sources.loki import LokiClient
 from readiness.sources.otel import collector_health
+from tests.fixtures.operations import Start
 
 pytestmark = pytest.mark.integration
 
-Start = Callable[[str, dict[str, Route]], RecordedApiServer]
 JSON_LINE = json.dumps({"level": "info", "msg": "order placed"})
 
 
