@@ -8,7 +8,9 @@
   or Referrer-Policy, plain HTTP served in clear text, /metrics open to anyone and the
   default admin/admin login accepted.
 
-The CA lives in ``<workdir>/tls/ca.pem`` (the demo profile's ``ca_file``).
+The CA lives in ``<workdir>/tls/ca.pem`` (the demo profile's ``ca_file``). The test
+fixtures start their services with the same pieces (``SiteSpec``, ``serve_https``,
+``serve_plain``) on free ports.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import base64
 import json
 import ssl
 import threading
+import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -33,7 +36,7 @@ CONSOLE_PORT, CONSOLE_HTTP_PORT = 18442, 18443
 #: The demo profile reads it as ${READINESS_DEMO_METRICS_TOKEN:-demo-metrics-token}.
 METRICS_TOKEN = "demo-metrics-token"
 
-_SECURE_HEADERS = {
+SECURE_HEADERS = {
     "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -58,52 +61,69 @@ process_start_time_seconds 1.7639e+09
 
 
 @dataclass(frozen=True)
-class _Site:
-    name: str
-    headers: dict[str, str]
-    metrics_token: str | None
-    accept_default_login: bool
+class SiteSpec:
+    """What a service serves and which TLS versions it speaks."""
+
+    title: str  # the home page's heading
+    metrics: str  # the /metrics text
+    metrics_token: str | None  # None: /metrics is public
+    headers: dict[str, str] = field(default_factory=lambda: dict(SECURE_HEADERS))
+    health: tuple[int, dict[str, Any]] = (200, {"status": "ok", "checks": {"database": "up"}})
+    ready: tuple[int, dict[str, Any]] = (200, {"status": "ready"})
+    admin_open: bool | None = None  # /admin: None no such page, False asks for a login
+    accept_default_login: bool = False  # /api/org accepts admin/admin
+    delay: float = 0.0  # seconds before every answer
+    allow_tls10: bool = False
+    only_tls10: bool = False  # a server that speaks nothing newer
 
 
 class _Handler(BaseHTTPRequestHandler):
-    site: _Site
+    spec: SiteSpec
     server_version = "demo"
     sys_version = ""
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def _send(self, status: int, body: bytes, ctype: str, extra: dict[str, str]) -> None:
+    def _send(
+        self, status: int, body: bytes, ctype: str, extra: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
-        for key, value in {**self.site.headers, **extra}.items():
+        for key, value in {**self.spec.headers, **(extra or {})}.items():
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(body)
 
-    def _json(self, status: int, doc: object, **extra: str) -> None:
+    def _json(self, status: int, doc: object, extra: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(doc).encode(), "application/json", extra)
 
     def do_GET(self) -> None:
-        site = self.site
+        spec = self.spec
+        if spec.delay:
+            time.sleep(spec.delay)
         path = self.path.split("?", 1)[0]
         auth = self.headers.get("Authorization", "")
         if path == "/":
-            self._send(200, f"<h1>{site.name}</h1>".encode(), "text/html", {})
+            self._send(200, f"<h1>{spec.title}</h1>".encode(), "text/html")
         elif path == "/healthz":
-            self._json(200, {"status": "ok", "checks": {"database": "up"}})
+            self._json(*spec.health)
         elif path == "/readyz":
-            self._json(200, {"status": "ready"})
+            self._json(*spec.ready)
         elif path == "/metrics":
-            if site.metrics_token and auth != f"Bearer {site.metrics_token}":
-                self._json(401, {"error": "unauthorized"}, **{"WWW-Authenticate": "Bearer"})
+            if spec.metrics_token and auth != f"Bearer {spec.metrics_token}":
+                self._json(401, {"error": "unauthorized"}, {"WWW-Authenticate": "Bearer"})
             else:
-                body = _METRICS.format(name=site.name).encode()
-                self._send(200, body, "text/plain; version=0.0.4", {})
+                self._send(200, spec.metrics.encode(), "text/plain; version=0.0.4")
+        elif path == "/admin" and spec.admin_open is not None:
+            if spec.admin_open:
+                self._send(200, b"<h1>admin console</h1>", "text/html")
+            else:
+                self._json(401, {"error": "login required"}, {"WWW-Authenticate": "Basic"})
         elif path == "/api/org":
             default = "Basic " + base64.b64encode(b"admin:admin").decode()
-            if site.accept_default_login and auth == default:
+            if spec.accept_default_login and auth == default:
                 self._json(200, {"id": 1, "name": "Main Org."})
             else:
                 self._json(401, {"message": "Unauthorized"})
@@ -113,6 +133,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _PlainHandler(BaseHTTPRequestHandler):
     redirect_to: str = ""
+    title: str = ""
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -124,7 +145,7 @@ class _PlainHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        body = b"<h1>admin console (clear text)</h1>"
+        body = f"<h1>{self.title} (clear text)</h1>".encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
         self.send_header("Content-Length", str(len(body)))
@@ -132,47 +153,86 @@ class _PlainHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class _Server(ThreadingHTTPServer):
+class Server(ThreadingHTTPServer):
+    """Serves in threads, over TLS when ``tls`` is set; counts the requests it serves."""
+
     daemon_threads = True
     request_queue_size = 128  # probes connect in bursts; a short backlog drops SYNs
     allow_reuse_address = True
     tls: ssl.SSLContext | None = None
 
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]):
+        super().__init__(address, handler)
+        self._lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests served at once
+        self.requests = 0
+
     def finish_request(self, request: Any, client_address: Any) -> None:
         if self.tls is None:
-            super().finish_request(request, client_address)
+            self._serve(request, client_address)
             return
         try:
             tls_sock = self.tls.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError):
-            return
+            return  # refused handshake (e.g. an old protocol): nothing to serve
         try:
-            super().finish_request(tls_sock, client_address)
+            self._serve(tls_sock, client_address)
         finally:
             tls_sock.close()
 
+    def _serve(self, request: Any, client_address: Any) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.requests += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            super().finish_request(request, client_address)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
     def handle_error(self, request: Any, client_address: Any) -> None:
-        pass
+        pass  # clients hanging up mid-answer are normal for probes
 
 
-def _tls_context(cert: CertFiles, legacy: bool) -> ssl.SSLContext:
+def tls_context(
+    cert: CertFiles, allow_tls10: bool = False, only_tls10: bool = False
+) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert.cert, cert.key)
-    if legacy:
+    if allow_tls10 or only_tls10:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             ctx.set_ciphers("ALL:@SECLEVEL=0")
             ctx.minimum_version = ssl.TLSVersion.TLSv1
+            if only_tls10:
+                ctx.maximum_version = ssl.TLSVersion.TLSv1
     else:
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     return ctx
 
 
-def _serve(port: int, handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext | None) -> _Server:
-    server = _Server((HOST, port), handler)
+def serve(
+    name: str, port: int, handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext | None
+) -> Server:
+    """Serve ``handler`` on ``HOST:port`` (0: a free port) in a daemon thread."""
+    server = Server((HOST, port), handler)
     server.tls = tls
-    threading.Thread(target=server.serve_forever, name=f"demo-http-{port}", daemon=True).start()
+    threading.Thread(target=server.serve_forever, name=f"http-{name}", daemon=True).start()
     return server
+
+
+def serve_https(name: str, port: int, cert: CertFiles, spec: SiteSpec) -> Server:
+    """The site ``spec`` over HTTPS with ``cert``."""
+    handler = type(f"Handler_{name}", (_Handler,), {"spec": spec})
+    return serve(name, port, handler, tls_context(cert, spec.allow_tls10, spec.only_tls10))
+
+
+def serve_plain(name: str, port: int, redirect_to: str | None, title: str) -> Server:
+    """Plain HTTP: a redirect to ``redirect_to``, or ``title`` in clear text when None."""
+    attrs = {"redirect_to": redirect_to or "", "title": title}
+    return serve(name, port, type(f"Plain_{name}", (_PlainHandler,), attrs), None)
 
 
 def start(workdir: Path) -> Component:
@@ -180,38 +240,28 @@ def start(workdir: Path) -> Component:
     ca = make_ca(tls_dir, name="readiness demo CA", days=400)
     good_cert = issue(ca, tls_dir, "storefront", days=200)
     expiring_cert = issue(ca, tls_dir, "admin-console", days=20)
-    storefront = _Site("storefront", dict(_SECURE_HEADERS), METRICS_TOKEN, False)
-    console = _Site(
+    storefront = SiteSpec("storefront", _METRICS.format(name="storefront"), METRICS_TOKEN)
+    console = SiteSpec(
         "admin-console",
-        {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "SAMEORIGIN"},
+        _METRICS.format(name="admin-console"),
         None,
-        True,
+        headers={"X-Content-Type-Options": "nosniff", "X-Frame-Options": "SAMEORIGIN"},
+        accept_default_login=True,
+        allow_tls10=True,
     )
-    servers: list[_Server] = []
+    servers: list[Server] = []
     try:
-        for port, handler, ctx in (
-            (
-                STOREFRONT_PORT,
-                type("StorefrontHandler", (_Handler,), {"site": storefront}),
-                _tls_context(good_cert, legacy=False),
-            ),
-            (
+        servers.append(serve_https("storefront", STOREFRONT_PORT, good_cert, storefront))
+        servers.append(
+            serve_plain(
+                "storefront-http",
                 STOREFRONT_HTTP_PORT,
-                type(
-                    "StorefrontRedirect",
-                    (_PlainHandler,),
-                    {"redirect_to": f"https://{HOST}:{STOREFRONT_PORT}"},
-                ),
-                None,
-            ),
-            (
-                CONSOLE_PORT,
-                type("ConsoleHandler", (_Handler,), {"site": console}),
-                _tls_context(expiring_cert, legacy=True),
-            ),
-            (CONSOLE_HTTP_PORT, type("ConsolePlain", (_PlainHandler,), {}), None),
-        ):
-            servers.append(_serve(port, handler, ctx))
+                f"https://{HOST}:{STOREFRONT_PORT}",
+                "storefront",
+            )
+        )
+        servers.append(serve_https("admin-console", CONSOLE_PORT, expiring_cert, console))
+        servers.append(serve_plain("admin-console-http", CONSOLE_HTTP_PORT, None, "admin console"))
     except BaseException:
         _stop(servers)
         raise
@@ -227,7 +277,7 @@ def start(workdir: Path) -> Component:
     )
 
 
-def _stop(servers: list[_Server]) -> None:
+def _stop(servers: list[Server]) -> None:
     for server in servers:
         server.shutdown()
         server.server_close()
