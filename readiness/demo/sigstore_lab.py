@@ -346,20 +346,13 @@ class SigstoreLab:
                 "signature": {"content": _b64(signature), "publicKey": {"content": _b64(pem)}},
             },
         }
-        return json.dumps(
-            {
-                "mediaType": BUNDLE_V03,
-                "verificationMaterial": {
-                    "certificate": {
-                        "rawBytes": _b64(cert.public_bytes(serialization.Encoding.DER))
-                    },
-                    "tlogEntries": [self._log("hashedrekord", body, at)],
-                },
-                "messageSignature": {
-                    "messageDigest": {"algorithm": "SHA2_256", "digest": _b64(raw)},
-                    "signature": _b64(signature),
-                },
-            }
+        return self._bundle(
+            cert,
+            self._log("hashedrekord", body, at),
+            messageSignature={
+                "messageDigest": {"algorithm": "SHA2_256", "digest": _b64(raw)},
+                "signature": _b64(signature),
+            },
         )
 
     def sign_artifact(self, data: bytes, identity: str, issuer: str) -> str:
@@ -399,6 +392,11 @@ class SigstoreLab:
                 "signatures": [{"signature": _b64(signature), "verifier": _b64(pem)}],
             },
         }
+        return self._bundle(cert, self._log("dsse", body, at), dsseEnvelope=envelope)
+
+    @staticmethod
+    def _bundle(cert: x509.Certificate, entry: Mapping[str, Any], **content: Any) -> str:
+        """A v0.3 bundle (JSON): the signing certificate, one log entry, then ``content``."""
         return json.dumps(
             {
                 "mediaType": BUNDLE_V03,
@@ -406,9 +404,9 @@ class SigstoreLab:
                     "certificate": {
                         "rawBytes": _b64(cert.public_bytes(serialization.Encoding.DER))
                     },
-                    "tlogEntries": [self._log("dsse", body, at)],
+                    "tlogEntries": [entry],
                 },
-                "dsseEnvelope": envelope,
+                **content,
             }
         )
 
