@@ -86,6 +86,10 @@ class _Doc:
         except (TypeError, ValueError):
             raise SpecError(self.file, self.path(name), f"{value!r} is not a number") from None
 
+    def query(self, name: str) -> str:
+        """The PromQL at ``name``, normalised (see :func:`normalise_query`)."""
+        return normalise_query(self.text(name), self.file, self.path(name))
+
     def doc(self, name: str) -> _Doc:
         if name not in self.data or self.data[name] is None:
             raise SpecError(self.file, self.path(name), "is required")
@@ -234,13 +238,9 @@ def _sloth(doc: _Doc, crd: bool) -> list[Objective]:
         )
         unsupported = ""
         if events is not None:
-            the_sli = Sli(
-                total=normalise_query(events.text(total_key), doc.file, events.path(total_key)),
-                bad=normalise_query(events.text(err_key), doc.file, events.path(err_key)),
-            )
+            the_sli = Sli(total=events.query(total_key), bad=events.query(err_key))
         elif raw is not None:
-            query = raw.text(raw_key)
-            the_sli = Sli(error_ratio=normalise_query(query, doc.file, raw.path(raw_key)))
+            the_sli = Sli(error_ratio=raw.query(raw_key))
         elif sli.has("plugin"):
             the_sli = Sli(source="sloth-plugin")
             unsupported = "Sloth SLI plugins are not evaluated; use events or raw queries"
@@ -294,17 +294,11 @@ def _pyrra(doc: _Doc) -> list[Objective]:
     if indicator.has("ratio"):
         ratio = indicator.doc("ratio")
         errors, total = ratio.doc("errors"), ratio.doc("total")
-        sli = Sli(
-            total=normalise_query(total.text("metric"), doc.file, total.path("metric")),
-            bad=normalise_query(errors.text("metric"), doc.file, errors.path("metric")),
-        )
+        sli = Sli(total=total.query("metric"), bad=errors.query("metric"))
     elif indicator.has("latency"):
         latency = indicator.doc("latency")
         success, total = latency.doc("success"), latency.doc("total")
-        sli = Sli(
-            total=normalise_query(total.text("metric"), doc.file, total.path("metric")),
-            good=normalise_query(success.text("metric"), doc.file, success.path("metric")),
-        )
+        sli = Sli(total=total.query("metric"), good=success.query("metric"))
     else:
         kinds = ", ".join(sorted(indicator.data)) or "nothing"
         sli = Sli(source="pyrra")
@@ -468,8 +462,7 @@ def _openslo_v1alpha(doc: _Doc) -> list[Objective]:
         for part in ("good", "bad", "total"):
             metric = ratio.opt_doc(part)
             if metric is not None:
-                query = metric.text("query")
-                queries[part] = normalise_query(query, doc.file, metric.path("query"))
+                queries[part] = metric.query("query")
         if "total" not in queries or ("good" in queries) == ("bad" in queries):
             raise SpecError(doc.file, ratio.key, "needs total and one of good or bad")
         label = o.text("displayName", "")
