@@ -160,6 +160,22 @@ def _attest(
     )
 
 
+def _document(
+    evidence: Evidence,
+    configured: str | None,
+    base_dir: Path,
+    what: str,
+    key: str,
+    **shown: Any,
+) -> tuple[Path, str | None]:
+    """Read a document the profile names; show where it is and whether it exists."""
+    assert configured is not None
+    path = checklist.resolve(configured, base_dir)
+    text = checklist.read_text(path, what)
+    evidence.add(kind=AUTOMATED, **{key: str(path)}, exists=text is not None, **shown)
+    return path, text
+
+
 @pytest.fixture(scope="session")
 def ops(
     profile: Profile, base_dir: Path, now: dt.datetime, request: pytest.FixtureRequest
@@ -304,13 +320,12 @@ def test_rollback_documented(
     policy = profile.operations.rollback
     findings: list[Finding] = []
     if rollback_mode == AUTOMATED:
-        assert policy.document is not None
-        path = checklist.resolve(policy.document, base_dir)
-        text = checklist.read_text(path, "rollback document")
-        evidence.add(
-            kind=AUTOMATED,
-            document=str(path),
-            exists=text is not None,
+        path, text = _document(
+            evidence,
+            policy.document,
+            base_dir,
+            "rollback document",
+            "document",
             command_pattern=policy.command_pattern,
         )
         findings += rules.rollback_document_findings(str(path), text, policy.command_pattern)
@@ -712,13 +727,12 @@ def test_postmortem_template(
             )
         )
         return
-    assert policy.template is not None
-    path = checklist.resolve(policy.template, base_dir)
-    text = checklist.read_text(path, "post-mortem template")
-    evidence.add(
-        kind=AUTOMATED,
-        template=str(path),
-        exists=text is not None,
+    path, text = _document(
+        evidence,
+        policy.template,
+        base_dir,
+        "post-mortem template",
+        "template",
         required_sections=policy.required_sections,
     )
     assert_no_findings(rules.postmortem_findings(str(path), text, policy.required_sections))

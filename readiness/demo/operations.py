@@ -19,8 +19,9 @@ import time
 from pathlib import Path
 
 import requests
+import yaml
 
-from readiness.demo import Component
+from readiness.demo import Component, promstack
 from readiness.demo._operations_api import (
     CollectorState,
     GrafanaState,
@@ -33,7 +34,7 @@ from readiness.demo._operations_api import (
     loki_routes,
     static_files,
 )
-from readiness.demo.procs import ManagedProcess, require_binary, start_process
+from readiness.demo.procs import ManagedProcess
 
 ORDER = 80
 
@@ -64,16 +65,6 @@ receivers:
     email_configs: [{to: "cto@example.com", from: "am@example.com", smarthost: "127.0.0.1:25"}]
 """
 
-PROM_YML = """\
-global: {{scrape_interval: {interval}, evaluation_interval: {interval}}}
-rule_files: ["rules/*.yml"]
-alerting:
-  alertmanagers: [{{static_configs: [{{targets: ["127.0.0.1:{am}"]}}]}}]
-scrape_configs:
-  - job_name: prometheus
-    static_configs: [{{targets: ["127.0.0.1:{prom}"]}}]
-"""
-
 BACKUP_RULE = """\
       - record: backup_last_success_timestamp_seconds
         expr: vector({at})
@@ -97,6 +88,23 @@ ALERTS_YML = """\
 """
 
 
+def start_prometheus(
+    workdir: Path, port: int, alertmanager_port: int, *, interval: str, retention: str
+) -> ManagedProcess:
+    """Prometheus scraping itself, with ``workdir/rules/*.yml``, sending alerts to the
+    Alertmanager on ``alertmanager_port``."""
+    return promstack.start_prometheus(
+        workdir,
+        port,
+        interval=interval,
+        retention=retention,
+        scrape_configs=[
+            {"job_name": "prometheus", "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}
+        ],
+        alertmanager_port=alertmanager_port,
+    )
+
+
 def rules_yml(backups: dict[str, int], runbooks: str, group: str) -> str:
     """Recording rules with each backup's last-success time, and three alerts: one with a
     runbook under ``runbooks``, one with a dead runbook link, one without any."""
@@ -105,40 +113,6 @@ def rules_yml(backups: dict[str, int], runbooks: str, group: str) -> str:
         "groups:\n  - name: backups\n    rules:\n"
         + records
         + ALERTS_YML.format(group=group, runbooks=runbooks)
-    )
-
-
-def start_alertmanager(workdir: Path, config: str, port: int) -> ManagedProcess:
-    """A real Alertmanager with ``config``, without clustering."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "am.yml").write_text(config)
-    return start_process(
-        "alertmanager",
-        [
-            require_binary("prometheus-alertmanager", "prometheus-alertmanager"),
-            "--config.file=am.yml",
-            f"--storage.path={workdir / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--cluster.listen-address=",
-        ],
-        workdir,
-        ready_url=f"http://127.0.0.1:{port}/-/ready",
-    )
-
-
-def start_prometheus(workdir: Path, port: int, *flags: str) -> ManagedProcess:
-    """A real Prometheus on ``workdir/prometheus.yml`` (rules in ``workdir/rules``)."""
-    return start_process(
-        "prometheus",
-        [
-            require_binary("prometheus", "prometheus"),
-            "--config.file=prometheus.yml",
-            f"--storage.tsdb.path={workdir / 'data'}",
-            *flags,
-            f"--web.listen-address=127.0.0.1:{port}",
-        ],
-        workdir,
-        ready_url=f"http://127.0.0.1:{port}/-/ready",
     )
 
 
@@ -231,17 +205,20 @@ def start(workdir: Path) -> Component:
         servers.append(RecordedApiServer("otel", collector_routes(CollectorState()), OTEL))
         servers.append(RecordedApiServer("runbooks", static_files(root / "runbooks"), RUNBOOKS))
 
-        procs.append(start_alertmanager(root / "alertmanager", AM_YML, ALERTMANAGER))
+        procs.append(
+            promstack.start_alertmanager(
+                root / "alertmanager", ALERTMANAGER, yaml.safe_load(AM_YML)
+            )
+        )
         prom_dir = root / "prometheus"
         (prom_dir / "rules").mkdir(parents=True)
-        (prom_dir / "prometheus.yml").write_text(
-            PROM_YML.format(interval="5s", am=ALERTMANAGER, prom=PROMETHEUS)
-        )
         fresh = int((now - dt.timedelta(hours=5)).timestamp())
         (prom_dir / "rules" / "ops.yml").write_text(
             rules_yml({"orders-db": fresh}, f"http://127.0.0.1:{RUNBOOKS}", "shop")
         )
-        procs.append(start_prometheus(prom_dir, PROMETHEUS))
+        procs.append(
+            start_prometheus(prom_dir, PROMETHEUS, ALERTMANAGER, interval="5s", retention="15d")
+        )
         wait_until_evaluated(f"http://127.0.0.1:{PROMETHEUS}", procs[-1])
     except BaseException:
         stop()
