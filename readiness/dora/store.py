@@ -361,15 +361,21 @@ class _SqlStore:
             return updated, True
 
     def _insert(
-        self, cur: Any, table: str, columns: str, values: tuple[Any, ...], on_conflict: str
+        self,
+        cur: Any,
+        table: str,
+        columns: str,
+        values: tuple[Any, ...],
+        now: dt.datetime,
+        on_conflict: str,
     ) -> bool:
-        """Insert one row (its last value is ``recorded_at``); False when ``on_conflict``
-        kept it out."""
-        marks = ", ".join("?" * len(values))
+        """Insert one row recorded at ``now``; False when ``on_conflict`` kept it out."""
+        row = (*values, to_epoch(now))
+        marks = ", ".join("?" * len(row))
         result = self._exec(
             cur,
             f"INSERT INTO {table} ({columns}, recorded_at) VALUES ({marks}) {on_conflict}",
-            values,
+            row,
         )
         return bool(result.rowcount == 1)
 
@@ -388,8 +394,8 @@ class _SqlStore:
                 run.commit,
                 json.dumps(list(run.services)),
                 json.dumps(dict(run.summary), sort_keys=True),
-                to_epoch(now),
             ),
+            now,
             "ON CONFLICT (id) DO NOTHING",
         )
 
@@ -409,8 +415,8 @@ class _SqlStore:
                 _epoch_or_none(d.first_commit_time),
                 d.run_id,
                 d.kind.value,
-                to_epoch(now),
             ),
+            now,
             "ON CONFLICT (id) DO NOTHING",
         )
 
@@ -431,8 +437,8 @@ class _SqlStore:
                 i.source,
                 i.opened_by_run,
                 i.resolved_by_run,
-                to_epoch(now),
             ),
+            now,
             "ON CONFLICT DO NOTHING",
         )
 
