@@ -19,9 +19,7 @@ def client(url: str, **kw: object) -> RegistryClient:
     return RegistryClient("registry test", Endpoint(url=url, retries=0, timeout=5, **kw))  # type: ignore[arg-type]
 
 
-def signed_in(
-    registry: SecureRegistry | TokenRegistry, password: str | None = None
-) -> RegistryClient:
+def signed_in(registry: SecureRegistry, password: str | None = None) -> RegistryClient:
     """A client trusting the registry's CA, with its user's (or the given) password."""
     basic = BasicAuth(username=registry.username, password=password or registry.password)
     return client(registry.url, ca_file=str(registry.ca_file), auth=Auth(basic=basic))
