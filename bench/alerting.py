@@ -4,7 +4,7 @@
 after 50 ms. Both strategies go through the real code path (rule set -> URLs ->
 RunbookProber -> findings); the sequential one uses a single worker.
 
-    python bench/alerting_runbooks.py [--rules 500] [--delay 0.05] [--workers 32]
+    python bench/alerting.py [--rules 500] [--delay 0.05] [--workers 32]
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ the real `kubernetes` client:
   list-auto           what the suite does for 20 namespaces: one cluster-wide LIST per
                       kind (paginated, filtered to the namespaces), 16 concurrent
 
-Run: python bench/kubernetes_collect.py [--latency 0.05] [--append bench/RESULTS.md]
+Run: python bench/kubernetes.py [--latency 0.05] [--append bench/RESULTS.md]
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ def main() -> None:
         load = os.getloadavg()[0]
         with open(args.append, "a", encoding="utf-8") as fh:
             fh.write(
-                f"\n## Kubernetes collection (`bench/kubernetes_collect.py`)\n\n"
+                f"\n## Kubernetes collection (`bench/kubernetes.py`)\n\n"
                 f"{NAMESPACES * PER_NAMESPACE:,} Deployments in {NAMESPACES} namespaces (plus a "
                 f"Service and two Pods each) served by the recorded API server in its own "
                 f"process on 127.0.0.1 "
