@@ -43,6 +43,53 @@ def basic_auth(auth: Auth | None) -> tuple[str, str] | None:
     return None
 
 
+def new_session(pool_maxsize: int = 16) -> requests.Session:
+    """A pooled session for concurrent reads of one target."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_maxsize)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = "readiness"
+    return session
+
+
+def send(
+    name: str,
+    endpoint: Endpoint,
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    retry_statuses: frozenset[int] = RETRY_STATUS,
+    **kwargs: Any,
+) -> requests.Response:
+    """One request with the endpoint's timeout, TLS settings and bounded retries.
+
+    Retries connection errors and ``retry_statuses`` (default 502/503/504) with backoff;
+    raises SourceError naming the target. ``verify=`` goes on every request:
+    REQUESTS_CA_BUNDLE would override a session's own setting.
+    """
+    attempts = endpoint.retries + 1
+    last = ""
+    for attempt in range(attempts):
+        try:
+            response = session.request(
+                method, url, timeout=endpoint.timeout, verify=verify_setting(endpoint), **kwargs
+            )
+        except requests.exceptions.SSLError as exc:
+            raise SourceError(name, f"TLS error talking to {url}: {short_error(exc)}") from None
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            last = f"cannot reach {url}: {short_error(exc)}"
+        else:
+            if response.status_code not in retry_statuses:
+                return response
+            last = f"{url} answered HTTP {response.status_code}"
+        if attempt + 1 < attempts:
+            sleep(min(0.2 * 2**attempt, 2.0))
+    raise SourceError(name, f"{last} (after {attempts} attempts)")
+
+
 class ApiClient:
     """Read-only access to one HTTP API. Thread-safe for concurrent GETs."""
 
@@ -53,12 +100,8 @@ class ApiClient:
         self.endpoint = endpoint
         self.base = endpoint.url.rstrip("/")
         self._sleep = sleep
-        self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.session = new_session(pool_maxsize=32)
         self.session.headers.update(auth_headers(endpoint.auth))
-        self.session.headers["User-Agent"] = "readiness"
 
     def url(self, path: str) -> str:
         return (
@@ -69,31 +112,17 @@ class ApiClient:
         self, path: str, params: Mapping[str, Any] | None = None, **kwargs: Any
     ) -> requests.Response:
         """GET with timeout and bounded retries; raises SourceError naming the target."""
-        url = self.url(path)
-        attempts = self.endpoint.retries + 1
-        last: str = ""
-        for attempt in range(attempts):
-            try:
-                # verify= on every request: REQUESTS_CA_BUNDLE would override Session.verify.
-                response = self.session.get(
-                    url,
-                    params=params,
-                    timeout=self.endpoint.timeout,
-                    verify=verify_setting(self.endpoint),
-                    auth=basic_auth(self.endpoint.auth),
-                    **kwargs,
-                )
-            except requests.exceptions.SSLError as exc:
-                raise SourceError(self.name, f"TLS error talking to {url}: {_short(exc)}") from None
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                last = f"cannot reach {url}: {_short(exc)}"
-            else:
-                if response.status_code not in RETRY_STATUS:
-                    return response
-                last = f"{url} answered HTTP {response.status_code}"
-            if attempt + 1 < attempts:
-                self._sleep(min(0.2 * 2**attempt, 2.0))
-        raise SourceError(self.name, f"{last} (after {attempts} attempts)")
+        return send(
+            self.name,
+            self.endpoint,
+            self.session,
+            "GET",
+            self.url(path),
+            sleep=self._sleep,
+            params=params,
+            auth=basic_auth(self.endpoint.auth),
+            **kwargs,
+        )
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         response = self.get(path, params)
@@ -114,7 +143,7 @@ class ApiClient:
             raise SourceError(self.name, f"{self.url(path)} did not return JSON") from None
 
 
-def _short(exc: Exception) -> str:
+def short_error(exc: Exception) -> str:
     text = str(exc)
     # requests nests the real reason deep in a repr; keep the informative tail.
     for marker in ("Caused by ", "Failed to establish a new connection: "):

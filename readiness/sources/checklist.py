@@ -3,7 +3,6 @@ pipeline definitions) and runbook links, read-only."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
@@ -13,7 +12,7 @@ import requests
 from readiness.errors import SourceError
 from readiness.profile.common import Endpoint
 from readiness.rules.operations import RunbookLink
-from readiness.sources.api import ApiClient, _short, basic_auth, verify_setting
+from readiness.sources.api import ApiClient, basic_auth, send
 
 
 def resolve(path: str, base: Path) -> Path:
@@ -87,24 +86,15 @@ def get_health(api: ApiClient, path: str) -> requests.Response:
 
     Connection errors are retried like every other call; HTTP statuses are returned.
     """
-    url = api.url(path)
-    attempts = api.endpoint.retries + 1
-    last = ""
-    for attempt in range(attempts):
-        try:
-            return api.session.get(
-                url,
-                timeout=api.endpoint.timeout,
-                verify=verify_setting(api.endpoint),
-                auth=basic_auth(api.endpoint.auth),
-            )
-        except requests.exceptions.SSLError as exc:
-            raise SourceError(api.name, f"TLS error talking to {url}: {_short(exc)}") from None
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            last = f"cannot reach {url}: {_short(exc)}"
-        if attempt + 1 < attempts:
-            time.sleep(min(0.2 * 2**attempt, 2.0))
-    raise SourceError(api.name, f"{last} (after {attempts} attempts)")
+    return send(
+        api.name,
+        api.endpoint,
+        api.session,
+        "GET",
+        api.url(path),
+        retry_statuses=frozenset(),
+        auth=basic_auth(api.endpoint.auth),
+    )
 
 
 def file_alert_runbooks(patterns: Sequence[str], base: Path) -> list[tuple[str, str | None]]:

@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from readiness.errors import SourceError
 from readiness.profile.common import Endpoint
 from readiness.sources.api import (
-    RETRY_STATUS,
-    _short,
     auth_headers,
     basic_auth,
+    new_session,
+    send,
+    short_error,
     verify_setting,
 )
 
@@ -144,40 +144,23 @@ class RegistryClient:
         self.endpoint = endpoint
         self.base = endpoint.url.rstrip("/")
         self._sleep = sleep
-        self._session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
-        self._session.headers["User-Agent"] = "readiness"
+        self._session = new_session()
         self._tokens: dict[str, str] = {}
         self._lock = threading.Lock()
 
     # -- transport ---------------------------------------------------------------------
 
     def _send(self, method: str, url: str, headers: Mapping[str, str]) -> requests.Response:
-        attempts = self.endpoint.retries + 1
-        last = ""
-        for attempt in range(attempts):
-            try:
-                response = self._session.request(
-                    method,
-                    url,
-                    headers=dict(headers),
-                    timeout=self.endpoint.timeout,
-                    verify=verify_setting(self.endpoint),
-                    allow_redirects=True,
-                )
-            except requests.exceptions.SSLError as exc:
-                raise SourceError(self.name, f"TLS error talking to {url}: {_short(exc)}") from None
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                last = f"cannot reach {url}: {_short(exc)}"
-            else:
-                if response.status_code not in RETRY_STATUS:
-                    return response
-                last = f"{url} answered HTTP {response.status_code}"
-            if attempt + 1 < attempts:
-                self._sleep(min(0.2 * 2**attempt, 2.0))
-        raise SourceError(self.name, f"{last} (after {attempts} attempts)")
+        return send(
+            self.name,
+            self.endpoint,
+            self._session,
+            method,
+            url,
+            sleep=self._sleep,
+            headers=dict(headers),
+            allow_redirects=True,
+        )
 
     def _auth_header(self, scope: str) -> dict[str, str]:
         auth = self.endpoint.auth
@@ -209,10 +192,12 @@ class RegistryClient:
                 verify=verify_setting(self.endpoint),
             )
         except requests.exceptions.SSLError as exc:
-            raise SourceError(self.name, f"TLS error talking to {realm}: {_short(exc)}") from None
+            raise SourceError(
+                self.name, f"TLS error talking to {realm}: {short_error(exc)}"
+            ) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise SourceError(
-                self.name, f"cannot reach token service {realm}: {_short(exc)}"
+                self.name, f"cannot reach token service {realm}: {short_error(exc)}"
             ) from None
         if response.status_code in (401, 403):
             raise SourceError(
