@@ -14,6 +14,7 @@ import pytest
 from readiness.demo.procs import free_port
 from readiness.plugin import checks_dir
 from tests.fixtures.prometheus import AlertStack
+from tests.realworld import REALWORLD
 
 pytestmark = pytest.mark.integration
 
@@ -333,7 +334,7 @@ def test_clean_run_evidence(clean_run: Any) -> None:
 
 
 def test_unreachable_servers_error_and_the_rest_runs(pytester: pytest.Pytester) -> None:
-    rules = Path("/work/shared/realworld/prometheus-rules/thanos/examples/alerts/alerts.yaml")
+    rules = REALWORLD / "prometheus-rules/thanos/examples/alerts/alerts.yaml"
     dead = f"http://127.0.0.1:{free_port()}"
     pytester.makefile(
         ".yaml",

@@ -18,10 +18,11 @@ from readiness.sources.api import ApiClient
 from readiness.sources.prometheus import PrometheusClient
 from readiness.sources.rulefiles import expand, load_rule_file
 from tests.fixtures.prometheus import AlertStack
+from tests.realworld import REALWORLD
 
 pytestmark = pytest.mark.integration
 
-REALWORLD = Path("/work/shared/realworld/prometheus-rules")
+REALWORLD = REALWORLD / "prometheus-rules"
 
 AM_CONFIG = {
     "route": {

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from pydantic import ValidationError
 
@@ -12,6 +10,7 @@ from readiness.profile.alerting import AlertingPolicy, RequiredAlert, Watch
 from readiness.rules import alerting as rules
 from readiness.rules.alerting_model import Rule, RuleGroup, RuleSet
 from readiness.sources.rulefiles import expand, load_rule_file
+from tests.realworld import REALWORLD
 
 
 def alert(
@@ -149,7 +148,7 @@ BASE_ON_REALWORLD = {
 
 
 def test_base_requirements_on_the_realworld_rules() -> None:
-    base_dir = Path("/work/shared/realworld/prometheus-rules")
+    base_dir = REALWORLD / "prometheus-rules"
     sets = [load_rule_file(f) for _, fs in expand([str(base_dir)], base_dir) for f in fs]
     everything = RuleSet("all", tuple(g for s in sets for g in s.groups))
     required = load_profile("base").alerting.required_alerts

@@ -9,8 +9,9 @@ import pytest
 from readiness.rules import alerting as rules
 from readiness.rules.alerting_model import RuleSet, parse_duration
 from readiness.sources.rulefiles import expand, load_rule_file, parse_rule_text
+from tests.realworld import REALWORLD
 
-REALWORLD = Path("/work/shared/realworld/prometheus-rules")
+REALWORLD = REALWORLD / "prometheus-rules"
 EXEMPT = ["Watchdog", "InfoInhibitor"]
 
 
