@@ -24,5 +24,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 PYTHON="${PYTHON:-python3}"
-"$PYTHON" -m pip install -q --disable-pip-version-check -e ".[dev]"
+"$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore -e ".[dev]"
 echo "setup: done ($("$PYTHON" -m pytest --version 2>&1 | head -1); readiness $("$PYTHON" -c 'import importlib.metadata as m; print(m.version("readiness"))'))"
