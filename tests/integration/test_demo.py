@@ -23,27 +23,27 @@ def listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_demo_shows_every_outcome_and_stops_everything(tmp_path: Path) -> None:
-    busy = [p for p in DEMO_PORTS if listening(p)]
-    assert not busy, f"demo ports in use before the test: {busy} (a demo still up?)"
-    reports = tmp_path / "reports"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "readiness.cli",
-            "demo",
-            "run",
-            "-p",
-            "no:cacheprovider",
-            f"--report-dir={reports}",
-        ],
-        cwd=REPO,
-        env={**os.environ, "READINESS_DEMO_DIR": str(tmp_path / "demo")},
+def run(args: list[str], cwd: Path, demo_dir: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m <args>`` with the demo's state under ``demo_dir``."""
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=cwd,
+        env={**os.environ, "READINESS_DEMO_DIR": str(demo_dir)},
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
+    )
+
+
+def test_demo_shows_every_outcome_and_stops_everything(tmp_path: Path) -> None:
+    busy = [p for p in DEMO_PORTS if listening(p)]
+    assert not busy, f"demo ports in use before the test: {busy} (a demo still up?)"
+    reports = tmp_path / "reports"
+    done = run(
+        ["readiness.cli", "demo", "run", "-p", "no:cacheprovider", f"--report-dir={reports}"],
+        REPO,
+        tmp_path / "demo",
     )
     out = done.stdout + done.stderr
     assert done.returncode == 1, out[-4000:]  # the demo's deliberate flaws block the gate
@@ -84,55 +84,25 @@ def test_demo_shows_every_outcome_and_stops_everything(tmp_path: Path) -> None:
 
 
 def test_demo_up_keeps_it_running_for_repeated_runs_until_down(tmp_path: Path) -> None:
-    env = {**os.environ, "READINESS_DEMO_DIR": str(tmp_path / "demo")}
-    cli = [sys.executable, "-m", "readiness.cli", "demo"]
+    demo_dir = tmp_path / "demo"
+    cli = ["readiness.cli", "demo"]
     elsewhere = tmp_path / "elsewhere"  # the bundled demo profile works from any directory
     elsewhere.mkdir()
-    up = subprocess.run(
-        [*cli, "up"],
-        env=env,
-        cwd=elsewhere,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    up = run([*cli, "up"], elsewhere, demo_dir)
     try:
         assert up.returncode == 0, up.stdout + up.stderr
         assert listening(18440) and listening(15000)
         for _ in range(2):
-            run = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pytest",
-                    "--profile=demo",
-                    "-p",
-                    "no:cacheprovider",
-                    "-q",
-                    "-k",
-                    "http",
-                ],
-                env=env,
-                cwd=elsewhere,
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
+            gate = run(
+                ["pytest", "--profile=demo", "-p", "no:cacheprovider", "-q", "-k", "http"],
+                elsewhere,
+                demo_dir,
             )
-            assert run.returncode == 1, run.stdout[-3000:]
+            assert gate.returncode == 1, gate.stdout[-3000:]
             report = json.loads((elsewhere / "reports" / "readiness-report.json").read_text())
             assert {c["family"] for c in report["checks"]} == {"http"}
             assert {"passed", "failed"} <= {c["outcome"] for c in report["checks"]}
     finally:
-        down = subprocess.run(
-            [*cli, "down"],
-            env=env,
-            cwd=elsewhere,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        down = run([*cli, "down"], elsewhere, demo_dir)
     assert down.returncode == 0 and "readiness demo: down" in down.stdout
     assert not [p for p in DEMO_PORTS if listening(p)], "demo down left servers running"
