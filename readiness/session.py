@@ -49,7 +49,9 @@ class ReadinessSession:
             today=dt.date.today(),
         )
 
-    @pytest.hookimpl(trylast=True)
+    # First, so the HTML report (written in pytest-html's own sessionfinish) and the
+    # terminal summary use this one finished report instead of building another.
+    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         report = self.build()
         report["interrupted"] = exitstatus == pytest.ExitCode.INTERRUPTED
