@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from readiness.controls import Control, catalogue
+from readiness.controls.frameworks import FRAMEWORK_KEYS, FRAMEWORKS, controls_for
 from readiness.dora import cli as dora_cli
 
 
@@ -34,11 +35,38 @@ def _controls_markdown(controls: Sequence[Control]) -> str:
     return "\n".join(out)
 
 
+def _framework_view(framework: str, controls: Sequence[Control], fmt: str) -> str:
+    rows = [
+        (req.id, req.title if req.title != req.id else "", [c.id for c in ctls])
+        for req, ctls in controls_for(framework, controls)
+    ]
+    if fmt == "json":
+        return json.dumps(
+            [{"requirement": rid, "title": title, "controls": ids} for rid, title, ids in rows],
+            indent=2,
+        )
+    fw = FRAMEWORKS.get(framework)
+    heading = f"{fw.name} ({fw.url})" if fw else "seed practices"
+    if fmt == "markdown":
+        out = [f"### {heading}", "", "| requirement | title | controls |", "|---|---|---|"]
+        out += [f"| {rid} | {title} | {', '.join(ids)} |" for rid, title, ids in rows]
+        return "\n".join(out)
+    width = max((len(rid) for rid, _, _ in rows), default=0)
+    out = [heading]
+    for rid, title, ids in rows:
+        out.append(f"{rid.ljust(width)}  {title}" if title else rid)
+        out.append(f"{'':{width}}  controls: {', '.join(ids)}")
+    return "\n".join(out)
+
+
 def cmd_controls(args: argparse.Namespace) -> int:
     controls = [c for c in catalogue().values() if not args.family or c.family == args.family]
     if not controls:
         print(f"no controls in family {args.family!r}", file=sys.stderr)
         return 2
+    if args.framework:
+        print(_framework_view(args.framework, controls, args.format))
+        return 0
     if args.format == "json":
         print(json.dumps([c.as_dict() for c in controls], indent=2))
     elif args.format == "markdown":
@@ -64,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("controls", help="list the control catalogue")
     p.add_argument("--family", help="only this family (e.g. http, kubernetes)")
+    p.add_argument(
+        "--framework",
+        choices=FRAMEWORK_KEYS,
+        help="list the requirements of this framework and the controls that evidence them",
+    )
     p.add_argument("--format", choices=["table", "json", "markdown"], default="table")
     p.set_defaults(func=cmd_controls)
 

@@ -16,7 +16,12 @@ CONTROLS = (
         "(service down, error rate, latency, saturation, SLO burn) does not exist.",
         "Add an alerting rule that meets the requirement: the expression watches the named "
         "metric with the threshold, `for` and severity the profile states.",
-        (_SRE, _WB),
+        (
+            "SOC 2 CC7.2",
+            "NIST SP 800-53 SI-4",
+            "Google SRE Book ch. 6 (Monitoring Distributed Systems)",
+            "Google SRE Workbook ch. 5 (Alerting on SLOs)",
+        ),
     ),
     Control(
         "ALERT-RULES-VALID",
@@ -26,7 +31,7 @@ CONTROLS = (
         "Prometheus refuses a whole rule file when one rule has a broken expression or "
         "template; every alert in it is then silently missing.",
         "Fix the reported file and line; `promtool check rules FILE` must succeed in CI.",
-        ("promtool check rules",),
+        ("SOC 2 CC7.2", "NIST SP 800-53 SI-4", "promtool check rules"),
     ),
     Control(
         "ALERT-SEVERITY",
@@ -38,7 +43,11 @@ CONTROLS = (
         "nowhere.",
         "Give every alerting rule a `severity` label from the allowed set; keep one severity "
         "per condition.",
-        (_SRE,),
+        (
+            "SOC 2 CC7.3",
+            "NIST SP 800-53 SI-4",
+            "Google SRE Book ch. 6 (Monitoring Distributed Systems)",
+        ),
     ),
     Control(
         "ALERT-ANNOTATIONS",
@@ -49,7 +58,11 @@ CONTROLS = (
         "description they start an incident blind.",
         "Add `summary` and `description` annotations (and any the profile requires), using "
         "$labels and $value to say what is affected and how badly.",
-        (_SRE,),
+        (
+            "SOC 2 CC7.2",
+            "NIST SP 800-53 SI-4",
+            "Google SRE Book ch. 6 (Monitoring Distributed Systems)",
+        ),
     ),
     Control(
         "ALERT-RUNBOOK",
@@ -58,7 +71,12 @@ CONTROLS = (
         Severity.MEDIUM,
         "A page without a runbook costs minutes of an outage; a dead runbook link costs more.",
         "Add a `runbook_url` annotation to every alert, pointing at a page that answers.",
-        (_SRE, "pint alerts/annotation"),
+        (
+            "SOC 2 CC7.4",
+            "NIST SP 800-53 IR-4",
+            "Google SRE Book ch. 6 (Monitoring Distributed Systems)",
+            "pint alerts/annotation",
+        ),
     ),
     Control(
         "ALERT-FOR",
@@ -67,7 +85,11 @@ CONTROLS = (
         Severity.LOW,
         "Warnings without `for` notify on every blip and train people to ignore alerts.",
         "Set `for:` at or above the profile's minimum on non-critical alerts.",
-        (_SRE,),
+        (
+            "SOC 2 CC7.2",
+            "NIST SP 800-53 SI-4",
+            "Google SRE Book ch. 6 (Monitoring Distributed Systems)",
+        ),
     ),
     Control(
         "ALERT-SERIES",
@@ -78,7 +100,7 @@ CONTROLS = (
         "scraped) can never fire.",
         "Fix the metric or label names, or scrape the exporter; use absent() for deliberate "
         "absence checks.",
-        ("pint promql/series",),
+        ("SOC 2 CC7.2", "NIST SP 800-53 SI-4", "pint promql/series"),
     ),
     Control(
         "PROM-RULE-HEALTH",
@@ -88,7 +110,7 @@ CONTROLS = (
         "A rule whose evaluation fails never fires; Prometheus only logs the error.",
         "Fix the expressions reported with health != ok (see lastError), e.g. label "
         "collisions or invalid regexes.",
-        ("Prometheus /api/v1/rules",),
+        ("SOC 2 CC7.2", "NIST SP 800-53 SI-4", "Prometheus /api/v1/rules"),
     ),
     Control(
         "PROM-TARGETS",
@@ -98,7 +120,11 @@ CONTROLS = (
         "A target that is down blinds every alert that reads its metrics.",
         "Bring the target back or fix its scrape configuration; remove targets that no "
         "longer exist.",
-        (_SRE,),
+        (
+            "SOC 2 CC7.2",
+            "NIST SP 800-53 SI-4",
+            "Google SRE Book ch. 6 (Monitoring Distributed Systems)",
+        ),
     ),
     Control(
         "PROM-SERVICE-TARGET",
@@ -108,7 +134,11 @@ CONTROLS = (
         "A service Prometheus does not scrape has no alerts at all, whatever the rules say.",
         "Add a scrape job for the service (job name or `service` label as the profile "
         "matches them) and for every declared exporter (node-exporter, cAdvisor).",
-        (_SRE,),
+        (
+            "SOC 2 CC7.2",
+            "NIST SP 800-53 SI-4",
+            "Google SRE Book ch. 6 (Monitoring Distributed Systems)",
+        ),
     ),
     Control(
         "PROM-CARDINALITY",
@@ -118,7 +148,7 @@ CONTROLS = (
         "Unbounded label values exhaust Prometheus memory and take alerting down with it.",
         "Drop or aggregate high-cardinality labels (metric_relabel_configs); the largest "
         "metrics are listed as evidence.",
-        ("Prometheus /api/v1/status/tsdb",),
+        ("SOC 2 A1.1", "Prometheus /api/v1/status/tsdb"),
     ),
     Control(
         "PROM-RETENTION",
@@ -127,7 +157,7 @@ CONTROLS = (
         Severity.MEDIUM,
         "Error budgets over 28-30 days cannot be computed from 15 days of data.",
         "Set --storage.tsdb.retention.time to at least the longest SLO window.",
-        (_WB,),
+        ("SOC 2 CC7.2", "Google SRE Workbook ch. 5 (Alerting on SLOs)"),
     ),
     Control(
         "AM-CONFIG",
@@ -136,7 +166,7 @@ CONTROLS = (
         Severity.HIGH,
         "Without a loaded configuration no notification leaves Alertmanager.",
         "Fix the configuration (`amtool check-config`) and reload Alertmanager.",
-        ("amtool check-config",),
+        ("SOC 2 CC7.2", "NIST SP 800-53 SI-4", "amtool check-config"),
     ),
     Control(
         "AM-ROUTING",
@@ -147,7 +177,7 @@ CONTROLS = (
         "Route each severity (as `amtool config routes test` shows) to a receiver with an "
         "integration: critical to paging (PagerDuty, Opsgenie, webhook), warning to chat or "
         "email.",
-        ("amtool config routes test",),
+        ("SOC 2 CC7.2", "NIST SP 800-53 SI-4", "amtool config routes test"),
     ),
     Control(
         "AM-ESCALATION",
@@ -157,7 +187,11 @@ CONTROLS = (
         "An escalation policy is only real when its receivers exist, notify someone and are "
         "used by a route.",
         "Define each escalation receiver with an integration and route to it.",
-        (_SRE,),
+        (
+            "SOC 2 CC7.4",
+            "NIST SP 800-53 IR-4",
+            "Google SRE Book ch. 6 (Monitoring Distributed Systems)",
+        ),
     ),
     Control(
         "ALERT-FIRING",
@@ -166,7 +200,12 @@ CONTROLS = (
         Severity.CRITICAL,
         "Releasing into an ongoing incident hides its cause and makes it worse.",
         "Resolve the firing critical alerts first; silenced alerts are listed, not counted.",
-        (_SRE,),
+        (
+            "SOC 2 CC7.2",
+            "SOC 2 CC7.3",
+            "NIST SP 800-53 SI-4",
+            "Google SRE Book ch. 6 (Monitoring Distributed Systems)",
+        ),
     ),
     Control(
         "AM-SILENCES",
@@ -175,6 +214,10 @@ CONTROLS = (
         Severity.LOW,
         "A silence lasting weeks hides new incidents behind an old one.",
         "Shorten or expire long silences and fix what they hide.",
-        (_SRE,),
+        (
+            "SOC 2 CC7.2",
+            "NIST SP 800-53 SI-4",
+            "Google SRE Book ch. 6 (Monitoring Distributed Systems)",
+        ),
     ),
 )

@@ -15,6 +15,12 @@ CONTROLS = (
         "what.",
         "Resolve the incident first (readiness dora incident resolve ID), or ship the "
         "remedy as a fix release (release.kind: fix).",
-        ("DORA: time to restore service", "Google SRE Book ch. 14 (managing incidents)"),
+        (
+            "SOC 2 CC7.4",
+            "SOC 2 CC7.5",
+            "NIST SP 800-53 IR-4",
+            "DORA: time to restore service",
+            "Google SRE Book ch. 14 (managing incidents)",
+        ),
     ),
 )

@@ -14,7 +14,7 @@ CONTROLS = (
         "without one cannot be operated safely.",
         "Serve a health endpoint (e.g. /healthz) that answers 2xx within its timeout, "
         "with a JSON status when the profile expects one.",
-        ("Google SRE Book ch. 22", "Kubernetes liveness probes"),
+        ("SOC 2 CC7.2", "Google SRE Book ch. 22", "Kubernetes liveness probes"),
     ),
     Control(
         "HTTP-READY",
@@ -25,7 +25,7 @@ CONTROLS = (
         "it, deployments send requests to instances that are still starting or draining.",
         "Serve a readiness endpoint (e.g. /readyz) that answers 2xx only when the service "
         "can handle requests (dependencies reachable, warm-up done).",
-        ("Kubernetes readiness probes", "Google SRE Book ch. 22"),
+        ("SOC 2 CC7.2", "Kubernetes readiness probes", "Google SRE Book ch. 22"),
     ),
     Control(
         "HTTP-METRICS",
@@ -36,7 +36,12 @@ CONTROLS = (
         "metrics endpoint leaves the release unobserved.",
         "Expose Prometheus text exposition on the metrics path (e.g. with "
         "prometheus_client) including every metric the profile requires.",
-        ("Prometheus exposition formats", "Google SRE Book ch. 6"),
+        (
+            "SOC 2 CC7.2",
+            "NIST SP 800-53 SI-4",
+            "Prometheus exposition formats",
+            "Google SRE Book ch. 6",
+        ),
     ),
     Control(
         "HTTP-TLS-VERSION",
@@ -47,7 +52,14 @@ CONTROLS = (
         "cipher attacks.",
         "Set the server's minimum protocol to TLS 1.2 (nginx: ssl_protocols TLSv1.2 "
         "TLSv1.3; OpenSSL: MinProtocol = TLSv1.2).",
-        ("RFC 8996", "NIST SP 800-52r2 3.1", "OWASP ASVS 4.0 V9.1.3"),
+        (
+            "OWASP ASVS 4.0.3 V9.1.3",
+            "NIST SP 800-53 SC-8(1)",
+            "NIST SP 800-53 SC-13",
+            "SOC 2 CC6.7",
+            "RFC 8996",
+            "NIST SP 800-52r2 3.1",
+        ),
     ),
     Control(
         "HTTP-TLS-CHAIN",
@@ -59,7 +71,13 @@ CONTROLS = (
         "through warnings.",
         "Serve the full chain (leaf + intermediates) issued by a CA the clients trust; "
         "renew expired certificates.",
-        ("OWASP ASVS 4.0 V9.2.1", "NIST SP 800-52r2 3.5"),
+        (
+            "OWASP ASVS 4.0.3 V9.2.1",
+            "NIST SP 800-53 SC-8",
+            "NIST SP 800-53 SC-17",
+            "SOC 2 CC6.7",
+            "NIST SP 800-52r2 3.5",
+        ),
     ),
     Control(
         "HTTP-TLS-HOSTNAME",
@@ -69,7 +87,7 @@ CONTROLS = (
         "A certificate for another name fails verification in every client and allows "
         "impersonation where verification is disabled.",
         "Issue the certificate with the service's DNS name (or IP) in subjectAltName.",
-        ("RFC 6125", "OWASP ASVS 4.0 V9.2.1"),
+        ("OWASP ASVS 4.0.3 V9.2.1", "NIST SP 800-53 SC-17", "RFC 6125"),
     ),
     Control(
         "HTTP-TLS-EXPIRY",
@@ -80,7 +98,7 @@ CONTROLS = (
         "out with a certificate about to expire.",
         "Renew the certificate (automate renewal, e.g. ACME/cert-manager) well before the "
         "fail threshold.",
-        ("NIST SP 1800-16", "OWASP ASVS 4.0 V9.2.1"),
+        ("OWASP ASVS 4.0.3 V9.2.1", "NIST SP 800-53 SC-17", "NIST SP 1800-16"),
     ),
     Control(
         "HTTP-TLS-EXPIRY-WARN",
@@ -90,7 +108,7 @@ CONTROLS = (
         "A certificate inside the warning window needs renewal soon; noticing it before "
         "the fail threshold avoids a rushed renewal.",
         "Schedule the renewal now, or check that automatic renewal is working.",
-        ("NIST SP 1800-16",),
+        ("NIST SP 800-53 SC-17", "NIST SP 1800-16"),
     ),
     Control(
         "HTTP-REDIRECT",
@@ -100,7 +118,7 @@ CONTROLS = (
         "Users and links that reach the plain-HTTP address must be sent to HTTPS rather "
         "than served in clear text.",
         "Answer every plain-HTTP request with a 301/308 redirect to the https:// URL.",
-        ("OWASP ASVS 4.0 V9.1.1", "NIST SP 800-52r2"),
+        ("OWASP ASVS 4.0.3 V9.1.1", "NIST SP 800-53 SC-8", "SOC 2 CC6.7", "NIST SP 800-52r2"),
     ),
     Control(
         "HTTP-HSTS",
@@ -111,7 +129,13 @@ CONTROLS = (
         "SSL-stripping attacks between the first request and the redirect.",
         "Send 'Strict-Transport-Security: max-age=31536000; includeSubDomains' on every "
         "HTTPS response.",
-        ("RFC 6797", "OWASP ASVS 4.0 V14.4.5", "OWASP Secure Headers Project"),
+        (
+            "OWASP ASVS 4.0.3 V14.4.5",
+            "NIST SP 800-53 SC-8",
+            "SOC 2 CC6.7",
+            "RFC 6797",
+            "OWASP Secure Headers Project",
+        ),
     ),
     Control(
         "HTTP-SECURITY-HEADERS",
@@ -125,7 +149,10 @@ CONTROLS = (
         "'X-Frame-Options: DENY' (or CSP frame-ancestors) and 'Referrer-Policy: "
         "strict-origin-when-cross-origin' (or stricter).",
         (
-            "OWASP ASVS 4.0 V14.4.3-V14.4.7",
+            "OWASP ASVS 4.0.3 V14.4.3",
+            "OWASP ASVS 4.0.3 V14.4.4",
+            "OWASP ASVS 4.0.3 V14.4.6",
+            "OWASP ASVS 4.0.3 V14.4.7",
             "OWASP Secure Headers Project",
         ),
     ),
@@ -138,7 +165,12 @@ CONTROLS = (
         "volumes) and sometimes allow changes; they must not answer anonymous requests.",
         "Put the private paths behind authentication (reverse-proxy auth, bearer token, "
         "mTLS) or serve them on an internal-only listener.",
-        ("OWASP ASVS 4.0 V4.1.1", "OWASP API Security Top 10 API8:2023", "NIST SP 800-53 AC-3"),
+        (
+            "OWASP ASVS 4.0.3 V4.1.1",
+            "NIST SP 800-53 AC-3",
+            "SOC 2 CC6.1",
+            "OWASP API Security Top 10 API8:2023",
+        ),
     ),
     Control(
         "HTTP-DEFAULT-CREDENTIALS",
@@ -149,7 +181,7 @@ CONTROLS = (
         "accepting them hands over the service.",
         "Change the default password at provisioning (e.g. Grafana "
         "GF_SECURITY_ADMIN_PASSWORD) or disable the built-in account and basic auth.",
-        ("OWASP ASVS 4.0 V2.5.4", "CWE-1392", "NIST SP 800-53 IA-5"),
+        ("OWASP ASVS 4.0.3 V2.5.4", "NIST SP 800-53 IA-5", "SOC 2 CC6.1", "CWE-1392"),
     ),
     Control(
         "HTTP-LATENCY",
@@ -160,6 +192,6 @@ CONTROLS = (
         "repeated requests shows tail latency users will feel.",
         "Find the slow path (profiling, traces), fix it or scale out before releasing; "
         "or adjust the budget in the profile if it is wrong.",
-        ("Google SRE Book ch. 6 (latency)",),
+        ("SOC 2 A1.1", "Google SRE Book ch. 6 (latency)"),
     ),
 )

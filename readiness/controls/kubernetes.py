@@ -3,8 +3,6 @@
 from readiness.controls.model import Control, Severity
 
 _F = "kubernetes"
-_CIS = "CIS Kubernetes Benchmark 5.2"
-_PSS = "Kubernetes Pod Security Standards (restricted)"
 
 CONTROLS = (
     Control(
@@ -17,7 +15,7 @@ CONTROLS = (
         "startupProbe is killed by its livenessProbe before it is up.",
         "Add readinessProbe and livenessProbe to every container (a startupProbe too when "
         "the liveness delay is long); probe a cheap health endpoint.",
-        ("Kubernetes docs: Configure Liveness, Readiness and Startup Probes",),
+        ("SOC 2 CC7.2", "Kubernetes docs: Configure Liveness, Readiness and Startup Probes"),
     ),
     Control(
         "K8S-RESOURCES",
@@ -28,7 +26,11 @@ CONTROLS = (
         "hold them. A missing memory limit lets one pod starve its neighbours.",
         "Set resources.requests.cpu/memory and resources.limits.memory (and cpu when the "
         "profile asks for it) on every container.",
-        ("Kubernetes docs: Resource Management for Pods and Containers",),
+        (
+            "NIST SP 800-53 SC-6",
+            "SOC 2 A1.1",
+            "Kubernetes docs: Resource Management for Pods and Containers",
+        ),
     ),
     Control(
         "K8S-SECURITY-CONTEXT",
@@ -39,7 +41,16 @@ CONTROLS = (
         "root filesystem or keeps Linux capabilities is a short step from the node.",
         "Set runAsNonRoot: true, allowPrivilegeEscalation: false, "
         "readOnlyRootFilesystem: true, capabilities.drop: [ALL] and never privileged: true.",
-        (_PSS, _CIS),
+        (
+            "CIS Kubernetes Benchmark 5.2.2",
+            "CIS Kubernetes Benchmark 5.2.6",
+            "CIS Kubernetes Benchmark 5.2.7",
+            "CIS Kubernetes Benchmark 5.2.9",
+            "CIS Kubernetes Benchmark 5.7.3",
+            "NIST SP 800-53 AC-6",
+            "NIST SP 800-53 CM-7",
+            "Kubernetes Pod Security Standards (restricted)",
+        ),
     ),
     Control(
         "K8S-HOST-NAMESPACES",
@@ -50,7 +61,15 @@ CONTROLS = (
         "between a pod and its node.",
         "Remove hostNetwork/hostPID/hostIPC, hostPort and hostPath volumes; use a Service, "
         "emptyDir or a PersistentVolumeClaim instead.",
-        (_PSS, "CIS Kubernetes Benchmark 5.2.2-5.2.4"),
+        (
+            "CIS Kubernetes Benchmark 5.2.3",
+            "CIS Kubernetes Benchmark 5.2.4",
+            "CIS Kubernetes Benchmark 5.2.5",
+            "CIS Kubernetes Benchmark 5.2.12",
+            "CIS Kubernetes Benchmark 5.2.13",
+            "NIST SP 800-53 SC-39",
+            "Kubernetes Pod Security Standards (restricted)",
+        ),
     ),
     Control(
         "K8S-IMAGE-TAG",
@@ -60,7 +79,7 @@ CONTROLS = (
         "An untagged or :latest image changes under the same manifest: rollbacks and "
         "audits cannot tell what ran.",
         "Reference images by an immutable version tag (or a digest).",
-        ("Kubernetes docs: Images - best practices",),
+        ("NIST SP 800-53 CM-2", "SOC 2 CC8.1", "Kubernetes docs: Images - best practices"),
     ),
     Control(
         "K8S-IMAGE-DIGEST",
@@ -69,7 +88,7 @@ CONTROLS = (
         Severity.LOW,
         "Tags can be moved; only a digest names exactly the bytes that were tested and signed.",
         "Reference images as name:tag@sha256:<digest>.",
-        ("SLSA v1.0 build track", "NIST SSDF PS.2"),
+        ("NIST SP 800-53 SI-7", "NIST SP 800-53 CM-2"),
     ),
     Control(
         "K8S-IMAGE-REGISTRY",
@@ -79,7 +98,7 @@ CONTROLS = (
         "Images pulled from arbitrary registries bypass scanning, signing and retention.",
         "Mirror the image into one of the registries the profile allows "
         "(kubernetes.allowed_registries).",
-        ("NIST SSDF PS.3",),
+        ("CIS Kubernetes Benchmark 5.5.1", "NIST SP 800-53 CM-7(5)"),
     ),
     Control(
         "K8S-REPLICAS",
@@ -88,7 +107,7 @@ CONTROLS = (
         Severity.HIGH,
         "A single replica is an outage on every node drain, eviction or crash.",
         "Run at least kubernetes.min_replicas replicas (spec.replicas, or the HPA's minReplicas).",
-        ("Google SRE Book ch. 26",),
+        ("SOC 2 A1.1", "Google SRE Book ch. 26"),
     ),
     Control(
         "K8S-PDB",
@@ -110,7 +129,7 @@ CONTROLS = (
         "minReplicas 1 scales a service down to a single point of failure.",
         "Add a HorizontalPodAutoscaler targeting the workload with minReplicas >= "
         "kubernetes.hpa_min_replicas.",
-        ("Kubernetes docs: Horizontal Pod Autoscaling",),
+        ("SOC 2 A1.1", "Kubernetes docs: Horizontal Pod Autoscaling"),
     ),
     Control(
         "K8S-SPREAD",
@@ -120,7 +139,7 @@ CONTROLS = (
         "Replicas scheduled onto one node or zone fail together.",
         "Add topologySpreadConstraints (topologyKey kubernetes.io/hostname or "
         "topology.kubernetes.io/zone) or a podAntiAffinity on the pod labels.",
-        ("Kubernetes docs: Pod Topology Spread Constraints",),
+        ("SOC 2 A1.2", "Kubernetes docs: Pod Topology Spread Constraints"),
     ),
     Control(
         "K8S-NETWORK-POLICY",
@@ -130,7 +149,7 @@ CONTROLS = (
         "Pods no NetworkPolicy selects accept traffic from anywhere in the cluster.",
         "Add a NetworkPolicy whose podSelector matches the workload's pod labels and "
         "allows only the traffic it needs.",
-        ("CIS Kubernetes Benchmark 5.3.2",),
+        ("CIS Kubernetes Benchmark 5.3.2", "NIST SP 800-53 SC-7"),
     ),
     Control(
         "K8S-DEFAULT-DENY",
@@ -140,7 +159,7 @@ CONTROLS = (
         "Allow-lists only protect pods when everything else is denied by default.",
         "Add a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] and no "
         "rules to each namespace.",
-        ("CIS Kubernetes Benchmark 5.3.2",),
+        ("CIS Kubernetes Benchmark 5.3.2", "NIST SP 800-53 SC-7", "NIST SP 800-53 AC-4"),
     ),
     Control(
         "K8S-SA-TOKEN",
@@ -151,7 +170,7 @@ CONTROLS = (
         "API server.",
         "Set automountServiceAccountToken: false on the pod (or its ServiceAccount) "
         "unless the workload calls the Kubernetes API.",
-        ("CIS Kubernetes Benchmark 5.1.6",),
+        ("CIS Kubernetes Benchmark 5.1.6", "NIST SP 800-53 AC-6"),
     ),
     Control(
         "K8S-RBAC",
@@ -162,7 +181,12 @@ CONTROLS = (
         "cluster-admin on a service account hands the cluster to whoever owns the pod.",
         "Name the verbs and resources a Role needs; bind service accounts to narrow Roles, "
         "never to cluster-admin.",
-        ("CIS Kubernetes Benchmark 5.1.1, 5.1.3",),
+        (
+            "CIS Kubernetes Benchmark 5.1.1",
+            "CIS Kubernetes Benchmark 5.1.3",
+            "NIST SP 800-53 AC-6",
+            "SOC 2 CC6.3",
+        ),
     ),
     Control(
         "K8S-ENV-SECRETS",
@@ -173,7 +197,7 @@ CONTROLS = (
         "workload, and lives on in git history.",
         "Move the value to a Secret and reference it with valueFrom.secretKeyRef; rotate "
         "the exposed credential.",
-        ("CIS Kubernetes Benchmark 5.4.1",),
+        ("CIS Kubernetes Benchmark 5.4.1", "NIST SP 800-53 IA-5(7)"),
     ),
     Control(
         "K8S-DEPRECATED-API",
@@ -182,7 +206,7 @@ CONTROLS = (
         Severity.HIGH,
         "Objects written against a removed API version fail to apply after the cluster upgrade.",
         "Migrate the object to the replacement apiVersion named in the finding.",
-        ("Kubernetes Deprecated API Migration Guide",),
+        ("NIST SP 800-53 SA-22", "SOC 2 CC8.1", "Kubernetes Deprecated API Migration Guide"),
     ),
     Control(
         "K8S-GRACEFUL-SHUTDOWN",
@@ -202,7 +226,7 @@ CONTROLS = (
         Severity.MEDIUM,
         "A service nobody scrapes cannot be alerted on or held to an SLO.",
         "Add a ServiceMonitor selecting the Service (or prometheus.io/scrape annotations).",
-        ("Prometheus Operator: ServiceMonitor",),
+        ("SOC 2 CC7.2", "NIST SP 800-53 SI-4", "Prometheus Operator: ServiceMonitor"),
     ),
     Control(
         "K8S-SERVICE-SELECTOR",
@@ -224,7 +248,7 @@ CONTROLS = (
         "application and version of every object.",
         "Add the labels the profile requires (kubernetes.required_labels), e.g. "
         "app.kubernetes.io/name and app.kubernetes.io/version.",
-        ("Kubernetes docs: Recommended Labels",),
+        ("NIST SP 800-53 CM-8", "Kubernetes docs: Recommended Labels"),
     ),
     Control(
         "K8S-ROLLOUT",
@@ -235,7 +259,7 @@ CONTROLS = (
         "and desired replicas differ, is still rolling out or stuck.",
         "Wait for `kubectl rollout status`, or investigate the stuck rollout (events, pod "
         "status) and roll back.",
-        ("Kubernetes docs: Deployment status",),
+        ("SOC 2 CC8.1", "Kubernetes docs: Deployment status"),
     ),
     Control(
         "K8S-POD-HEALTH",
@@ -246,7 +270,7 @@ CONTROLS = (
         "serving with its intended capacity.",
         "Read the pod's events and logs; fix the image reference, the crash or the "
         "scheduling constraint (resources, node selector, PVC).",
-        ("Kubernetes docs: Debug Pods",),
+        ("SOC 2 CC7.2", "NIST SP 800-53 SI-4", "Kubernetes docs: Debug Pods"),
     ),
     Control(
         "K8S-RESTARTS",
@@ -256,7 +280,7 @@ CONTROLS = (
         "Repeated restarts within the last hour are an outage in slow motion.",
         "Read the previous container logs (kubectl logs --previous) and fix the crash or "
         "the failing liveness probe.",
-        ("Kubernetes docs: Debug Running Pods",),
+        ("SOC 2 CC7.2", "Kubernetes docs: Debug Running Pods"),
     ),
     Control(
         "K8S-NODES",
@@ -267,6 +291,6 @@ CONTROLS = (
         "planned and may not reschedule.",
         "Investigate the node conditions (kubectl describe node); cordon and replace "
         "unhealthy nodes before releasing.",
-        ("Kubernetes docs: Node status",),
+        ("SOC 2 CC7.2", "Kubernetes docs: Node status"),
     ),
 )

@@ -22,7 +22,12 @@ CONTROLS = (
         "them; incidents handled from memory take longer and go wrong more often.",
         "Add a runbook file named after each alert (e.g. runbooks/HighErrorRate.md) and each "
         "incident type of operations.runbooks.incident_types to the runbook directory.",
-        ("Google SRE Book ch. 11", "Production-readiness checklist: runbooks"),
+        (
+            "NIST SP 800-53 IR-8",
+            "SOC 2 CC7.4",
+            "Google SRE Book ch. 11",
+            "Production-readiness checklist: runbooks",
+        ),
     ),
     Control(
         "OPS-RUNBOOK-LINKS",
@@ -33,7 +38,7 @@ CONTROLS = (
         "when they need it.",
         "Give every alerting rule a runbook_url annotation that resolves (an HTTP URL that "
         "answers 2xx, or a path to a file in the runbook directory).",
-        ("Prometheus alerting best practices",),
+        ("NIST SP 800-53 IR-8", "SOC 2 CC7.4", "Prometheus alerting best practices"),
     ),
     Control(
         "OPS-ONCALL",
@@ -44,7 +49,7 @@ CONTROLS = (
         "Route alerts with the critical labels (operations.oncall.critical_labels) to an "
         "Alertmanager receiver with a paging integration (PagerDuty, Opsgenie, VictorOps "
         "or a paging webhook). " + _ATTEST,
-        ("Google SRE Book ch. 11",),
+        ("NIST SP 800-53 IR-4", "SOC 2 CC7.4", "Google SRE Book ch. 11"),
     ),
     Control(
         "OPS-ESCALATION",
@@ -55,7 +60,7 @@ CONTROLS = (
         "chain (on-call engineer, tech lead, engineering manager, CTO).",
         "Declare one Alertmanager receiver per level of operations.escalation.levels, each "
         "with an integration and reached by a route.",
-        ("PagerDuty incident response: escalation policies",),
+        ("SOC 2 CC7.4", "NIST SP 800-53 IR-4", "PagerDuty incident response: escalation policies"),
     ),
     Control(
         "OPS-ROLLBACK",
@@ -66,7 +71,12 @@ CONTROLS = (
         "steps with the exact command.",
         "Write the rollback document (operations.rollback.document) and name the command "
         "in it (operations.rollback.command_pattern, e.g. `kubectl rollout undo`).",
-        ("Production-readiness checklist: rollback",),
+        (
+            "NIST SP 800-53 CM-3",
+            "NIST SP 800-53 CP-10",
+            "SOC 2 CC8.1",
+            "Production-readiness checklist: rollback",
+        ),
     ),
     Control(
         "OPS-ROLLBACK-REVISIONS",
@@ -77,7 +87,7 @@ CONTROLS = (
         "first-ever rollout leaves nothing to return to.",
         "Keep spec.revisionHistoryLimit > 0 on every Deployment and make sure a previous "
         "revision exists before relying on rollback.",
-        ("Kubernetes docs: Deployment revision history",),
+        ("NIST SP 800-53 CP-10", "SOC 2 CC8.1", "Kubernetes docs: Deployment revision history"),
     ),
     Control(
         "OPS-BACKUP-FRESHNESS",
@@ -88,7 +98,7 @@ CONTROLS = (
         "is unprotected.",
         "Fix the backup job so it runs every operations.backups.frequency_hours and records "
         "its success (a timestamped file or the last-success timestamp metric).",
-        ("NIST SP 800-34 contingency planning",),
+        ("NIST SP 800-53 CP-9", "SOC 2 A1.2", "NIST SP 800-34 contingency planning"),
     ),
     Control(
         "OPS-BACKUP-RETENTION",
@@ -98,7 +108,7 @@ CONTROLS = (
         "Corruption is often noticed days later; restoring needs backups reaching back the "
         "whole retention period, with none missing on the way.",
         "Keep backups for operations.backups.retention_days and investigate the missing runs.",
-        ("NIST SP 800-34 contingency planning",),
+        ("NIST SP 800-53 CP-9", "SOC 2 A1.2", "NIST SP 800-34 contingency planning"),
     ),
     Control(
         "OPS-BACKUP-SIZE",
@@ -109,7 +119,7 @@ CONTROLS = (
         "the job still reports success.",
         "Inspect the newest backup; fix the dump (credentials, filters, disk full) and take "
         "a new one. Adjust operations.backups.size_collapse_ratio only for a known cleanup.",
-        (),
+        ("NIST SP 800-53 CP-9", "SOC 2 A1.2"),
     ),
     Control(
         "OPS-RESTORE-DRILL",
@@ -119,7 +129,7 @@ CONTROLS = (
         "A backup never restored is a hope, not a backup.",
         "Restore a backup into a scratch environment, verify the data, and attest control "
         "OPS-RESTORE-DRILL with the date (within operations.backups.restore_drill_days).",
-        ("Google SRE Book ch. 26",),
+        ("NIST SP 800-53 CP-4", "NIST SP 800-53 CP-9(1)", "SOC 2 A1.3", "Google SRE Book ch. 26"),
     ),
     Control(
         "OPS-MONITORING",
@@ -130,7 +140,7 @@ CONTROLS = (
         "users.",
         "Load alerting rules into Prometheus and configure it to send to an Alertmanager. "
         + _ATTEST,
-        ("Google SRE Book ch. 6",),
+        ("NIST SP 800-53 SI-4", "SOC 2 CC7.2", "Google SRE Book ch. 6"),
     ),
     Control(
         "OPS-LOGGING",
@@ -141,7 +151,7 @@ CONTROLS = (
         "Ship each service's logs to Loki with the service label "
         "(operations.logging.service_label) and check the agent (Promtail, Alloy, the "
         "OpenTelemetry collector) is running.",
-        (),
+        ("NIST SP 800-53 AU-12", "SOC 2 CC7.2"),
     ),
     Control(
         "OPS-LOG-RETENTION",
@@ -151,7 +161,7 @@ CONTROLS = (
         "Investigations and audits reach back weeks; logs deleted after days leave no trail.",
         "Enable the Loki compactor retention and set limits_config.retention_period to at "
         "least operations.logging.retention_days.",
-        (),
+        ("NIST SP 800-53 AU-11", "SOC 2 CC7.2"),
     ),
     Control(
         "OPS-LOG-STRUCTURED",
@@ -160,7 +170,7 @@ CONTROLS = (
         Severity.LOW,
         "Structured lines can be filtered and aggregated by field; free text cannot.",
         "Log JSON objects, one per line (e.g. structlog, logback JSON encoder, zap).",
-        (),
+        ("NIST SP 800-53 AU-3",),
     ),
     Control(
         "OPS-TRACING",
@@ -171,7 +181,7 @@ CONTROLS = (
         "Instrument the service with OpenTelemetry and export to the collector; check the "
         "service appears in Jaeger with traces from the last "
         "operations.tracing.lookback_minutes.",
-        ("OpenTelemetry specification",),
+        ("SOC 2 CC7.2", "NIST SP 800-53 SI-4", "OpenTelemetry specification"),
     ),
     Control(
         "OPS-OTEL-COLLECTOR",
@@ -182,7 +192,7 @@ CONTROLS = (
         "stop silently.",
         "Enable the collector's health_check extension and fix the collector until it "
         "answers 'Server available'.",
-        (),
+        ("SOC 2 CC7.2",),
     ),
     Control(
         "OPS-GRAFANA",
@@ -192,7 +202,7 @@ CONTROLS = (
         "Dashboards are the first thing opened in an incident; a broken datasource shows "
         "empty panels.",
         "Fix Grafana's database and each datasource whose health check fails.",
-        (),
+        ("SOC 2 CC7.2",),
     ),
     Control(
         "OPS-DASHBOARDS",
@@ -202,7 +212,7 @@ CONTROLS = (
         "Teams agree on a few dashboards (SLO & golden signals, DORA) everyone can find.",
         "Provision the dashboards of operations.grafana.required_dashboards (by uid or "
         "title), e.g. as code with Grafana provisioning.",
-        (),
+        ("SOC 2 CC7.2", "NIST SP 800-53 SI-4"),
     ),
     Control(
         "OPS-GRAFANA-AUTH",
@@ -212,7 +222,7 @@ CONTROLS = (
         "Grafana holds datasource credentials; admin/admin or anonymous admin hands them out.",
         "Change the admin password (GF_SECURITY_ADMIN_PASSWORD) and set "
         "auth.anonymous.enabled=false or org_role=Viewer.",
-        ("CIS Controls 4.7",),
+        ("OWASP ASVS 4.0.3 V2.5.4", "NIST SP 800-53 IA-5", "SOC 2 CC6.1", "CIS Controls 4.7"),
     ),
     Control(
         "OPS-GRACEFUL-SHUTDOWN",
@@ -234,7 +244,7 @@ CONTROLS = (
         "first request in production.",
         "Validate configuration at start (e.g. pydantic-settings, envconfig) and exit on "
         "error. " + _ATTEST,
-        ("The Twelve-Factor App: config",),
+        ("NIST SP 800-53 CM-6", "The Twelve-Factor App: config"),
     ),
     Control(
         "OPS-CICD",
@@ -244,7 +254,7 @@ CONTROLS = (
         "Releases that do not go through a tested pipeline reach production unverified.",
         "Keep the pipeline definition in the repository (operations.cicd.pipeline_files) "
         "and exercise it, including the deploy step. " + _ATTEST,
-        ("DORA: continuous delivery",),
+        ("NIST SP 800-53 SA-11", "SOC 2 CC8.1", "DORA: continuous delivery"),
     ),
     Control(
         "OPS-HEALTHCHECKS",
@@ -254,7 +264,7 @@ CONTROLS = (
         "Orchestrators and load balancers act on health endpoints; one that does not "
         "answer takes the service out or leaves a dead one in.",
         "Serve a health endpoint on every service (targets.services) that answers 2xx. " + _ATTEST,
-        (),
+        ("SOC 2 CC7.2",),
     ),
     Control(
         "OPS-POSTMORTEM-TEMPLATE",
@@ -265,6 +275,6 @@ CONTROLS = (
         "lasting fixes.",
         "Commit a post-mortem template (operations.postmortem.template) with the sections "
         "of operations.postmortem.required_sections. " + _ATTEST,
-        ("Google SRE Book ch. 15",),
+        ("NIST SP 800-53 IR-4", "SOC 2 CC7.5", "Google SRE Book ch. 15"),
     ),
 )

@@ -16,7 +16,7 @@ CONTROLS = (
         "against a promise the gate silently ignored.",
         "Fix the spec at the file and key named in the message (native, OpenSLO v1, "
         "Sloth prometheus/v1 or Pyrra format).",
-        ("OpenSLO v1 specification", "Sloth prometheus/v1 spec"),
+        ("SOC 2 CC7.2", "OpenSLO v1 specification", "Sloth prometheus/v1 spec"),
     ),
     Control(
         "SLO-ATTAINMENT",
@@ -27,7 +27,7 @@ CONTROLS = (
         "getting less than that.",
         "Find and stop what spends the budget (see the burn rates per window), then "
         "let the rolling window recover before shipping risk.",
-        (_POLICY,),
+        ("SOC 2 A1.1", "Google SRE Workbook ch. 2 (Implementing SLOs), error budget policy"),
     ),
     Control(
         "SLO-BUDGET",
@@ -39,7 +39,11 @@ CONTROLS = (
         "exhausted budget stops every release.",
         "Ship only fixes (release.kind: fix) while frozen; restore reliability before "
         "feature work; an exception needs an approved waiver.",
-        (_POLICY,),
+        (
+            "SOC 2 CC8.1",
+            "SOC 2 A1.1",
+            "Google SRE Workbook ch. 2 (Implementing SLOs), error budget policy",
+        ),
     ),
     Control(
         "SLO-BUDGET-LEVEL",
@@ -49,7 +53,7 @@ CONTROLS = (
         "Even a fix release should know it ships into a frozen or emergency budget; "
         "the report says so for every release kind.",
         "Prioritise reliability work for the service until the budget recovers.",
-        (_POLICY,),
+        ("SOC 2 CC8.1", "Google SRE Workbook ch. 2 (Implementing SLOs), error budget policy"),
     ),
     Control(
         "SLO-BURN-RATE",
@@ -61,7 +65,7 @@ CONTROLS = (
         "and adds risk.",
         "Hold the release, handle the incident until the short-window burn rate drops "
         "below the factor, then re-run the gate.",
-        (_WORKBOOK,),
+        ("SOC 2 CC7.2", "Google SRE Workbook ch. 5 (Alerting on SLOs)"),
     ),
     Control(
         "SLO-BURN-TICKET",
@@ -71,7 +75,7 @@ CONTROLS = (
         "A slow burn (3x over 1d and 2h, or 1x over 3d and 6h) exhausts the budget "
         "before the window ends if nobody acts.",
         "Open a ticket for the slow burn and fix its cause.",
-        (_WORKBOOK,),
+        ("SOC 2 CC7.2", "Google SRE Workbook ch. 5 (Alerting on SLOs)"),
     ),
     Control(
         "SLO-POSTMORTEM",
@@ -82,7 +86,7 @@ CONTROLS = (
         "causes were analysed and the post-mortem recorded.",
         "Write the post-mortem and attest it in the profile under slo.postmortems with "
         "the SLO, a reference and the time it covers until.",
-        ("Google SRE Book ch. 15 (Postmortem Culture)",),
+        ("NIST SP 800-53 IR-4", "SOC 2 CC7.5", "Google SRE Book ch. 15 (Postmortem Culture)"),
     ),
     Control(
         "SLO-ALERTS",
@@ -94,7 +98,7 @@ CONTROLS = (
         "Load page and ticket burn-rate alerting rules for the SLO (generate them with "
         "Sloth or Pyrra, or copy the rule in the message), each with a severity label "
         "and a runbook_url annotation.",
-        (_WORKBOOK,),
+        ("SOC 2 CC7.2", "NIST SP 800-53 SI-4", "Google SRE Workbook ch. 5 (Alerting on SLOs)"),
     ),
     Control(
         "SLO-DATA",
@@ -105,6 +109,6 @@ CONTROLS = (
         "window with no data proves nothing.",
         "Keep Prometheus retention at least as long as the SLO window and find why the "
         "SLI series have gaps (scrape failures, renamed metrics).",
-        (_POLICY,),
+        ("SOC 2 CC7.2", "Google SRE Workbook ch. 2 (Implementing SLOs), error budget policy"),
     ),
 )

@@ -3,8 +3,6 @@
 from readiness.controls.model import Control, Severity
 
 _F = "supply_chain"
-_SLSA = "SLSA v1.0 Build L2/L3"
-_SSDF = "NIST SSDF PS.2, PS.3"
 
 CONTROLS = (
     Control(
@@ -17,7 +15,12 @@ CONTROLS = (
         "Sign the image digest in the release pipeline (cosign sign, keyless with the CI "
         "workflow identity or with the release key) and list that identity/key in "
         "supply_chain.signature.",
-        (_SLSA, _SSDF, "Sigstore policy-controller"),
+        (
+            "NIST SSDF PS.2.1",
+            "NIST SP 800-53 CM-14",
+            "NIST SP 800-53 SI-7(15)",
+            "Sigstore policy-controller",
+        ),
     ),
     Control(
         "SC-PROVENANCE",
@@ -28,7 +31,13 @@ CONTROLS = (
         "without it a compromised workstation build is indistinguishable from CI.",
         "Generate signed SLSA provenance in CI for the image digest, from an allowed "
         "builder, the product repository and the release ref.",
-        (_SLSA, "slsa-verifier"),
+        (
+            "SLSA v1.0 Build L1",
+            "SLSA v1.0 Build L2",
+            "NIST SSDF PS.3.2",
+            "NIST SP 800-53 SR-4",
+            "slsa-verifier",
+        ),
     ),
     Control(
         "SC-SBOM-PRESENT",
@@ -38,7 +47,13 @@ CONTROLS = (
         "Incident response needs to know what is inside every released image.",
         "Generate a CycloneDX SBOM at build time and attach it to the image digest "
         "(OCI referrer or cosign attestation), or declare it in the profile.",
-        ("NTIA SBOM minimum elements", "EO 14028"),
+        (
+            "NIST SSDF PS.3.2",
+            "NIST SP 800-53 CM-8",
+            "NIST SP 800-53 SR-4",
+            "NTIA SBOM minimum elements",
+            "EO 14028",
+        ),
     ),
     Control(
         "SC-SBOM-VALID",
@@ -47,7 +62,7 @@ CONTROLS = (
         Severity.MEDIUM,
         "Tools downstream reject or misread SBOMs that break the CycloneDX schema.",
         "Fix or upgrade the SBOM generator so the output validates against its specVersion.",
-        ("CycloneDX specification",),
+        ("NIST SSDF PS.3.2", "CycloneDX specification"),
     ),
     Control(
         "SC-SBOM-NTIA",
@@ -58,7 +73,13 @@ CONTROLS = (
         "timestamp are what makes an SBOM usable for vulnerability and licence management.",
         "Configure the generator to emit suppliers, purls, the dependency graph, "
         "metadata.authors and metadata.timestamp.",
-        ("NTIA SBOM minimum elements (2021)", "sbomqs"),
+        (
+            "NIST SSDF PS.3.2",
+            "NIST SP 800-53 CM-8",
+            "NIST SP 800-53 SR-4",
+            "NTIA SBOM minimum elements (2021)",
+            "sbomqs",
+        ),
     ),
     Control(
         "SC-LICENSES",
@@ -68,7 +89,7 @@ CONTROLS = (
         "Shipping a component under a denied licence creates legal obligations the "
         "organisation has decided not to take.",
         "Replace the component or get legal approval (waiver).",
-        ("OpenChain ISO/IEC 5230",),
+        ("NIST SP 800-53 CM-10", "NIST SSDF PW.4.4", "OpenChain ISO/IEC 5230"),
     ),
     Control(
         "SC-LICENSES-UNKNOWN",
@@ -77,7 +98,7 @@ CONTROLS = (
         Severity.LOW,
         "A component whose licence is unknown cannot be cleared by the licence policy.",
         "Let the SBOM generator resolve licences to SPDX ids or LicenseRef-*.",
-        ("SPDX licence list",),
+        ("NIST SP 800-53 CM-10", "NIST SSDF PS.3.2", "SPDX licence list"),
     ),
     Control(
         "SC-VULNS",
@@ -89,7 +110,14 @@ CONTROLS = (
         "Upgrade the affected component to a fixed version, rebuild and regenerate the "
         "SBOM, or accept the vulnerability with a waiver on '<image>/<vuln id>' that has "
         "an approver and an expiry.",
-        ("OSV", "NIST SSDF RV.1"),
+        (
+            "NIST SSDF RV.1.1",
+            "NIST SSDF PW.4.4",
+            "NIST SP 800-53 RA-5",
+            "NIST SP 800-53 SI-2",
+            "SOC 2 CC7.1",
+            "OSV",
+        ),
     ),
     Control(
         "SC-IMAGE-USER",
@@ -99,7 +127,7 @@ CONTROLS = (
         "A process running as root in a container turns a container escape or a writable "
         "host mount into host compromise.",
         "Set a numeric non-root USER in the Dockerfile (e.g. USER 10001).",
-        ("CIS Docker Benchmark 4.1",),
+        ("NIST SP 800-53 AC-6", "CIS Docker Benchmark 4.1"),
     ),
     Control(
         "SC-IMAGE-TAG",
@@ -108,7 +136,7 @@ CONTROLS = (
         Severity.MEDIUM,
         "'latest' (or no tag) changes under the release: what was checked is not what runs.",
         "Reference the image by a version tag and, better, by its digest.",
-        ("CIS Docker Benchmark 5.27",),
+        ("NIST SP 800-53 CM-2", "SOC 2 CC8.1", "CIS Docker Benchmark 5.27"),
     ),
     Control(
         "SC-IMAGE-LABELS",
@@ -118,7 +146,7 @@ CONTROLS = (
         "source, revision and version labels tie a running image back to its code.",
         "Set org.opencontainers.image.* labels at build time (docker build --label or "
         "docker/metadata-action).",
-        ("OCI image spec annotations",),
+        ("NIST SP 800-53 CM-8", "OCI image spec annotations"),
     ),
     Control(
         "SC-IMAGE-SECRETS",
@@ -128,7 +156,7 @@ CONTROLS = (
         "ENV values are baked into every layer and readable by anyone who can pull the image.",
         "Remove the value from the Dockerfile ENV; inject secrets at run time from a "
         "secret store, then rotate the exposed one.",
-        ("CIS Docker Benchmark 4.10",),
+        ("NIST SP 800-53 IA-5(7)", "CIS Docker Benchmark 4.10"),
     ),
     Control(
         "SC-CONTAINER-RUNTIME",
@@ -137,7 +165,7 @@ CONTROLS = (
         Severity.HIGH,
         "What the daemon actually runs must match the image policy.",
         "Run with a non-root user, without --privileged and with --memory set.",
-        ("CIS Docker Benchmark 5.4, 5.10",),
+        ("NIST SP 800-53 AC-6", "NIST SP 800-53 CM-7", "CIS Docker Benchmark 5.4, 5.10"),
     ),
     Control(
         "SC-VERDICT",
@@ -146,6 +174,6 @@ CONTROLS = (
         Severity.CRITICAL,
         "One answer per image for the release manager: may it ship?",
         "Fix (or waive with approval) every blocking supply-chain finding listed for the image.",
-        (_SLSA,),
+        ("NIST SP 800-53 SR-3", "SOC 2 CC8.1"),
     ),
 )
