@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from readiness.controls import Control, catalogue
 from readiness.controls.frameworks import FRAMEWORK_KEYS, FRAMEWORKS, controls_for
 from readiness.dora import cli as dora_cli
+from readiness.verdict import cli as verdict_cli
 
 
 def _controls_table(controls: Sequence[Control]) -> str:
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Family subcommands register here.
     dora_cli.add_parser(sub)
+    verdict_cli.add_parser(sub)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Signed verdict attestations: the gate's verdict as an in-toto statement, and its check."""

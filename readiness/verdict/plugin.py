@@ -1,0 +1,61 @@
+"""``--attest``: sign the verdict once the run's reports are written (controller only)."""
+
+from __future__ import annotations
+
+import os
+import pytest
+
+from readiness.keys import PROFILE, REPORT_DIR
+from readiness.report.json_report import JSON_NAME
+from readiness.verdict.statement import VerdictError
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("readiness")
+    group.addoption(
+        "--attest",
+        action="store_true",
+        help="sign the verdict of this full run (keyless Sigstore unless --attest-key)",
+    )
+    group.addoption("--attest-key", help="sign the verdict with this key (cosign.key or PEM)")
+    group.addoption(
+        "--attest-push",
+        action="append",
+        metavar="IMAGE",
+        help="attach the signed verdict to this image in its registry (repeatable)",
+    )
+
+
+def _requested(config: pytest.Config) -> bool:
+    return bool(
+        config.getoption("attest")
+        or config.getoption("attest_key")
+        or config.getoption("attest_push")
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or not _requested(config):
+        return
+    if config.stash.get(PROFILE, None) is None:
+        return
+    from readiness.verdict.cli import attest
+
+    report = config.stash[REPORT_DIR] / JSON_NAME
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    try:
+        path = attest(report, config.getoption("attest_key"), None, None, os.environ)
+        message = f"readiness: verdict attestation written to {path}"
+        for image in config.getoption("attest_push") or []:
+            from readiness.verdict.oci import push_verdict
+
+            digest = push_verdict(image, path)
+            message += f"\nreadiness: verdict attached to {image} as {digest}"
+    except VerdictError as exc:
+        message = f"readiness: verdict NOT attested: {exc}"
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if reporter is not None:
+        reporter.write_line(message)
