@@ -291,6 +291,12 @@ def test_slo_postmortem(
 def test_slo_alerts(
     slo: Objective, slo_rules: list[Rule] | SourceError, profile: Profile, evidence: Evidence
 ) -> None:
+    if slo.unsupported:
+        raise SourceError(
+            slo.id,
+            f"{slo.unsupported} (spec {slo.source}): its burn-rate alerts can be neither "
+            "recognised from the SLI's metrics nor suggested",
+        )
     if isinstance(slo_rules, SourceError):
         raise slo_rules
     cov = coverage(slo, slo_rules)

@@ -149,18 +149,17 @@ def restarting(
     findings = []
     for pod in pods_of(workload, pods):
         for c in pod.containers:
-            recent = c.last_terminated_at is not None and c.last_terminated_at >= since
-            if recent and c.restart_count > limit:
-                assert c.last_terminated_at is not None
+            last = c.last_terminated_at
+            if last is not None and last >= since and c.restart_count > limit:
                 findings.append(
                     Finding(
                         f"{where(workload)} pod {pod.ref.name} container {c.name!r} "
-                        f"restarted {c.restart_count} times, last {_age(now, c.last_terminated_at)}"
+                        f"restarted {c.restart_count} times, last {_age(now, last)}"
                         " ago",
                         expected=f"<= {limit} restarts, none in the last {window_minutes}m",
                         found=f"restartCount={c.restart_count}, last termination "
                         f"{c.last_terminated_reason or 'unknown'} at "
-                        f"{c.last_terminated_at.isoformat()}",
+                        f"{last.isoformat()}",
                         fix=f"`kubectl logs -n {pod.ref.namespace} {pod.ref.name} -c {c.name} "
                         "--previous` and fix the crash or the failing liveness probe",
                     )

@@ -140,12 +140,11 @@ def retention(
 
 def size_collapse(backups: BackupSet, ratio: float, baseline: int) -> list[Finding]:
     """The newest backup is not much smaller than the median of the ones before it."""
-    sized = [b for b in backups.backups if b.size is not None]
+    sized = [(b, b.size) for b in backups.backups if b.size is not None]
     if not sized:
         return []
-    newest = sized[-1]
-    assert newest.size is not None
-    if newest.size == 0:
+    newest, size = sized[-1]
+    if size == 0:
         return [
             Finding(
                 f"newest backup of {backups.location} ({newest.name}) is empty",
@@ -154,17 +153,17 @@ def size_collapse(backups: BackupSet, ratio: float, baseline: int) -> list[Findi
                 fix="inspect the backup job: it reports success but writes nothing",
             )
         ]
-    previous = [b.size for b in sized[-1 - baseline : -1] if b.size is not None]
+    previous = [s for _, s in sized[-1 - baseline : -1]]
     if not previous:
         return []
     median = statistics.median(previous)
-    if newest.size < ratio * median:
+    if size < ratio * median:
         return [
             Finding(
-                f"newest backup of {backups.location} ({newest.name}) is {newest.size} bytes, "
-                f"{newest.size / median:.0%} of the median of the {len(previous)} before it",
+                f"newest backup of {backups.location} ({newest.name}) is {size} bytes, "
+                f"{size / median:.0%} of the median of the {len(previous)} before it",
                 expected=f"at least {ratio:.0%} of {median:.0f} bytes",
-                found=f"{newest.size} bytes",
+                found=f"{size} bytes",
                 fix="check the newest backup is complete (restore it); a cleanup that "
                 "really shrank the data can be accepted with a waiver",
             )

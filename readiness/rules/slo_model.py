@@ -13,6 +13,8 @@ from typing import Literal
 
 import promql_parser
 
+from readiness.errors import SourceError
+
 WINDOW_PLACEHOLDER = "{{.window}}"
 _PLACEHOLDER_RE = re.compile(r"\{\{\s*\.window\s*\}\}")
 _DURATION_RE = re.compile(r"(\d+)(ms|[smhdwy])")
@@ -87,6 +89,17 @@ class Sli:
             if query:
                 names.update(metric_names(query))
         return frozenset(names)
+
+
+class UnsupportedSli(SourceError):
+    """An SLI readiness cannot turn into PromQL (no query, or a non-Prometheus source)."""
+
+    def __init__(self, sli: Sli):
+        super().__init__(
+            f"SLI ({sli.source})",
+            f"the SLI has no Prometheus good, bad or error-ratio query (metric source "
+            f"{sli.source!r}): it cannot be evaluated or turned into alerting rules",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,11 +194,11 @@ def occurrence_error_ratio(sli: Sli, window: str) -> str:
     """PromQL: bad events / all events over ``window``, as one series without labels."""
     if sli.error_ratio is not None:
         return f"max({render_window(sli.error_ratio, window).strip()})"
-    total = _sum(sli.total, window)
-    if sli.bad is not None:
-        return f"({_sum(sli.bad, window)} / {total})"
-    assert sli.good is not None
-    return f"(1 - {_sum(sli.good, window)} / {total})"
+    if sli.total and sli.bad is not None:
+        return f"({_sum(sli.bad, window)} / {_sum(sli.total, window)})"
+    if sli.total and sli.good is not None:
+        return f"(1 - {_sum(sli.good, window)} / {_sum(sli.total, window)})"
+    raise UnsupportedSli(sli)
 
 
 def error_ratio_expr(objective: Objective, window: str) -> str:

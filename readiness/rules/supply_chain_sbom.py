@@ -144,8 +144,8 @@ def _label(comp: Mapping[str, Any]) -> str:
 
 def ntia_coverage(doc: Mapping[str, Any], examples: int = 3) -> dict[str, ElementCoverage]:
     comps = list(iter_components(doc))
-    meta = doc.get("metadata") if isinstance(doc.get("metadata"), Mapping) else {}
-    assert isinstance(meta, Mapping)
+    found = doc.get("metadata")
+    meta: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     dep_refs: set[str] = set()
     for dep in doc.get("dependencies") or []:
         if isinstance(dep, Mapping) and dep.get("ref"):

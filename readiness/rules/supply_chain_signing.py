@@ -89,7 +89,8 @@ def identity_matches(wanted: SignerIdentity, sans: Sequence[str], issuer: str) -
         return False
     if wanted.identity is not None:
         return wanted.identity in sans
-    assert wanted.identity_regex is not None
+    if wanted.identity_regex is None:
+        return False  # an identity names neither a value nor a pattern: nothing matches
     pattern = re.compile(wanted.identity_regex)
     return any(pattern.fullmatch(san) for san in sans)
 
@@ -483,7 +484,7 @@ def provenance_findings(
 ) -> list[Finding]:
     """Pass when one verified SLSA provenance for this digest meets the policy."""
     candidates = [
-        c
+        (c, c.statement)
         for c in checks
         if c.statement is not None and c.statement.get("predicateType") in SLSA_TYPES
     ]
@@ -505,7 +506,7 @@ def provenance_findings(
             )
         ]
     per_candidate: list[list[Finding]] = []
-    for c in candidates:
+    for c, statement in candidates:
         problems: list[Finding] = []
         if not c.ok:
             problems.append(
@@ -518,8 +519,7 @@ def provenance_findings(
             )
             per_candidate.append(problems)
             continue
-        assert c.statement is not None
-        prov = parse_provenance(c.statement)
+        prov = parse_provenance(statement)
         if not set(prov.subjects) & image_digests:
             problems.append(
                 Finding(

@@ -26,6 +26,7 @@ from readiness.rules.slo import (
 from readiness.rules.slo_alerts import Rule
 from readiness.rules.slo_model import (
     Objective,
+    UnsupportedSli,
     error_ratio_expr,
     events_expr,
     format_duration,
@@ -148,7 +149,8 @@ def measure(
         sample = values.get(key)
         value = _value(sample["value"]) if sample else math.nan
         ratios[key] = None if math.isnan(value) or math.isinf(value) else value
-    if ratios["slo"] is None:
+    error_ratio = ratios["slo"]
+    if error_ratio is None:
         raise SourceError(
             objective.id,
             f"the SLI has no data over the {window} window ending {evaluate_at_text(at)}: "
@@ -156,8 +158,7 @@ def measure(
             f"{'no series' if 'slo' not in values else 'NaN (no events)'}; check the SLI "
             f"queries and that Prometheus scrapes them",
         )
-    error_ratio = ratios.pop("slo")
-    assert error_ratio is not None
+    del ratios["slo"]
     step = settings.coverage_step if objective.window >= DAY else max(60, objective.window // 100)
     coverage_q = (
         f"count_over_time(({events_expr(objective, format_duration(step))})"
@@ -188,15 +189,12 @@ def _daily(
     sli = objective.sli
     if objective.budgeting != "occurrences" or sli.error_ratio is not None:
         parts = {"bad": error_ratio_expr(objective, "1d"), "total": "vector(1)"}
-    elif sli.bad is not None:
-        parts = {
-            "bad": f"sum({render_window(sli.bad, '1d')})",
-            "total": f"sum({render_window(sli.total, '1d')})",
-        }
     else:
-        assert sli.good is not None
+        kind, query = ("bad", sli.bad) if sli.bad is not None else ("good", sli.good)
+        if query is None or not sli.total:
+            raise UnsupportedSli(sli)
         parts = {
-            "good": f"sum({render_window(sli.good, '1d')})",
+            kind: f"sum({render_window(query, '1d')})",
             "total": f"sum({render_window(sli.total, '1d')})",
         }
     result = _by_label(client.query_range(union(parts, "part"), start, at, DAY), "part")

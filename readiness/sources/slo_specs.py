@@ -29,6 +29,7 @@ from readiness.rules.slo_model import (
     parse_duration,
     render_window,
 )
+from readiness.sources.slo_openslo import ALPHA_UNITS, shorthand_seconds, sli_kinds, validate
 
 DEFAULT_WINDOW = 30 * 86400
 _GROUPING = r"(?:(?:by|without)\s*\([^)]*\)\s*)?"
@@ -348,6 +349,17 @@ def _openslo_sli(indicator: _Doc) -> tuple[Sli, str]:
         )
     ratio = spec.doc("ratioMetric")
     queries: dict[str, str] = {}
+    if ratio.has("raw"):
+        raw = ratio.doc("raw")
+        kind, query = _openslo_source(raw)
+        if kind.lower() != "prometheus" or query is None:
+            return Sli(source=kind or "unknown"), (
+                f"metric source type {kind or '(none)'!r} is not Prometheus; cannot evaluate"
+            )
+        ratio_query = normalise_query(query, raw.file, raw.path("metricSource.spec.query"))
+        if ratio.text("rawType") == "success":
+            ratio_query = f"(1 - ({ratio_query}))"
+        return Sli(error_ratio=ratio_query), ""
     for part in ("good", "bad", "total"):
         metric = ratio.opt_doc(part)
         if metric is None:
@@ -365,6 +377,16 @@ def _openslo_sli(indicator: _Doc) -> tuple[Sli, str]:
     if ("good" in queries) == ("bad" in queries):
         raise SpecError(ratio.file, ratio.key, "give exactly one of good or bad, beside total")
     return Sli(total=queries["total"], good=queries.get("good"), bad=queries.get("bad")), ""
+
+
+def _shorthand(doc: _Doc, name: str, default: int | None = None) -> int:
+    """Seconds of an OpenSLO duration shorthand (``28d``, ``1M``, ``1m``: minutes)."""
+    if not doc.has(name) and default is not None:
+        return default
+    seconds = shorthand_seconds(doc.text(name))
+    if seconds is None:
+        raise SpecError(doc.file, doc.path(name), f"{doc.text(name)!r} is not like 28d or 1M")
+    return seconds
 
 
 def _openslo_v1(docs: Sequence[_Doc]) -> list[Objective]:
@@ -390,7 +412,7 @@ def _openslo_v1(docs: Sequence[_Doc]) -> list[Objective]:
         windows = spec.docs("timeWindow")
         if not windows:
             raise SpecError(doc.file, spec.path("timeWindow"), "needs one window")
-        window = windows[0].window("duration")
+        window = _shorthand(windows[0], "duration")
         method = spec.text("budgetingMethod", "Occurrences")
         budgeting = _BUDGETING.get(method.lower())
         if budgeting is None:
@@ -418,7 +440,7 @@ def _openslo_v1(docs: Sequence[_Doc]) -> list[Objective]:
             target = _percent(o, "targetPercent") if has_pct else _ratio(o, "target")
             label = o.text("name", "") or o.text("displayName", "")
             oname = name if len(objectives) == 1 else f"{name}-{label or i}"
-            ts_window = o.window("timeSliceWindow", 60) if budgeting != "occurrences" else None
+            ts_window = _shorthand(o, "timeSliceWindow", 60) if budgeting != "occurrences" else None
             ts_target = _ratio(o, "timeSliceTarget") if o.has("timeSliceTarget") else None
             out.append(
                 Objective(
@@ -449,22 +471,29 @@ def _openslo_v1alpha(doc: _Doc) -> list[Objective]:
     if not windows:
         raise SpecError(doc.file, spec.path("timeWindows"), "needs one window")
     w = windows[0]
-    units = {"second": "s", "minute": "m", "hour": "h", "day": "d", "week": "w"}
-    unit = units.get(w.text("unit").lower())
+    unit = ALPHA_UNITS.get(w.text("unit"))
     if unit is None:
         raise SpecError(doc.file, w.path("unit"), f"unknown unit {w.text('unit')!r}")
-    window = parse_duration(f"{int(w.num('count'))}{unit}")
+    window = int(w.num("count")) * unit
     out = []
+    slices = spec.text("budgetingMethod", "Occurrences") == "Timeslices"
     objectives = spec.docs("objectives")
     for i, o in enumerate(objectives):
-        ratio = o.doc("ratioMetrics")
-        queries = {}
-        for part in ("good", "bad", "total"):
-            metric = ratio.opt_doc(part)
-            if metric is not None:
-                queries[part] = metric.query("query")
-        if "total" not in queries or ("good" in queries) == ("bad" in queries):
-            raise SpecError(doc.file, ratio.key, "needs total and one of good or bad")
+        ratio = o.opt_doc("ratioMetrics")
+        sli, unsupported = (
+            Sli(source="threshold"),
+            ("OpenSLO thresholdMetric SLIs are not evaluated; use ratioMetrics"),
+        )
+        if ratio is not None:
+            good, total = ratio.doc("good"), ratio.doc("total")
+            source = good.text("source")
+            if source.lower() == "prometheus" and total.text("source").lower() == "prometheus":
+                sli, unsupported = Sli(total=total.query("query"), good=good.query("query")), ""
+            else:
+                sli, unsupported = (
+                    Sli(source=source),
+                    (f"metric source {source!r} is not Prometheus; cannot evaluate"),
+                )
         label = o.text("displayName", "")
         out.append(
             Objective(
@@ -472,9 +501,13 @@ def _openslo_v1alpha(doc: _Doc) -> list[Objective]:
                 name=name if len(objectives) == 1 else f"{name}-{label or i}",
                 target=_ratio(o, "target"),
                 window=window,
-                sli=Sli(total=queries["total"], good=queries.get("good"), bad=queries.get("bad")),
+                sli=sli,
                 source=doc.file,
+                budgeting="timeslices" if slices else "occurrences",
+                timeslice_target=_ratio(o, "timeSliceTarget") if slices else None,
+                timeslice_window=60 if slices else None,
                 description=spec.text("description", ""),
+                unsupported=unsupported,
             )
         )
     return out
@@ -501,6 +534,25 @@ def _documents(path: Path) -> list[Any]:
     return flat
 
 
+def _validate_openslo(file: str, docs: Sequence[_Doc]) -> None:
+    """Every OpenSLO object of the file, validated as ``oslo validate`` does; all problems."""
+    objects = [d.data for d in docs if str(d.data.get("apiVersion", "")).startswith("openslo/")]
+    slis = sli_kinds(objects)
+    problems = [
+        (d, p)
+        for d in docs
+        if str(d.data.get("apiVersion", "")).startswith("openslo/")
+        for p in validate(d.data, slis)
+    ]
+    if problems:
+        first_doc, first = problems[0]
+        text = "; ".join(
+            f"{d.data.get('kind', '?')} {d.key or ''} {p.render()}".replace("  ", " ")
+            for d, p in problems
+        )
+        raise SpecError(file, first_doc.path(first.path), f"invalid OpenSLO: {text}")
+
+
 def load_file(path: Path) -> SpecFile:
     file = str(path)
     raw = _documents(path)
@@ -513,6 +565,7 @@ def load_file(path: Path) -> SpecFile:
         return SpecFile(file, "native", tuple(_native_file(first, file)))
     if str(first.get("version", "")) == "prometheus/v1":
         return SpecFile(file, "sloth", tuple(o for d in docs for o in _sloth(d, crd=False)))
+    _validate_openslo(file, docs)
     out: list[Objective] = []
     formats = set()
     openslo_v1 = []

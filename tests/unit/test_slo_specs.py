@@ -41,18 +41,11 @@ DATA = Path(__file__).parent.parent / "data" / "slo"
         ),
         ("sloth/examples/no-alerts.yml", "sloth", ["myapp/http-availability"], 0.9999, "30d"),
         (
-            "sloth/examples/openslo-getting-started.yml",
+            "go-sdk/pkg/openslo/v1alpha/examples/slos.yaml",
             "openslo",
-            ["my-service/sloth-slo-my-service"],
-            0.999,
-            "30d",
-        ),
-        (
-            "openslo/examples/budgeting-method/ratio-timeslices.yaml",
-            "openslo",
-            ["web-shop/main-page"],
-            0.99,
-            "2w",
+            ["web/web-latency-threshold", "web/web-availability-ratio"],
+            0.98,
+            "1w",
         ),
         (
             "openslo/examples/budgeting-method/occurences-slo.yaml",
@@ -61,7 +54,6 @@ DATA = Path(__file__).parent.parent / "data" / "slo"
             0.99,
             "2w",
         ),
-        ("oslo/test/inputs/validate/v1.yaml", "openslo", ["web/web-availability"], 0.995, "1w"),
         (
             "pyrra/examples/caddy-response-latency.yaml",
             "pyrra",
@@ -96,18 +88,50 @@ def test_sloth_details() -> None:
     assert not quiet.alerting.page and not quiet.alerting.ticket
 
 
-def test_openslo_budgeting_and_counters() -> None:
-    (o,) = load_file(DATA / "oslo/test/inputs/validate/v1.yaml").objectives
+def test_openslo_budgeting_and_counters(tmp_path: Path) -> None:
+    # oslo's v1 input without the `op` it rejects (see test_slo_openslo.py)
+    valid = tmp_path / "v1.yaml"
+    text = (DATA / "oslo/test/inputs/validate/v1.yaml").read_text()
+    valid.write_text(
+        text.replace("        op: gt\n", "").replace("name: example service", "name: x")
+    )
+    (o,) = load_file(valid).objectives
     assert o.budgeting == "timeslices"
     assert o.timeslice_target == pytest.approx(0.95) and o.timeslice_window == 60
     assert o.sli.good == (
         'sum(rate(http_requests{k8s_cluster="prod",component="web",code=~"2xx|4xx"}[{{.window}}]))'
     )
-    (ts,) = load_file(DATA / "openslo/examples/budgeting-method/ratio-timeslices.yaml").objectives
-    assert ts.budgeting == "ratio_timeslices"
-    assert "not Prometheus" in ts.unsupported  # metricSource type: Any
     (th,) = load_file(DATA / "openslo/examples/budgeting-method/occurences-slo.yaml").objectives
     assert "thresholdMetric" in th.unsupported
+    _, ratio = load_file(DATA / "go-sdk/pkg/openslo/v1alpha/examples/slos.yaml").objectives
+    assert ratio.budgeting == "timeslices" and ratio.timeslice_target == pytest.approx(0.95)
+    assert "'datadog' is not Prometheus" in ratio.unsupported
+
+
+@pytest.mark.parametrize(
+    ("path", "key", "reason"),
+    [
+        # the OpenSLO spec's own examples put `op` on ratio objectives: oslo rejects that
+        (
+            "openslo/examples/budgeting-method/ratio-timeslices.yaml",
+            "spec.objectives[0].op",
+            "forbidden",
+        ),
+        (
+            "openslo/examples/budgeting-method/timeslices-slo.yaml",
+            "spec.objectives[0].op",
+            "forbidden",
+        ),
+        # Sloth's OpenSLO example: not rolling and no calendar, no objective value (v1alpha)
+        ("sloth/examples/openslo-getting-started.yml", "spec.timeWindows[0]", "calendar"),
+        ("oslo/test/inputs/validate/v1.yaml", "[0].spec.objectives[0].op", "forbidden"),
+    ],
+)
+def test_specs_oslo_rejects_are_rejected(path: str, key: str, reason: str) -> None:
+    with pytest.raises(SpecError) as info:
+        load_file(DATA / path)
+    assert info.value.key == key
+    assert reason in str(info.value)
 
 
 def test_invalid_apiversion_names_file_and_key() -> None:
@@ -179,10 +203,11 @@ def _write(tmp_path: Path, text: str) -> Path:
                   bad: {metricSource: {type: Prometheus, spec: {query: 'sum(e)'}}},
                   total: {metricSource: {type: Prometheus, spec: {query: 'sum(t)'}}}}}
               timeWindow: [{duration: 28x, isRolling: true}]
+              budgetingMethod: Occurrences
               objectives: [{target: 0.99}]
             """,
             "spec.timeWindow[0].duration",
-            "not a duration",
+            "invalid duration shorthand '28x'",
         ),
         (
             """
@@ -192,7 +217,8 @@ def _write(tmp_path: Path, text: str) -> Path:
             spec:
               service: web
               indicatorRef: missing
-              timeWindow: [{duration: 28d}]
+              timeWindow: [{duration: 28d, isRolling: true}]
+              budgetingMethod: Occurrences
               objectives: [{target: 0.99}]
             """,
             "spec.indicatorRef",
@@ -270,7 +296,9 @@ def test_native_file_and_multi_document_openslo(tmp_path: Path) -> None:
         apiVersion: openslo/v1
         kind: AlertPolicy
         metadata: {name: fast-burn}
-        spec: {conditions: []}
+        spec:
+          conditions: [{conditionRef: burn}]
+          notificationTargets: [{targetRef: pager}]
         ---
         apiVersion: openslo/v1
         kind: SLO
@@ -280,7 +308,7 @@ def test_native_file_and_multi_document_openslo(tmp_path: Path) -> None:
           indicatorRef: errors
           timeWindow: [{duration: 28d, isRolling: true}]
           budgetingMethod: Occurrences
-          alertPolicies: [fast-burn]
+          alertPolicies: [{alertPolicyRef: fast-burn}]
           objectives: [{targetPercent: 99.5}]
         """)
     )
