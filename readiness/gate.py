@@ -112,5 +112,18 @@ def stale_waivers(
     return stale
 
 
-def gate_passed(outcomes: Iterable[tuple[Outcome, bool]]) -> bool:
-    return not any(blocking for _, blocking in outcomes)
+class GateState(StrEnum):
+    """The run's verdict. Only ``passed`` lets a release go out."""
+
+    PASSED = "passed"  # a full run with no blocking finding
+    FAILED = "failed"  # a blocking finding (full or partial run)
+    PARTIAL = "partial"  # a partial run without blocking findings: not a release verdict
+    ERROR = "error"  # the run could not judge: broken profile, collection error, 0 checks
+
+
+def gate_state(*, blocking: int, partial: bool, errors: Sequence[str]) -> GateState:
+    if errors:
+        return GateState.ERROR
+    if blocking:
+        return GateState.FAILED
+    return GateState.PARTIAL if partial else GateState.PASSED

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +22,33 @@ EVIDENCE = pytest.StashKey[Evidence]()
 
 
 def control_of(item: pytest.Item) -> Control | None:
-    marker = item.get_closest_marker(MARKER)
-    return get_control(marker.args[0]) if marker else None
+    # The check's own marker carries the id as its argument; the selection adds a
+    # keyword-only copy (for ``-m "readiness_control(id='X')"``) after it.
+    for marker in item.iter_markers(MARKER):
+        if marker.args:
+            return get_control(marker.args[0])
+    return None
+
+
+@cache
+def _bundled_checks() -> Path:
+    return Path(str(resources.files("readiness.checks"))).resolve()
+
+
+def stable_nodeid(item: pytest.Item) -> str:
+    """The node id, the same from any directory: ``checks/test_http.py::test_hsts[shop]``
+    for the bundled checks (pytest's own id depends on the rootdir)."""
+    try:
+        inside = item.path.resolve().relative_to(_bundled_checks())
+    except ValueError:
+        return item.nodeid
+    rest = item.nodeid.split("::", 1)[1] if "::" in item.nodeid else item.name
+    return f"checks/{inside.as_posix()}::{rest}"
+
+
+def check_id(control_id: str, target: str) -> str:
+    """The check's stable id: control and target (``HTTP-HSTS[shop]``)."""
+    return f"{control_id}[{target}]"
 
 
 def target_of(item: pytest.Item) -> str:
@@ -88,7 +116,8 @@ def build_result(
     evidence = item.stash.get(EVIDENCE, None)
     evidence_data: dict[str, Any] = evidence.to_json() if evidence else {}
     check = CheckResult(
-        nodeid=item.nodeid,
+        id=check_id(ctl.id, target),
+        nodeid=stable_nodeid(item),
         control=ctl.id,
         title=ctl.title,
         family=ctl.family,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from readiness import hookspecs
+from readiness import hookspecs, selection
 from readiness.checking import MARKER, Evidence
 from readiness.controls import SEVERITY_NAMES
 from readiness.errors import ProfileError
@@ -46,6 +46,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--report-dir", default=None, help="where reports are written (default: reports/)"
     )
+    selection.add_options(group)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -74,10 +75,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.self_contained_html = True
     if not getattr(config.option, "xmlpath", None):
         config.option.xmlpath = str(report_dir / JUNIT_NAME)
+    tracker = selection.SelectionTracker(config, checks_dir())
+    config.pluginmanager.register(tracker, "readiness-selection")
     if hasattr(config, "workerinput"):  # xdist worker: the controller writes the reports
         return
     config.pluginmanager.register(
-        ReadinessSession(config, profile, report_dir), "readiness-session"
+        ReadinessSession(config, profile, report_dir, tracker), "readiness-session"
     )
     if config.pluginmanager.hasplugin("html"):
         from readiness.report.html import HtmlReportHooks

@@ -10,6 +10,7 @@ PROPERTY = "readiness"  # the user_properties key carrying a result (survives xd
 
 @dataclass(slots=True)
 class CheckResult:
+    id: str  # control[target]: stable across directories and machines
     nodeid: str
     control: str
     title: str
@@ -36,6 +37,7 @@ class CheckResult:
     def contract(self) -> dict[str, Any]:
         """The JSON report's per-check fields (see DESIGN.md)."""
         return {
+            "id": self.id,
             "nodeid": self.nodeid,
             "control": self.control,
             "title": self.title,

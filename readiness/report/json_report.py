@@ -12,7 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from readiness.gate import OUTCOMES, Outcome, gate_passed, stale_waivers
+from readiness.gate import OUTCOMES, GateState, Outcome, gate_state, stale_waivers
 from readiness.profile.model import Profile
 from readiness.redact import Redactor
 from readiness.report.identity import RunIdentity
@@ -41,12 +41,15 @@ def build_report(
     started_at: dt.datetime,
     finished_at: dt.datetime,
     today: dt.date,
+    selection: dict[str, Any] | None = None,
+    errors: Sequence[str] = (),
 ) -> dict[str, Any]:
-    ordered = sorted(results, key=lambda r: r.nodeid)
+    ordered = sorted(results, key=lambda r: (r.id, r.nodeid))
     summary = {o: 0 for o in OUTCOMES}
     for r in ordered:
         summary[r.outcome] += 1
-    passed = gate_passed((Outcome(r.outcome), r.blocking) for r in ordered)
+    selection = selection or {"mode": "full", "selected": len(ordered), "total": len(ordered)}
+    blocking = [r.nodeid for r in ordered if r.blocking]
     stale = stale_waivers(
         profile.waivers, ((r.control, r.target, Outcome(r.outcome)) for r in ordered)
     )
@@ -61,12 +64,10 @@ def build_report(
         "started_at": _iso(started_at),
         "finished_at": _iso(finished_at),
         "run": identity.as_dict(),
-        "gate": {
-            "fail_on": profile.gate.fail_on,
-            "errors_block": profile.gate.errors_block,
-            "passed": passed,
-            "blocking": [r.nodeid for r in ordered if r.blocking],
-        },
+        "gate": gate_block(
+            profile.gate.fail_on, profile.gate.errors_block, blocking, selection, errors
+        ),
+        "selection": selection,
         "summary": summary,
         "by_family": _breakdown(ordered, "family"),
         "by_severity": _breakdown(ordered, "severity"),
@@ -86,6 +87,51 @@ def build_report(
         "dora": None,
     }
     return Redactor(profile.secrets).data(report)  # type: ignore[no-any-return]
+
+
+def gate_block(
+    fail_on: str,
+    errors_block: bool,
+    blocking: list[str],
+    selection: dict[str, Any],
+    errors: Sequence[str],
+) -> dict[str, Any]:
+    """The verdict: ``state`` (passed/failed/partial/error), ``passed`` (true only for a
+    full run without blocking findings), the reason in words, the blocking checks."""
+    partial = selection.get("mode") == "partial"
+    state = gate_state(blocking=len(blocking), partial=partial, errors=errors)
+    if state is GateState.ERROR:
+        reason = "; ".join(errors)
+    elif state is GateState.FAILED:
+        reason = f"{len(blocking)} blocking finding{'s' if len(blocking) != 1 else ''}"
+        if partial:
+            reason += f" in a {partial_text(selection)}"
+    elif state is GateState.PARTIAL:
+        reason = partial_text(selection)
+    else:
+        reason = f"full run: {selection.get('selected')} checks, no blocking finding"
+    return {
+        "fail_on": fail_on,
+        "errors_block": errors_block,
+        "state": state.value,
+        "passed": state is GateState.PASSED,
+        "reason": reason,
+        "errors": list(errors),
+        "blocking": blocking,
+    }
+
+
+def partial_text(selection: dict[str, Any]) -> str:
+    """'partial run: 3 of 40 checks (-k 'hsts'), not a release verdict'."""
+    total = selection.get("total")
+    count = (
+        f"{selection.get('selected')} of {total}"
+        if total is not None
+        else str(selection.get("selected"))
+    )
+    reasons = selection.get("reasons") or []
+    why = f" ({', '.join(reasons)})" if reasons else ""
+    return f"partial run: {count} checks{why}, not a release verdict"
 
 
 def _breakdown(results: Sequence[CheckResult], attr: str) -> dict[str, dict[str, int]]:

@@ -18,9 +18,13 @@ _ICON = {
 
 
 def verdict_text(report: dict[str, Any]) -> str:
+    """'gate FAILED: 2 blocking findings (fail_on=high, profile=production)'."""
     gate = report["gate"]
-    state = "PASSED" if gate["passed"] else "FAILED"
-    return f"gate {state} (fail_on={gate['fail_on']}, profile={report['profile']})"
+    state = str(gate.get("state") or ("passed" if gate["passed"] else "failed")).upper()
+    return (
+        f"gate {state}: {gate.get('reason', '')} "
+        f"(fail_on={gate['fail_on']}, profile={report['profile']})"
+    )
 
 
 def counts_text(report: dict[str, Any]) -> str:
@@ -29,8 +33,12 @@ def counts_text(report: dict[str, Any]) -> str:
 
 def terminal_lines(report: dict[str, Any], report_dir: Path) -> list[tuple[str, dict[str, bool]]]:
     passed = report["gate"]["passed"]
+    partial = report["gate"].get("state") == "partial"
     lines: list[tuple[str, dict[str, bool]]] = [
-        (verdict_text(report), {"green": passed, "red": not passed, "bold": True}),
+        (
+            verdict_text(report),
+            {"green": passed, "yellow": partial, "red": not (passed or partial), "bold": True},
+        ),
         (counts_text(report), {}),
     ]
     for check in report["checks"]:

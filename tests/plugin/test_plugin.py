@@ -73,7 +73,10 @@ def test_failures_block_and_errors_are_errors(pytester: pytest.Pytester) -> None
     assert data["gate"] == {
         "fail_on": "high",
         "errors_block": True,
+        "state": "failed",
         "passed": False,
+        "reason": "2 blocking findings",
+        "errors": [],
         "blocking": [
             "test_checks.py::test_health[ledger]",
             "test_checks.py::test_health[pay]",
