@@ -208,9 +208,19 @@ class SigstoreLab:
     def issue(
         self, identity: str, issuer: str, at: dt.datetime | None = None
     ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+        """A fresh key and its 10-minute signing certificate for ``identity``."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        return key, self.certify(key.public_key(), identity, issuer, at)
+
+    def certify(
+        self,
+        public_key: ec.EllipticCurvePublicKey,
+        identity: str,
+        issuer: str,
+        at: dt.datetime | None = None,
+    ) -> x509.Certificate:
         """A 10-minute signing certificate for ``identity`` (an e-mail or a URI)."""
         at = at or self.now
-        key = ec.generate_private_key(ec.SECP256R1())
         san: x509.GeneralName = (
             x509.RFC822Name(identity)
             if "@" in identity and "://" not in identity
@@ -223,7 +233,7 @@ class SigstoreLab:
                 x509.CertificateBuilder()
                 .subject_name(x509.Name([]))
                 .issuer_name(self.ca_cert.subject)
-                .public_key(key.public_key())
+                .public_key(public_key)
                 .serial_number(serial)
                 .not_valid_before(at - dt.timedelta(minutes=1))
                 .not_valid_after(at + dt.timedelta(minutes=9))
@@ -245,7 +255,7 @@ class SigstoreLab:
                     x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False
                 )
                 .add_extension(
-                    x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+                    x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False
                 )
                 .add_extension(
                     x509.AuthorityKeyIdentifier.from_issuer_public_key(self.ca_key.public_key()),
@@ -274,7 +284,7 @@ class SigstoreLab:
             + struct.pack("!H", 0)
         )
         signature = self.ct_key.sign(signed, ec.ECDSA(hashes.SHA256()))
-        return key, build(self._sct_extension(timestamp_ms, signature))
+        return build(self._sct_extension(timestamp_ms, signature))
 
     def _sct_extension(self, timestamp_ms: int, signature: bytes) -> bytes:
         sct = (

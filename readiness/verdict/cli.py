@@ -47,10 +47,17 @@ def keyless_signer(trust_config: str | None, token: str | None) -> Any:
     else:
         config = ClientTrustConfig.production()
     context = SigningContext.from_trust_config(config)
-    identity = IdentityToken(raw)
+    try:
+        identity = IdentityToken(raw)
+    except Exception as exc:  # sigstore.oidc.IdentityError and JWT decoding errors
+        raise VerdictError(f"the identity token is not usable: {exc}") from None
 
     def sign(statement: Mapping[str, Any]) -> bytes:
-        return sign_keyless(statement, context, identity)
+        try:
+            return sign_keyless(statement, context, identity)
+        except Exception as exc:  # sigstore raises its own and requests' errors here
+            reason = str(exc) or type(exc).__name__
+            raise VerdictError(f"keyless signing failed: {reason}") from None
 
     return sign
 

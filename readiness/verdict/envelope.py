@@ -50,7 +50,7 @@ def sign_keyless(statement: Mapping[str, Any], signing_context: Any, identity_to
     """A Sigstore bundle (DSSE) from the ``sigstore`` signer: Fulcio certificate, Rekor entry."""
     from sigstore import dsse
 
-    with signing_context.signer(identity_token, cache=False) as signer:
+    with signing_context.signer(identity_token) as signer:
         bundle = signer.sign_dsse(dsse.Statement(canonical(statement)))
     text: str = bundle.to_json()
     return text.encode() + b"\n"

@@ -16,10 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from nacl.secret import SecretBox
 
 from readiness.cli import main
-from readiness.demo.sigstore_lab import SigstoreLab
-from readiness.profile.supply_chain import SignerIdentity
 from readiness.rules.supply_chain_signing import verify_dsse_envelope
-from readiness.verdict.attest import BUNDLE_NAME, DSSE_NAME, attest_report, decide, key_verifier
+from readiness.verdict.attest import DSSE_NAME, attest_report, decide, key_verifier
 from readiness.verdict.attest import report_candidates as candidates_of
 from readiness.verdict.envelope import sign_with_key, verify_attestation
 from readiness.verdict.keys import load_signing_key, public_pem
@@ -339,31 +337,3 @@ def test_cli_refuses_to_attest_a_partial_run(
     assert main(["attest", str(path), "--key", str(tmp_path / "k.pem")]) == 1
     assert "only a full run" in capsys.readouterr().err
     assert not (tmp_path / DSSE_NAME).exists()
-
-
-# -- keyless: a Sigstore bundle from the project's private Sigstore instance --------------------
-
-
-def test_keyless_bundle_verifies_with_identity_and_trusted_root(tmp_path: Path) -> None:
-    lab = SigstoreLab()
-    root = lab.write_trusted_root(tmp_path / "trusted_root.json")
-    path, digest = write_report(tmp_path, report())
-
-    def keyless(st: Any) -> bytes:
-        return lab.sign_statement(st, IDENTITY, ISSUER).encode()
-
-    attested = attest_report(path, keyless=keyless)
-    assert attested.envelope.name == BUNDLE_NAME
-    from readiness.verdict.cli import _verifier
-
-    good = key_verifier(
-        {}, _verifier(str(root)), [SignerIdentity(identity=IDENTITY, issuer=ISSUER)]
-    )
-    decision = decide(candidates_of(path, None), Requirements(digest), NOW, good)
-    assert decision.accepted is not None, decision.refusals
-    assert IDENTITY in decision.accepted.signer
-    wrong = key_verifier(
-        {}, _verifier(str(root)), [SignerIdentity(identity="someone@else", issuer=ISSUER)]
-    )
-    decision = decide(candidates_of(path, None), Requirements(digest), NOW, wrong)
-    assert decision.accepted is None and "not an allowed signer" in decision.refusals[0]
