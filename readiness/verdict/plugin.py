@@ -8,6 +8,7 @@ import pytest
 
 from readiness.keys import PROFILE, REPORT_DIR
 from readiness.report.json_report import JSON_NAME
+from readiness.verdict.attest import BUNDLE_NAME, DSSE_NAME, STATEMENT_NAME
 from readiness.verdict.statement import VerdictError
 
 
@@ -33,6 +34,15 @@ def _requested(config: pytest.Config) -> bool:
         or config.getoption("attest_key")
         or config.getoption("attest_push")
     )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A verdict attestation belongs to one report: the previous run's goes with it."""
+    config = session.config
+    if hasattr(config, "workerinput") or config.stash.get(PROFILE, None) is None:
+        return
+    for name in (DSSE_NAME, BUNDLE_NAME, STATEMENT_NAME):
+        (config.stash[REPORT_DIR] / name).unlink(missing_ok=True)
 
 
 @pytest.hookimpl(trylast=True)
