@@ -19,6 +19,7 @@ from readiness.profile import load_profile
 from readiness.profile.model import Profile
 from readiness.redact import Redactor
 from readiness.session import ReadinessSession
+from readiness.sources.api import Limits, start_run
 
 HTML_NAME = "readiness-report.html"
 JUNIT_NAME = "junit.xml"
@@ -63,6 +64,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if fail_on:
         profile = _with_fail_on(profile, fail_on)
     config.stash[PROFILE] = profile
+    start_run(Limits(profile.limits.deadline, profile.limits.max_body_bytes()))
     config.stash[REDACTOR] = Redactor(profile.secrets)
     report_dir = config.invocation_params.dir / (
         config.getoption("report_dir") or profile.report.dir

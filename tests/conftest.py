@@ -1,5 +1,9 @@
 """Test wiring: each family's server fixtures live in tests/fixtures/<family>.py."""
 
+import pytest
+
+from readiness.sources.api import start_run
+
 pytest_plugins = [
     "tests.fixtures.tls",
     "tests.fixtures.prometheus",
@@ -8,4 +12,11 @@ pytest_plugins = [
     "tests.fixtures.supply_chain",
     "tests.fixtures.dora",
     "tests.fixtures.operations",
+    "tests.fixtures.faultzoo",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_source_run() -> None:
+    """Each test is its own run: no answers cached or targets given up from another."""
+    start_run()

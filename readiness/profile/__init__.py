@@ -12,7 +12,9 @@ from pydantic import ValidationError
 
 from readiness.controls import catalogue
 from readiness.errors import ProfileError
+from readiness.profile.common import PROFILE_CONTEXT
 from readiness.profile.loader import RawProfile, dotted, read_profile
+from readiness.profile.loader import _is_secret_field as is_secret_field
 from readiness.profile.model import Profile
 
 __all__ = ["Profile", "bundled_profiles_dir", "load_profile", "resolve_profile_path"]
@@ -49,7 +51,7 @@ def load_profile(
     path = resolve_profile_path(name_or_path, cwd)
     raw = read_profile(path, os.environ if env is None else env)
     try:
-        profile = Profile.model_validate(raw.data)
+        profile = Profile.model_validate(raw.data, context=PROFILE_CONTEXT)
     except ValidationError as exc:
         raise _profile_error(raw, exc) from None
     _check_controls(profile, raw, today or dt.date.today())
@@ -78,7 +80,11 @@ def _profile_error(raw: RawProfile, exc: ValidationError) -> ProfileError:
         message = "unknown key (not in the profile schema; check its spelling)"
     elif first["type"] == "missing":
         message = "required key is missing"
-    elif "input" in first and not isinstance(first["input"], dict | list):
+    elif (
+        "input" in first
+        and not isinstance(first["input"], dict | list)
+        and not is_secret_field(tuple(data_path))  # a refused credential is not echoed
+    ):
         message = f"{message} (got {first['input']!r})"
     count = len(exc.errors())
     if count > 1:

@@ -103,7 +103,7 @@ class RoutingRequirement(Model):
 class RunbookPolicy(Model):
     required: bool = True
     check_reachable: bool = True
-    timeout: float = Field(5.0, gt=0)
+    timeout: float = Field(5.0, gt=0, le=3600)
     max_concurrency: int = Field(32, ge=1, le=256)
     ca_file: str | None = None
 

@@ -69,7 +69,7 @@ class JsonExpectation(_PathProbe):
 
     #: Expected JSON fields; dotted keys reach into objects (``checks.db: up``).
     json_fields: dict[str, str | int | float | bool | None] = Field({}, alias="json")
-    timeout: float | None = Field(None, gt=0)
+    timeout: float | None = Field(None, gt=0, le=3600)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -80,7 +80,7 @@ class MetricsExpectation(_PathProbe):
     required: list[str] = []
     #: Monitoring endpoints that are private must refuse anonymous requests.
     private: bool = False
-    timeout: float | None = Field(None, gt=0)
+    timeout: float | None = Field(None, gt=0, le=3600)
 
 
 class TlsExpectation(Model):
@@ -148,7 +148,7 @@ class Service(Model):
     http_url: str | None = None
     ca_file: str | None = None
     verify_tls: bool = True
-    timeout: float | None = Field(None, gt=0)
+    timeout: float | None = Field(None, gt=0, le=3600)
     #: Credentials for private endpoints (metrics); from ${VAR}, never reported.
     auth: Auth | None = None
     health: JsonExpectation | None = None
@@ -262,7 +262,7 @@ class HttpPolicy(Model):
     #: Probes in flight at once, across all services.
     concurrency: int = Field(8, ge=1, le=256)
     #: Per-request timeout in seconds when a service or endpoint sets none.
-    timeout: float = Field(10.0, gt=0)
+    timeout: float = Field(10.0, gt=0, le=3600)
     tls: TlsPolicy = TlsPolicy()
     hsts: HstsPolicy = HstsPolicy()
     security_headers: list[SecurityHeader] = [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from readiness.profile.common import Model
+from readiness.profile.common import Model, check_credential
 
 
 class KubeCluster(Model):
@@ -22,13 +22,15 @@ class KubeCluster(Model):
     in_cluster: bool = False
     api_url: str | None = None
     token: str | None = None
+
+    _token_length = field_validator("token")(check_credential)
     ca_file: str | None = None
     verify_tls: bool = True
     namespaces: list[str] = []  # empty: every namespace (cluster-wide LISTs)
     # How namespaced kinds are listed: one LIST per namespace, one cluster-wide LIST
     # filtered here, or auto (cluster-wide from 4 namespaces; per namespace if refused).
     list_scope: Literal["auto", "namespace", "cluster"] = "auto"
-    timeout: float = Field(15.0, gt=0)
+    timeout: float = Field(15.0, gt=0, le=3600)
     page_size: int = Field(500, ge=1, le=5000)
     max_workers: int = Field(16, ge=1, le=64)
 

@@ -13,6 +13,7 @@ from readiness.profile.common import Model, SeverityName
 from readiness.profile.dora import DoraSection, DoraTargets
 from readiness.profile.http import HttpSection, HttpTargets
 from readiness.profile.kubernetes import KubernetesSection, KubernetesTargets
+from readiness.profile.limits import LimitsSection
 from readiness.profile.operations import OperationsSection, OperationsTargets
 from readiness.profile.slo import SloSection, SloTargets
 from readiness.profile.supply_chain import SupplyChainSection, SupplyChainTargets
@@ -22,6 +23,8 @@ class Gate(Model):
     fail_on: SeverityName = "high"
     errors_block: bool = True
     max_waiver_days: int = Field(90, ge=1, le=3650)
+    # Seconds for the whole run; checks not finished by then end as error: deadline.
+    deadline: float | None = Field(None, gt=0, le=86400)
 
 
 class ReportSettings(Model):
@@ -75,6 +78,7 @@ class Profile(
     SupplyChainSection,
     DoraSection,
     OperationsSection,
+    LimitsSection,
 ):
     environment: str
     description: str = ""

@@ -69,7 +69,7 @@ class RunbookPolicy(Model):
     incident_types: list[str] = []
     alerts_need_runbook_url: bool = True
     check_reachable: bool = True  # GET each http(s) runbook_url; off: only its presence
-    timeout: float = Field(5.0, gt=0)
+    timeout: float = Field(5.0, gt=0, le=3600)
 
 
 class OnCallPolicy(Model):

@@ -50,7 +50,7 @@ class DockerDaemon(Model):
     """A Docker Engine whose images and running containers are inspected."""
 
     url: str = "unix:///var/run/docker.sock"
-    timeout: float = Field(10.0, gt=0)
+    timeout: float = Field(10.0, gt=0, le=3600)
 
 
 class SupplyChainTargets(Model):

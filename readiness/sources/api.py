@@ -1,27 +1,135 @@
 """A small read-only JSON/HTTP client every live source builds on.
 
-Timeouts on every call, bounded retries on connection errors and 5xx, auth from the
-profile (basic or bearer), TLS verified against the system or the profile's CA, and
-errors that name the target. Only GET (and HEAD) are ever sent: targets are only read.
+Every read has a total deadline (connect, all reads, the body and any retries together),
+a size cap on its streamed body, bounded retries on connection errors and 5xx, auth from
+the profile (basic or bearer), TLS verified against the system or the profile's CA, and
+errors that name the target and the URL (credentials masked). Only GET (and HEAD) are
+ever sent: targets are only read.
+
+Per run (:func:`start_run`), JSON answers are cached by URL, query and credentials, so
+every family that reads one Prometheus or Alertmanager shares one answer; a target that
+ran out of time is not asked again in that run.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlencode, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from readiness.errors import SourceError
 from readiness.profile.common import Auth, Endpoint
+from readiness.redact import safe_url
+from readiness.sources.deadline import Deadline, guard_pool_manager, guarded
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 RETRY_STATUS = frozenset({502, 503, 504})
+MIB = 1024 * 1024
+CHUNK = 64 * 1024
+
+
+# ------------------------------------------------------------------------ run settings
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Profile defaults for every target read (``limits:``)."""
+
+    deadline: float = 30.0
+    max_body: Mapping[str, int] = field(default_factory=lambda: {"default": 64 * MIB})
+
+    def cap(self, kind: str) -> int:
+        return self.max_body.get(kind, self.max_body.get("default", 64 * MIB))
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """A cached error, stored as data and raised fresh each time."""
+
+    target: str
+    reason: str
+
+    def error(self) -> SourceError:
+        return SourceError(self.target, self.reason)
+
+
+class _Entry:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Any = None
+        self.failure: _Failure | None = None
+
+
+class RunContext:
+    """What one run shares between sources: limits, JSON answers, timed-out targets."""
+
+    def __init__(self, limits: Limits | None = None):
+        self.limits = limits or Limits()
+        self._lock = threading.Lock()
+        self._answers: dict[tuple[str, ...], _Entry] = {}
+        self._dead: dict[str, _Failure] = {}
+
+    def once(self, key: tuple[str, ...], compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per key; concurrent callers wait for the first."""
+        with self._lock:
+            entry = self._answers.get(key)
+            owner = entry is None
+            if entry is None:
+                entry = self._answers[key] = _Entry()
+        if owner:
+            try:
+                entry.value = compute()
+            except SourceError as exc:
+                entry.failure = _Failure(exc.target, exc.reason)
+            finally:
+                entry.done.set()
+        entry.done.wait()
+        if entry.failure is not None:
+            raise entry.failure.error()
+        return entry.value
+
+    def dead(self, base: str) -> _Failure | None:
+        with self._lock:
+            return self._dead.get(base)
+
+    def mark_dead(self, base: str, target: str, reason: str) -> None:
+        with self._lock:
+            self._dead.setdefault(base, _Failure(target, reason))
+
+
+_run = RunContext()
+
+
+def start_run(limits: Limits | None = None) -> RunContext:
+    """A fresh run: new limits, no cached answers, no timed-out targets."""
+    global _run
+    _run = RunContext(limits)
+    return _run
+
+
+def run_context() -> RunContext:
+    return _run
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port or ''}"
+
+
+# ----------------------------------------------------------------------------- helpers
 
 
 def verify_setting(endpoint: Endpoint) -> bool | str:
@@ -43,14 +151,65 @@ def basic_auth(auth: Auth | None) -> tuple[str, str] | None:
     return None
 
 
+class _GuardedAdapter(HTTPAdapter):
+    """An adapter whose connections honour the calling thread's deadline."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        guard_pool_manager(self.poolmanager)
+
+
 def new_session(pool_maxsize: int = 16) -> requests.Session:
     """A pooled session for concurrent reads of one target."""
     session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_maxsize)
+    adapter = _GuardedAdapter(pool_connections=4, pool_maxsize=pool_maxsize)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = "readiness"
     return session
+
+
+def endpoint_deadline(endpoint: Endpoint) -> Deadline:
+    return Deadline(endpoint.deadline or _run.limits.deadline)
+
+
+def read_capped(response: requests.Response, name: str, cap: int, deadline: Deadline) -> bytes:
+    """The whole (decoded) body, streamed; SourceError past ``cap`` bytes or the deadline."""
+    shown = safe_url(response.url)
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise SourceError(
+            name, f"{shown} announced {_size(int(declared))}, over the {_size(cap)} cap"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.raw.stream(CHUNK, decode_content=True):
+            size += len(chunk)
+            if size > cap:
+                raise SourceError(name, f"{shown} answered more than the {_size(cap)} cap")
+            if deadline.expired():
+                raise SourceError(name, _late(shown, deadline))
+            chunks.append(chunk)
+    except urllib3.exceptions.HTTPError as exc:
+        if deadline.expired():
+            raise SourceError(name, _late(shown, deadline)) from None
+        raise SourceError(
+            name,
+            f"{shown} broke off its answer (truncated): {short_error(exc)}",
+        ) from None
+    return b"".join(chunks)
+
+
+def _size(n: int) -> str:
+    return f"{n / MIB:.1f} MiB" if n >= MIB else f"{n} bytes"
+
+
+def _late(url: str, deadline: Deadline) -> str:
+    return (
+        f"no complete answer from {url} within the {deadline.seconds:g}s deadline "
+        "(set deadline: on this target or limits.deadline in the profile)"
+    )
 
 
 def send(
@@ -62,32 +221,79 @@ def send(
     *,
     sleep: Callable[[float], None] = time.sleep,
     retry_statuses: frozenset[int] = RETRY_STATUS,
+    max_bytes: int | None = None,
+    deadline: Deadline | None = None,
     **kwargs: Any,
 ) -> requests.Response:
-    """One request with the endpoint's timeout, TLS settings and bounded retries.
+    """One request within the endpoint's deadline, size cap, TLS settings and retries.
 
-    Retries connection errors and ``retry_statuses`` (default 502/503/504) with backoff;
-    raises SourceError naming the target. ``verify=`` goes on every request:
+    Retries connection errors and ``retry_statuses`` (default 502/503/504) with backoff
+    while time is left; the body is read (streamed, capped) before returning. Raises
+    SourceError naming the target and URL. ``verify=`` goes on every request:
     REQUESTS_CA_BUNDLE would override a session's own setting.
     """
+    shown = safe_url(url)
+    origin = _origin(url)
+    dead = _run.dead(origin)
+    if dead is not None:
+        raise SourceError(name, f"not asked again: {dead.reason}")
+    deadline = deadline or endpoint_deadline(endpoint)
+    cap = max_bytes or (
+        int(endpoint.max_body_mb * MIB) if endpoint.max_body_mb else _run.limits.cap(name)
+    )
     attempts = endpoint.retries + 1
     last = ""
-    for attempt in range(attempts):
-        try:
-            response = session.request(
-                method, url, timeout=endpoint.timeout, verify=verify_setting(endpoint), **kwargs
-            )
-        except requests.exceptions.SSLError as exc:
-            raise SourceError(name, f"TLS error talking to {url}: {short_error(exc)}") from None
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            last = f"cannot reach {url}: {short_error(exc)}"
-        else:
-            if response.status_code not in retry_statuses:
-                return response
-            last = f"{url} answered HTTP {response.status_code}"
-        if attempt + 1 < attempts:
-            sleep(min(0.2 * 2**attempt, 2.0))
-    raise SourceError(name, f"{last} (after {attempts} attempts)")
+    timed_out = False
+    with guarded(deadline):
+        for attempt in range(attempts):
+            timeout = deadline.timeout(endpoint.timeout)
+            try:
+                response = session.request(
+                    method,
+                    url,
+                    timeout=(timeout, timeout),
+                    verify=verify_setting(endpoint),
+                    stream=True,
+                    **kwargs,
+                )
+                try:
+                    body = read_capped(response, name, cap, deadline)
+                finally:
+                    response.close()
+            except requests.TooManyRedirects:
+                raise SourceError(name, f"{shown} redirects in a loop (more than 30)") from None
+            except requests.RequestException as exc:
+                if deadline.expired():
+                    _run.mark_dead(origin, name, _late(shown, deadline))
+                    raise SourceError(name, _late(shown, deadline)) from None
+                if isinstance(exc, requests.exceptions.SSLError):
+                    raise SourceError(
+                        name, f"TLS error talking to {shown}: {short_error(exc)}"
+                    ) from None
+                last = f"cannot reach {shown}: {short_error(exc)}"
+                timed_out = timed_out or isinstance(exc, requests.Timeout)
+            except SourceError as exc:
+                if deadline.expired():
+                    _run.mark_dead(origin, name, exc.reason)
+                raise
+            else:
+                response._content = body
+                if response.status_code not in retry_statuses:
+                    return response
+                last = f"{shown} answered HTTP {response.status_code}"
+            if attempt + 1 < attempts:
+                pause = min(0.2 * 2**attempt, 2.0)
+                if pause >= deadline.remaining():
+                    break
+                sleep(pause)
+    reason = f"{last} (after {attempt + 1} attempts)"
+    if timed_out:  # a silent target is not waited for again in this run
+        _run.mark_dead(origin, name, reason)
+    raise SourceError(name, reason)
+
+
+def _fingerprint(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 class ApiClient:
@@ -111,7 +317,7 @@ class ApiClient:
     def get(
         self, path: str, params: Mapping[str, Any] | None = None, **kwargs: Any
     ) -> requests.Response:
-        """GET with timeout and bounded retries; raises SourceError naming the target."""
+        """GET within the deadline and size cap; raises SourceError naming the target."""
         return send(
             self.name,
             self.endpoint,
@@ -125,26 +331,60 @@ class ApiClient:
         )
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """A JSON answer, read once per run for every client with the same credentials."""
+        url = self.url(path)
+        query = urlencode(sorted((params or {}).items()), doseq=True)
+        key = (
+            url,
+            query,
+            _fingerprint(self.endpoint.auth, verify_setting(self.endpoint), self.endpoint.timeout),
+        )
+        return _run.once(key, lambda: self._read_json(path, params))
+
+    def _read_json(self, path: str, params: Mapping[str, Any] | None) -> Any:
         response = self.get(path, params)
+        shown = safe_url(self.url(path))
         if response.status_code in (401, 403):
             raise SourceError(
                 self.name,
-                f"{self.url(path)} refused our credentials (HTTP {response.status_code}); "
+                f"{shown} refused our credentials (HTTP {response.status_code}); "
                 "check the auth settings of this target in the profile",
             )
         if response.status_code >= 400:
             raise SourceError(
                 self.name,
-                f"{self.url(path)} answered HTTP {response.status_code}: {response.text[:200]}",
+                f"{shown} answered HTTP {response.status_code}: {_excerpt(response)}",
             )
-        try:
-            return response.json()
-        except ValueError:
-            raise SourceError(self.name, f"{self.url(path)} did not return JSON") from None
+        return parse_json(self.name, shown, response)
+
+
+def _excerpt(response: requests.Response) -> str:
+    return response.content[:200].decode("utf-8", "replace")
+
+
+def parse_json(name: str, shown: str, response: requests.Response) -> Any:
+    """The body as JSON, or SourceError saying what came instead (HTML, cut short…)."""
+    kind = response.headers.get("Content-Type", "").split(";")[0].strip()
+    try:
+        return json.loads(response.content)
+    except RecursionError:
+        raise SourceError(name, f"{shown} answered JSON nested too deeply to read") from None
+    except ValueError as exc:
+        if kind == "text/html" or response.content.lstrip()[:1] == b"<":
+            found = "an HTML page"
+        elif isinstance(exc, json.JSONDecodeError) and exc.pos >= len(exc.doc.rstrip()):
+            found = f"truncated JSON ({len(response.content)} bytes, cut off mid-document)"
+        else:
+            found = f"invalid JSON ({exc})"
+        raise SourceError(name, f"{shown} answered {found}, not the JSON expected") from None
 
 
 def short_error(exc: Exception) -> str:
-    text = str(exc)
+    text = re.sub(r" with url: \S+", "", str(exc))  # the caller shows the URL, masked
+    for pattern in (r"\[SSL: [^\]]+\][^(]*", r"IncompleteRead\([^)]*\)"):
+        found = re.search(pattern, text)
+        if found:
+            return found.group(0).strip()
     # requests nests the real reason deep in a repr; keep the informative tail.
     for marker in ("Caused by ", "Failed to establish a new connection: "):
         if marker in text:
