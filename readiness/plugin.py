@@ -148,10 +148,6 @@ def pytest_runtest_makereport(
     check, verdict = built
     apply_to_report(report, check, verdict)
     report.sections = [(title, redactor.text(text)) for title, text in report.sections]
-    if item.config.pluginmanager.hasplugin("html"):
-        from readiness.report.html import html_extras
-
-        report.extras = [*getattr(report, "extras", []), *html_extras(check)]  # type: ignore[attr-defined]
     return report
 
 

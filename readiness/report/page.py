@@ -1,0 +1,163 @@
+"""The readiness part of the HTML report: one self-contained fragment rendered with Jinja2.
+
+pytest-html writes the page; its summary hook carries this fragment, which holds the
+verdict, what blocks the release, framework coverage, run-to-run changes and the results
+table in the readiness outcome model (the same numbers as the JSON report).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from readiness.controls import SEVERITY_NAMES, catalogue
+from readiness.controls.frameworks import FRAMEWORKS, requirements_of
+from readiness.gate import OUTCOMES
+from readiness.report.coverage import framework_coverage, frameworks_of
+
+HERE = Path(__file__).parent
+SEVERITY_RANK = {name: len(SEVERITY_NAMES) - i for i, name in enumerate(SEVERITY_NAMES)}
+OUTCOME_RANK = {
+    o: i for i, o in enumerate(("failed", "error", "warned", "waived", "skipped", "passed"))
+}
+BLOCKED_STATES = {"failed", "partial", "error"}
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["first_line"] = lambda s: (str(s).splitlines() or [""])[0]
+    return env
+
+
+def _asset(name: str) -> str:
+    return (HERE / name).read_text(encoding="utf-8")
+
+
+def gate_state(report: Mapping[str, Any]) -> str:
+    """``passed``, ``failed``, or the gate's own ``partial``/``error`` state when it has one."""
+    gate = report["gate"]
+    state = gate.get("state")
+    if isinstance(state, str) and state:
+        return state
+    return "passed" if gate["passed"] else "failed"
+
+
+def blocking_groups(checks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Blocking findings grouped by cause (the control), most severe cause first."""
+    groups: dict[str, dict[str, Any]] = {}
+    for i, c in enumerate(checks):
+        if not c.get("blocking"):
+            continue
+        g = groups.setdefault(
+            c["control"],
+            {
+                "control": c["control"],
+                "title": c.get("title", ""),
+                "severity": c["severity"],
+                "family": c["family"],
+                "remediation": c.get("remediation", ""),
+                "checks": [],
+            },
+        )
+        g["checks"].append({**c, "row": i})
+    return sorted(
+        groups.values(),
+        key=lambda g: (-SEVERITY_RANK.get(g["severity"], 0), -len(g["checks"]), g["control"]),
+    )
+
+
+def _ordered_breakdown(
+    breakdown: Mapping[str, Mapping[str, int]], order: Sequence[str] | None = None
+) -> list[tuple[str, Mapping[str, int]]]:
+    if order is None:
+        return sorted(breakdown.items())
+    return [(k, breakdown[k]) for k in order if k in breakdown]
+
+
+def _json_script(data: Any) -> str:
+    """JSON safe inside a <script> element (no ``</script>``, no ``<!--``)."""
+    text = json.dumps(data, separators=(",", ":"), default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _rows(
+    checks: Sequence[Mapping[str, Any]], html: Mapping[str, Sequence[str]]
+) -> list[dict[str, Any]]:
+    controls = catalogue()
+    rows = []
+    for i, c in enumerate(checks):  # i: the check's place in the JSON report
+        ctl = controls.get(c["control"])
+        reqs = [r.label for r in requirements_of(ctl)] if ctl else []
+        rows.append(
+            {
+                "i": i,
+                "check": c,
+                "sev_rank": SEVERITY_RANK.get(c["severity"], 0),
+                "out_rank": OUTCOME_RANK.get(c["outcome"], 9),
+                "frameworks": " ".join(frameworks_of(ctl)) if ctl else "",
+                "requirements": reqs,
+                "html": list(html.get(c["nodeid"], ())),
+                "has_detail": bool(c.get("evidence") or html.get(c["nodeid"]) or reqs),
+            }
+        )
+    # What a reviewer reads first: failures before passes, the most severe first.
+    rows.sort(key=_review_order)
+    return rows
+
+
+def _review_order(row: Mapping[str, Any]) -> tuple[int, int, str, int]:
+    return (row["out_rank"], -row["sev_rank"], row["check"]["control"], row["i"])
+
+
+def render_fragment(
+    report: Mapping[str, Any],
+    *,
+    check_html: Mapping[str, Sequence[str]] | None = None,
+    sections: Sequence[str] = (),
+) -> str:
+    """The readiness report as one HTML fragment (style, markup, data, script)."""
+    checks = list(report["checks"])
+    state = gate_state(report)
+    coverage = framework_coverage(checks)
+    controls_seen = sorted({c["control"] for c in checks})
+    families = sorted({c["family"] for c in checks})
+    return (
+        _environment()
+        .get_template("readiness.html.j2")
+        .render(
+            r=report,
+            run=report["run"],
+            gate=report["gate"],
+            state=state,
+            blocked=state in BLOCKED_STATES,
+            outcomes=OUTCOMES,
+            severities=SEVERITY_NAMES,
+            families=families,
+            controls=controls_seen,
+            frameworks=FRAMEWORKS,
+            coverage=coverage,
+            blockers=blocking_groups(checks),
+            by_family=_ordered_breakdown(report.get("by_family", {})),
+            by_severity=_ordered_breakdown(report.get("by_severity", {}), SEVERITY_NAMES),
+            rows=_rows(checks, check_html or {}),
+            evidence_json=_json_script([c.get("evidence") or {} for c in checks]),
+            changes=report.get("changes"),
+            selection=report.get("selection"),
+            tls_unverified=report["run"].get("tls_unverified"),
+            sections=list(sections),
+            style=_asset("report.css"),
+            script=_asset("report.js"),
+        )
+    )
