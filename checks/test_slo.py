@@ -78,6 +78,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     parametrize(metafunc, "slo", ((o.id, o) for o in specs.objectives))
 
 
+def _conditions(profile: Profile) -> tuple[rules.BurnCondition, ...]:
+    return profile.slo.conditions()
+
+
 def _endpoint(profile: Profile) -> Endpoint:
     endpoint = profile.slo.prometheus or getattr(profile.targets, "prometheus", None)
     if endpoint is None:
@@ -100,7 +104,9 @@ def slo_measurements(
         return {o.id: exc for o in specs.objectives}
     policy = profile.slo
     settings = Settings(
-        at=specs.at, lookback=lambda o: rules.lookback_seconds(o, policy.postmortem_lookback)
+        at=specs.at,
+        lookback=lambda o: rules.lookback_seconds(o, policy.postmortem_lookback),
+        conditions=_conditions(profile),
     )
     return collect(client, specs.objectives, settings, policy.concurrency)
 
@@ -238,8 +244,13 @@ def test_slo_budget_level(
 def _burn(
     measurement: rules.Measurement, profile: Profile, evidence: Evidence, severity: str
 ) -> list[Finding]:
+    conditions = _conditions(profile)
+    if not any(c.urgency == severity for c in conditions):
+        pytest.skip(
+            f"slo.burn_rate_alerts has no {severity} condition (page: {severity == 'page'})"
+        )
     states = rules.conditions_now(
-        rules.burn_rates(measurement.objective, measurement.window_error_ratios)
+        rules.burn_rates(measurement.objective, measurement.window_error_ratios), conditions
     )
     evidence.add(**_summary(measurement, profile), conditions=[s.as_dict() for s in states])
     problem = rules.burn_data_problem(measurement.objective, states, severity)
@@ -266,7 +277,7 @@ def test_slo_burn_ticket(
 def test_slo_postmortem(
     measurement: rules.Measurement, profile: Profile, evidence: Evidence
 ) -> None:
-    episodes = rules.rapid_burns(measurement)
+    episodes = rules.rapid_burns(measurement, _conditions(profile))
     attested = [
         rules.Attestation(p.slo, p.reference, p.covers_until.timestamp())
         for p in profile.slo.postmortems
@@ -299,7 +310,7 @@ def test_slo_alerts(
         )
     if isinstance(slo_rules, SourceError):
         raise slo_rules
-    cov = coverage(slo, slo_rules)
+    cov = coverage(slo, slo_rules, _conditions(profile))
     declared = slo.alerting
     evidence.add(
         slo=slo.id,

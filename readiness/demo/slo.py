@@ -53,8 +53,8 @@ SLOTH_SPEC = {
             },
             "alerting": {
                 "name": "CatalogHighErrorRate",
-                "page_alert": {"labels": {"severity": "page"}},
-                "ticket_alert": {"labels": {"severity": "ticket"}},
+                "page_alert": {"labels": {"severity": "critical"}},
+                "ticket_alert": {"labels": {"severity": "warning"}},
             },
         }
     ],

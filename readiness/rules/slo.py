@@ -1,8 +1,9 @@
 """SLO maths and judgement: attainment, error budget, policy, burn rates (pure, no I/O).
 
-Burn-rate conditions follow the Google SRE Workbook, "Alerting on SLOs", multiwindow
+Burn-rate conditions default to the Google SRE Workbook, "Alerting on SLOs", multiwindow
 multi-burn-rate alerts: page at 14.4x over 1h and 5m or 6x over 6h and 30m; ticket at
-3x over 1d and 2h or 1x over 3d and 6h. Field names follow slo-generator's budget report.
+3x over 1d and 2h or 1x over 3d and 6h. The profile may replace them (``slo.burn_rate_alerts``),
+single-window conditions included. Field names follow slo-generator's budget report.
 """
 
 from __future__ import annotations
@@ -16,30 +17,59 @@ from typing import Literal
 from readiness.findings import Finding
 from readiness.rules.slo_model import Objective, format_duration, parse_duration
 
-BURN_WINDOWS: tuple[str, ...] = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 PolicyState = Literal["ok", "freeze", "emergency", "exhausted"]
 ReleaseKind = Literal["feature", "fix"]
 
 
+Urgency = Literal["page", "ticket"]
+
+
 @dataclass(frozen=True, slots=True)
 class BurnCondition:
-    severity: Literal["page", "ticket"]
+    """Alert when the error budget burns faster than ``factor`` over ``long`` and ``short``.
+
+    ``urgency`` says which check judges it (page: SLO-BURN-RATE and the post-mortem rule;
+    ticket: SLO-BURN-TICKET); ``severity`` is the label the suggested alert carries.
+    Without ``short`` the condition is single-window.
+    """
+
+    urgency: Urgency
     factor: float
     long: str
-    short: str
+    short: str | None = None
+    severity: str = ""
 
     @property
     def label(self) -> str:
-        return f"{self.severity} {self.factor:g}x over {self.long} and {self.short}"
+        windows = f"{self.long} and {self.short}" if self.short else self.long
+        return f"{self.urgency} {self.factor:g}x over {windows}"
+
+    @property
+    def windows(self) -> tuple[str, ...]:
+        return (self.long, self.short) if self.short else (self.long,)
+
+    @property
+    def severity_label(self) -> str:
+        return self.severity or ("critical" if self.urgency == "page" else "warning")
 
 
 CONDITIONS: tuple[BurnCondition, ...] = (
-    BurnCondition("page", 14.4, "1h", "5m"),
-    BurnCondition("page", 6.0, "6h", "30m"),
-    BurnCondition("ticket", 3.0, "1d", "2h"),
-    BurnCondition("ticket", 1.0, "3d", "6h"),
+    BurnCondition("page", 14.4, "1h", "5m", "critical"),
+    BurnCondition("page", 6.0, "6h", "30m", "critical"),
+    BurnCondition("ticket", 3.0, "1d", "2h", "warning"),
+    BurnCondition("ticket", 1.0, "3d", "6h", "warning"),
 )
-PAGE_CONDITIONS = tuple(c for c in CONDITIONS if c.severity == "page")
+
+
+def windows_of(
+    conditions: Sequence[BurnCondition], urgency: Urgency | None = None
+) -> tuple[str, ...]:
+    """The distinct windows the conditions read, shortest first."""
+    found = {w for c in conditions if urgency in (None, c.urgency) for w in c.windows}
+    return tuple(sorted(found, key=parse_duration))
+
+
+BURN_WINDOWS: tuple[str, ...] = windows_of(CONDITIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,17 +257,14 @@ class ConditionState:
     @property
     def firing(self) -> bool:
         c = self.condition
-        return (
-            self.long_rate is not None
-            and self.short_rate is not None
-            and self.long_rate > c.factor
-            and self.short_rate > c.factor
-        )
+        short_ok = c.short is None or (self.short_rate is not None and self.short_rate > c.factor)
+        return self.long_rate is not None and self.long_rate > c.factor and short_ok
 
     def as_dict(self) -> dict[str, object]:
         return {
             "condition": self.condition.label,
-            "severity": self.condition.severity,
+            "urgency": self.condition.urgency,
+            "severity": self.condition.severity_label,
             "factor": self.condition.factor,
             "long": self.condition.long,
             "short": self.condition.short,
@@ -251,8 +278,19 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def conditions_now(rates: Mapping[str, float | None]) -> list[ConditionState]:
-    return [ConditionState(c, rates.get(c.long), rates.get(c.short)) for c in CONDITIONS]
+def conditions_now(
+    rates: Mapping[str, float | None], conditions: Sequence[BurnCondition] = CONDITIONS
+) -> list[ConditionState]:
+    return [
+        ConditionState(c, rates.get(c.long), rates.get(c.short) if c.short else None)
+        for c in conditions
+    ]
+
+
+def _rates_text(s: ConditionState) -> str:
+    c = s.condition
+    text = f"{s.long_rate:.3g}x ({c.long})"
+    return f"{text}, {s.short_rate:.3g}x ({c.short})" if c.short else text
 
 
 def burn_findings(
@@ -260,17 +298,20 @@ def burn_findings(
 ) -> list[Finding]:
     findings = []
     for s in states:
-        if s.condition.severity != severity or not s.firing:
+        if s.condition.urgency != severity or not s.firing:
             continue
         c = s.condition
+        over = f"over {c.long} or over {c.short}" if c.short else f"over {c.long}"
         findings.append(
             Finding(
-                f"SLO {objective.id} burns its error budget {s.long_rate:.3g}x over {c.long} "
-                f"and {s.short_rate:.3g}x over {c.short}: the {c.severity} condition is true now",
-                expected=f"burn rate <= {c.factor:g}x over {c.long} or over {c.short}",
-                found=f"{s.long_rate:.3g}x ({c.long}), {s.short_rate:.3g}x ({c.short})",
+                f"SLO {objective.id} burns its error budget {s.long_rate:.3g}x over {c.long}"
+                + (f" and {s.short_rate:.3g}x over {c.short}" if c.short else "")
+                + f": the {c.urgency} condition is true now ({c.label}, severity "
+                f"{c.severity_label})",
+                expected=f"burn rate <= {c.factor:g}x {over}",
+                found=_rates_text(s),
                 fix="hold the release, handle the incident, and release once the burn stops"
-                if c.severity == "page"
+                if c.urgency == "page"
                 else "investigate the slow burn before it exhausts the budget",
             )
         )
@@ -285,9 +326,7 @@ def burn_data_problem(
     A short window without events (a quiet five minutes) is not a burn; a long window
     without any data means the SLI stopped reporting, and the check must not pass blind.
     """
-    blind = [
-        s.condition for s in states if s.condition.severity == severity and s.long_rate is None
-    ]
+    blind = [s.condition for s in states if s.condition.urgency == severity and s.long_rate is None]
     if not blind:
         return None
     windows = ", ".join(sorted({c.long for c in blind}, key=parse_duration))
@@ -320,8 +359,10 @@ def _iso(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def rapid_burns(measurement: Measurement) -> list[Episode]:
-    """Episodes in the history where a page condition held (both windows above the factor)."""
+def rapid_burns(
+    measurement: Measurement, conditions: Sequence[BurnCondition] = CONDITIONS
+) -> list[Episode]:
+    """Episodes in the history where a page condition held (its windows above the factor)."""
     budget = measurement.objective.budget
     series = {w: dict(points) for w, points in measurement.history.items()}
     times = sorted({t for points in series.values() for t in points})
@@ -329,9 +370,11 @@ def rapid_burns(measurement: Measurement) -> list[Episode]:
     current: Episode | None = None
     for t in times:
         hit: tuple[BurnCondition, float] | None = None
-        for c in PAGE_CONDITIONS:
+        for c in conditions:
+            if c.urgency != "page":
+                continue
             long_r = series.get(c.long, {}).get(t)
-            short_r = series.get(c.short, {}).get(t)
+            short_r = series.get(c.short, {}).get(t) if c.short else long_r
             if long_r is None or short_r is None or math.isnan(long_r) or math.isnan(short_r):
                 continue
             if long_r / budget > c.factor and short_r / budget > c.factor:

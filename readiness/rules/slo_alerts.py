@@ -150,8 +150,7 @@ def _close(have: int, want: int) -> bool:
 
 
 def covers(windows: frozenset[int], condition: BurnCondition) -> bool:
-    long_, short = parse_duration(condition.long), parse_duration(condition.short)
-    return any(_close(w, long_) for w in windows) and any(_close(w, short) for w in windows)
+    return all(any(_close(w, parse_duration(want)) for w in windows) for want in condition.windows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,16 +159,21 @@ class Coverage:
     alerts: tuple[AlertMatch, ...]
     covered: Mapping[str, tuple[str, ...]]  # condition label -> alert names
     missing: tuple[BurnCondition, ...]
+    conditions: tuple[BurnCondition, ...] = CONDITIONS
 
     def as_dict(self) -> dict[str, object]:
         return {
             "alerts": [a.as_dict() for a in self.alerts],
-            "conditions": {c.label: list(self.covered.get(c.label, ())) for c in CONDITIONS},
+            "conditions": {c.label: list(self.covered.get(c.label, ())) for c in self.conditions},
             "missing": [c.label for c in self.missing],
         }
 
 
-def coverage(objective: Objective, rules: Sequence[Rule]) -> Coverage:
+def coverage(
+    objective: Objective,
+    rules: Sequence[Rule],
+    conditions: Sequence[BurnCondition] = CONDITIONS,
+) -> Coverage:
     recordings: dict[str, list[Rule]] = {}
     for r in rules:
         if r.kind == "recording":
@@ -182,10 +186,10 @@ def coverage(objective: Objective, rules: Sequence[Rule]) -> Coverage:
         if reason:
             matches.append(AlertMatch(r, reason, rule_windows(r, recordings)))
     covered = {
-        c.label: tuple(m.rule.name for m in matches if covers(m.windows, c)) for c in CONDITIONS
+        c.label: tuple(m.rule.name for m in matches if covers(m.windows, c)) for c in conditions
     }
-    missing = tuple(c for c in CONDITIONS if not covered[c.label])
-    return Coverage(objective, tuple(matches), covered, missing)
+    missing = tuple(c for c in conditions if not covered[c.label])
+    return Coverage(objective, tuple(matches), covered, missing, tuple(conditions))
 
 
 def alert_name(objective: Objective) -> str:
@@ -200,16 +204,17 @@ def burn_rate_rules(
 ) -> list[dict[str, object]]:
     """Prometheus alerting rules implementing ``conditions`` for ``objective``."""
     rules: list[dict[str, object]] = []
-    for severity in ("page", "ticket"):
-        mine = [c for c in conditions if c.severity == severity]
-        if not mine:
-            continue
+    for severity in dict.fromkeys(c.severity_label for c in conditions):
+        mine = [c for c in conditions if c.severity_label == severity]
         parts = []
         for c in mine:
             threshold = f"({c.factor:g} * {objective.budget:.6g})"
             parts.append(
-                f"({error_ratio_expr(objective, c.long)} > {threshold}\n"
-                f" and {error_ratio_expr(objective, c.short)} > {threshold})"
+                "("
+                + "\n and ".join(
+                    f"{error_ratio_expr(objective, w)} > {threshold}" for w in c.windows
+                )
+                + ")"
             )
         rules.append(
             {
@@ -265,7 +270,7 @@ def coverage_findings(cov: Coverage, require_runbook: bool, runbook_hint: str) -
                 f"SLO {objective.id} lacks burn-rate alerts for: "
                 + "; ".join(c.label for c in cov.missing),
                 expected="multiwindow multi-burn-rate alerts: "
-                + "; ".join(c.label for c in CONDITIONS),
+                + "; ".join(c.label for c in cov.conditions),
                 found=found,
                 fix="load rules such as (or generate them with sloth/pyrra):\n"
                 + suggestion.rstrip(),
@@ -287,7 +292,7 @@ def coverage_findings(cov: Coverage, require_runbook: bool, runbook_hint: str) -
                     expected="severity label and runbook_url annotation on every burn-rate alert",
                     found=f"labels {dict(match.rule.labels)}, annotations "
                     f"{sorted(match.rule.annotations)} in {match.rule.file or match.rule.group}",
-                    fix="add labels: {severity: page|ticket} and annotations: "
+                    fix="add labels: {severity: <an allowed severity>} and annotations: "
                     "{runbook_url: https://…} to the rule",
                 )
             )

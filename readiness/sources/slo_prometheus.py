@@ -17,11 +17,12 @@ from typing import Any
 
 from readiness.errors import SourceError
 from readiness.rules.slo import (
-    BURN_WINDOWS,
-    PAGE_CONDITIONS,
+    CONDITIONS,
+    BurnCondition,
     DailyPoint,
     Measurement,
     evaluate_at_text,
+    windows_of,
 )
 from readiness.rules.slo_alerts import Rule
 from readiness.rules.slo_model import (
@@ -38,9 +39,6 @@ from readiness.sources.prometheus import PrometheusClient
 
 MAX_POINTS = 10_000  # Prometheus refuses range queries above 11,000 points per series
 DAY = 86400
-HISTORY_WINDOWS: tuple[str, ...] = tuple(
-    sorted({w for c in PAGE_CONDITIONS for w in (c.long, c.short)}, key=parse_duration)
-)
 
 
 def _label(expr: str, key: str, value: str) -> str:
@@ -77,6 +75,17 @@ class Settings:
     lookback: Callable[[Objective], int]
     history_step: int = 300
     coverage_step: int = 3600
+    conditions: tuple[BurnCondition, ...] = CONDITIONS
+
+    @property
+    def windows(self) -> tuple[str, ...]:
+        """Every window a burn-rate condition reads (instant error ratios)."""
+        return windows_of(self.conditions)
+
+    @property
+    def history_windows(self) -> tuple[str, ...]:
+        """The page conditions' windows, read over the post-mortem look-back."""
+        return windows_of(self.conditions, "page")
 
 
 class SharedQueries:
@@ -141,7 +150,7 @@ def measure(
         )
     at = settings.at
     window = objective.window_text
-    windows = {"slo": window, **{w: w for w in BURN_WINDOWS}}
+    windows = {"slo": window, **{w: w for w in settings.windows}}
     instant = union({k: error_ratio_expr(objective, w) for k, w in windows.items()})
     values = _by_label(client.query(instant, time=at), "window")
     ratios: dict[str, float | None] = {}
@@ -222,7 +231,9 @@ def _history(
     lookback = settings.lookback(objective)
     step = max(settings.history_step, math.ceil(lookback / MAX_POINTS))
     start = at - lookback
-    query = union({w: error_ratio_expr(objective, w) for w in HISTORY_WINDOWS})
+    if not settings.history_windows:
+        return {}
+    query = union({w: error_ratio_expr(objective, w) for w in settings.history_windows})
     result = client.query_range(query, start, at, step)
     return {
         str(r["metric"].get("window", "")): tuple(

@@ -136,7 +136,8 @@ def test_missing_rules_are_named_with_the_rule_that_should_exist() -> None:
     assert "no burn-rate alerting rule for this SLO is loaded" in finding.found
     suggestion = yaml.safe_load(finding.fix.split("\n", 1)[1])
     assert [r["alert"] for r in suggestion] == ["ApiAvailabilityErrorBudgetBurn"] * 2
-    assert [r["labels"]["severity"] for r in suggestion] == ["page", "ticket"]
+    # severities base.yaml's alerting.allowed_severities accepts
+    assert [r["labels"]["severity"] for r in suggestion] == ["critical", "warning"]
     assert "[1h]" in suggestion[0]["expr"] and "(14.4 * 0.001)" in suggestion[0]["expr"]
     assert suggestion[0]["annotations"]["runbook_url"] == "https://runbooks/api"
 
