@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class ReadinessError(Exception):
     """Base of every error readiness raises on purpose."""
@@ -21,6 +23,25 @@ class ProfileError(ReadinessError):
         parts = [p for p in (where, f"key '{key}'" if key else "") if p]
         prefix = ", ".join(parts)
         super().__init__(f"{prefix}: {message}" if prefix else message)
+        #: Every problem found (this one alone unless built by ``of``).
+        self.problems: tuple[ProfileError, ...] = (self,)
+
+    @classmethod
+    def of(cls, problems: Sequence[ProfileError]) -> ProfileError:
+        """One error listing every problem, one per line; the first names file, line, key."""
+        if len(problems) == 1:
+            return problems[0]
+        first = problems[0]
+        listed = "\n".join(f"  {p}" for p in problems)
+        err = cls(
+            f"{len(problems)} problems in the profile:\n{listed}",
+            file=first.file,
+            line=first.line,
+            key=first.key,
+        )
+        err.problems = tuple(problems)
+        err.args = (f"{len(problems)} problems in the profile:\n{listed}",)
+        return err
 
 
 class SourceError(ReadinessError):

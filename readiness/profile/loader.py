@@ -2,6 +2,12 @@
 
 Merging: maps merge key by key (the extending profile wins), lists and scalars replace.
 Every value remembers the file and line it came from, so a schema error can name them.
+
+``extends`` names a file next to the extending one (``base``, ``base.yaml``,
+``../shared/team.yaml``), else a bundled profile of the same name; ``readiness:NAME``
+always names the bundled one; ``none`` starts from nothing. A profile without
+``extends`` gets the bundled base's practices (not its environment or description), so
+leaving it out never weakens the gate.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +40,11 @@ _SECRET_WORDS = (
 )
 _NOT_SECRET_SUFFIXES = ("_file", "_files", "_path", "_paths", "_dir", "_url")
 MAX_EXTENDS_DEPTH = 10
+BUNDLED_PREFIX = "readiness:"
+NO_PARENT = "none"
+BASE = "base"
+#: What a profile names itself; the implicit base contributes only its practices.
+_IDENTITY_KEYS = ("environment", "description")
 _SCALARS = yaml.SafeLoader("")  # constructs scalars with YAML's standard resolvers
 
 
@@ -44,6 +56,8 @@ class RawProfile:
     origins: dict[Path_, tuple[str, int]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     secrets: set[str] = field(default_factory=set)
+    #: The environment variables each substituted value was built from.
+    env_vars: dict[Path_, tuple[str, ...]] = field(default_factory=dict)
 
     def where(self, path: Path_) -> tuple[str, int | None]:
         """The file and line of the value at ``path``, or of its nearest ancestor."""
@@ -60,9 +74,21 @@ class RawProfile:
         return digest.hexdigest()
 
 
+def bundled_profiles_dir() -> Path:
+    """The profiles shipped inside the package (``profiles/`` in the repository)."""
+    return Path(str(resources.files("readiness.bundled_profiles"))).resolve()
+
+
+def bundled_profile_names() -> list[str]:
+    return sorted(p.stem for p in bundled_profiles_dir().glob("*.yaml"))
+
+
 def read_profile(path: Path, env: Mapping[str, str]) -> RawProfile:
     raw = _read_with_extends(path.resolve(), depth=0, seen=())
-    _substitute(raw, raw.data, (), env)
+    problems: list[ProfileError] = []
+    _substitute(raw, raw.data, (), env, problems)
+    if problems:
+        raise ProfileError.of(problems)
     return raw
 
 
@@ -74,25 +100,58 @@ def _read_with_extends(path: Path, depth: int, seen: tuple[Path, ...]) -> RawPro
         raise ProfileError("extends is nested too deeply", file=str(path), key="extends")
     data, origins = _read_yaml(path)
     parent_name = data.pop("extends", None)
-    if parent_name is None:
-        return RawProfile(data, origins, [path])
     line = origins.get(("extends",), (str(path), 0))[1]
-    if not isinstance(parent_name, str):
-        raise ProfileError("extends must be a file name", file=str(path), line=line, key="extends")
-    parent_path = (path.parent / parent_name).resolve()
-    if not parent_path.suffix:
-        parent_path = parent_path.with_suffix(".yaml")
-    if not parent_path.is_file():
+    if parent_name is not None and not isinstance(parent_name, str):
         raise ProfileError(
-            f"extends names {parent_name!r}, but {parent_path} does not exist",
+            "extends must name a profile: a file, a bundled name such as 'base' or "
+            f"'readiness:base', or 'none' (bundled: {', '.join(bundled_profile_names())})",
             file=str(path),
             line=line,
             key="extends",
         )
+    implicit = parent_name is None
+    if implicit and path == bundled_profiles_dir() / f"{BASE}.yaml":
+        return RawProfile(data, origins, [path])
+    parent_path = _parent_path(path, BASE if parent_name is None else parent_name, line)
+    if parent_path is None:
+        return RawProfile(data, origins, [path])
     base = _read_with_extends(parent_path, depth + 1, (*seen, path))
+    if implicit:
+        for key in _IDENTITY_KEYS:
+            base.data.pop(key, None)
+            base.origins.pop((key,), None)
     merged_origins = dict(base.origins)
+    merged_origins.pop((), None)  # the profile as a whole is the extending file
     merged = _merge(base.data, data, (), origins, merged_origins)
     return RawProfile(merged, merged_origins, [*base.files, path])
+
+
+def _parent_path(path: Path, name: str, line: int) -> Path | None:
+    """The file ``extends: name`` in ``path`` means, or None for ``extends: none``."""
+    if name.strip().lower() == NO_PARENT:
+        return None
+    bundled_name = name.removeprefix(BUNDLED_PREFIX)
+    candidates: list[Path] = []
+    if not name.startswith(BUNDLED_PREFIX):
+        local = (path.parent / name).resolve()
+        candidates += [local] if local.suffix else [local.with_suffix(".yaml"), local]
+    if "/" not in bundled_name:
+        stem = bundled_name.removesuffix(".yaml").removesuffix(".yml")
+        candidates.append(bundled_profiles_dir() / f"{stem}.yaml")
+    for candidate in candidates:
+        # A profile named like the bundled one it extends (profiles/base.yaml with
+        # ``extends: base``) means the bundled one, not itself.
+        if candidate.is_file() and candidate != path:
+            return candidate
+    tried = " or ".join(str(c) for c in candidates)
+    raise ProfileError(
+        f"extends names {name!r}, but {tried} does not exist (a file relative to this "
+        f"profile, a bundled profile: {', '.join(bundled_profile_names())}, "
+        "'readiness:NAME' for a bundled one, or 'none')",
+        file=str(path),
+        line=line,
+        key="extends",
+    )
 
 
 def _merge(
@@ -174,39 +233,52 @@ def _to_data(node: yaml.Node, path: Path_, file: str, origins: dict[Path_, tuple
     return _SCALARS.construct_object(node, deep=True)
 
 
-def _substitute(raw: RawProfile, data: Any, path: Path_, env: Mapping[str, str]) -> Any:
+def _substitute(
+    raw: RawProfile,
+    data: Any,
+    path: Path_,
+    env: Mapping[str, str],
+    problems: list[ProfileError],
+) -> Any:
     if isinstance(data, dict):
         for key, value in data.items():
-            data[key] = _substitute(raw, value, (*path, key), env)
+            data[key] = _substitute(raw, value, (*path, key), env, problems)
         return data
     if isinstance(data, list):
         for i, value in enumerate(data):
-            data[i] = _substitute(raw, value, (*path, i), env)
+            data[i] = _substitute(raw, value, (*path, i), env, problems)
         return data
     if not isinstance(data, str) or "${" not in data:
         return data
 
     secret_path = _is_secret_field(path)
+    used: list[str] = []
 
     def replace(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
         value = env.get(name)
+        used.append(name if value is not None else f"{name} (unset: default)")
         if value is None:
             if default is None:
                 file, line = raw.where(path)
-                raise ProfileError(
-                    f"environment variable {name} is not set (use ${{{name}:-default}} "
-                    "for an optional value)",
-                    file=file,
-                    line=line,
-                    key=_dotted(path),
+                problems.append(
+                    ProfileError(
+                        f"environment variable {name} is not set (use ${{{name}:-default}} "
+                        "for an optional value)",
+                        file=file,
+                        line=line,
+                        key=_dotted(path),
+                    )
                 )
+                return ""
             value = default
         if secret_path and value:
             raw.secrets.add(value)
         return value
 
-    return _VAR.sub(replace, data)
+    result = _VAR.sub(replace, data)
+    raw.env_vars[path] = tuple(used)
+    return result
 
 
 def _is_secret_field(path: Path_) -> bool:

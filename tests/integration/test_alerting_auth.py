@@ -64,7 +64,7 @@ def tls_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
 def run(tmp_path: Path, url: str, ca: Path | None, password: str) -> tuple[dict[str, str], str]:
     ca_line = f", ca_file: {ca}" if ca else ""
     (tmp_path / "p.yaml").write_text(
-        "environment: test\n"
+        "extends: none\nenvironment: test\n"
         "targets:\n"
         f"  prometheus: {{url: {url}, timeout: 3, retries: 0{ca_line},\n"
         "    auth: {basic: {username: readiness, password: '${PROM_PASSWORD}'}}}\n"

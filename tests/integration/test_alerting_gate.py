@@ -62,6 +62,7 @@ groups:
 def write_profile(path: Path, stack: AlertStack, targets: str, body: str) -> Path:
     text = textwrap.dedent(
         f"""\
+        extends: none
         environment: test
         release: {{services: [checkout]}}
         targets:
@@ -340,6 +341,7 @@ def test_unreachable_servers_error_and_the_rest_runs(pytester: pytest.Pytester) 
         ".yaml",
         prof=textwrap.dedent(
             f"""\
+            extends: none
             environment: test
             targets:
               prometheus: {{url: "{dead}", timeout: 1, retries: 0}}

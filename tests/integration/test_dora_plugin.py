@@ -37,6 +37,7 @@ def test_health(target, evidence):
 def profile(store: str) -> str:
     return textwrap.dedent(
         f"""\
+        extends: none
         environment: production
         release: {{version: 2.1.0, services: [cart, pay]}}
         dora:

@@ -219,7 +219,7 @@ def test_verdict_honours_waivers_through_the_plugin(
 
 
 def test_profile_without_images_skips_with_reasons(pytester: pytest.Pytester) -> None:
-    pytester.makefile(".yaml", sc="environment: test\n")
+    pytester.makefile(".yaml", sc="extends: none\nenvironment: test\n")
     result = pytester.runpytest_subprocess(
         "--profile=sc.yaml", "-p", "no:cacheprovider", "-k", "supply_chain"
     )

@@ -31,7 +31,7 @@ def test_unreachable_daemon_is_a_source_error(tmp_path: Path) -> None:
 def test_container_checks_end_to_end(sc_dockerd: DockerWorld, pytester: pytest.Pytester) -> None:
     pytester.makefile(
         ".yaml",
-        sc=f"environment: test\ntargets:\n  docker:\n    url: {sc_dockerd.url}\n",
+        sc=f"extends: none\nenvironment: test\ntargets:\n  docker:\n    url: {sc_dockerd.url}\n",
     )
     result = pytester.runpytest_subprocess(
         "--profile=sc.yaml", "-p", "no:cacheprovider", "-k", "container_runtime"

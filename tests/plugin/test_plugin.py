@@ -38,7 +38,7 @@ def test_health(target, evidence):
 
 
 def profile_text(extra: str = "", gate: str = "{fail_on: high}") -> str:
-    return f"environment: test\ngate: {gate}\n" + textwrap.dedent(extra)
+    return f"extends: none\nenvironment: test\ngate: {gate}\n" + textwrap.dedent(extra)
 
 
 def run(

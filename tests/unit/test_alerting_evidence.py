@@ -27,7 +27,7 @@ slos:
 
 
 def evidence(tmp_path: Path, text: str) -> AlertingEvidence:
-    (tmp_path / "p.yaml").write_text("environment: test\n" + text)
+    (tmp_path / "p.yaml").write_text("extends: none\nenvironment: test\n" + text)
     return AlertingEvidence(load_profile(str(tmp_path / "p.yaml")), tmp_path)
 
 
@@ -80,7 +80,7 @@ def test_rule_source_ids_outside_the_run_directory(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     (run_dir / "p.yaml").write_text(
-        "environment: test\ntargets:\n"
+        "extends: none\nenvironment: test\ntargets:\n"
         f"  rule_files: ['{rules}', '{rules}/*.yml', '{rules}/b.yml']\n"
     )
     ev = AlertingEvidence(load_profile(str(run_dir / "p.yaml")), run_dir)

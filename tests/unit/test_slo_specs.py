@@ -372,6 +372,7 @@ def test_profile_with_slos_loads_and_bad_keys_are_named(tmp_path: Path) -> None:
     good = tmp_path / "good.yaml"
     good.write_text(
         textwrap.dedent("""
+        extends: none
         environment: test
         release: {kind: fix}
         slos:
