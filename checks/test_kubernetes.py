@@ -1,13 +1,16 @@
 """Kubernetes checks: one rule set over live clusters and manifest files.
 
-Targets read `ns/Kind/name` (e.g. `shop/Deployment/cart`); a source that could not be
-read yields one target named after it, whose checks end as *error*.
+Targets read `ns/Kind/name` (e.g. `shop/Deployment/cart`, `jobs/CronJob/backup`); a
+source that could not be read yields one target named after it, whose checks end as
+*error*. Jobs, CronJobs and bare Pods are judged for what runs (security, resources,
+images, host access, tokens, env); checks about serving (probes, replicas, budgets,
+autoscaling, spread, shutdown, rollout) apply to controllers only. Rules that relate
+objects ask the source's index, built once.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -16,13 +19,17 @@ from readiness import Evidence, assert_no_findings, control, parametrize
 from readiness.checking import MARKER, profile_of
 from readiness.profile.kubernetes import KubernetesPolicy
 from readiness.rules import kubernetes as rules
+from readiness.rules import kubernetes_batch as batch
 from readiness.rules import kubernetes_live as live
-from readiness.rules.kubernetes_model import WORKLOAD_KINDS, Hpa, Workload
+from readiness.rules import kubernetes_relations as relations
+from readiness.rules.kubernetes_index import KubeIndex
+from readiness.rules.kubernetes_model import WORKLOAD_KINDS, Workload
 from readiness.sources.kubernetes_targets import (
     Case,
     KubeSource,
     load_sources,
     namespace_cases,
+    object_cases,
     service_cases,
     unique_ids,
     workload_cases,
@@ -44,7 +51,7 @@ def sources(config: pytest.Config) -> list[KubeSource]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     profile = profile_of(metafunc.config)
     if not (profile.targets.kubernetes or profile.targets.manifests):
-        for name in ("workload", "service", "namespace", "kube_source"):
+        for name in ("workload", "service", "namespace", "kube_source", "autoscaler", "budget"):
             parametrize(metafunc, name, [])
         return
     marker = metafunc.definition.get_closest_marker(MARKER)
@@ -62,6 +69,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     parametrize(metafunc, "workload", unique_ids(list(workload_cases(srcs, ignore))))
     parametrize(metafunc, "service", unique_ids(list(service_cases(srcs, ignore))))
     parametrize(metafunc, "namespace", unique_ids(list(namespace_cases(srcs, ignore))))
+    hpas = object_cases(srcs, ignore, "HorizontalPodAutoscaler")
+    parametrize(metafunc, "autoscaler", unique_ids(list(hpas)))
+    parametrize(
+        metafunc, "budget", unique_ids(list(object_cases(srcs, ignore, "PodDisruptionBudget")))
+    )
     parametrize(metafunc, "kube_source", [(s.name, Case(s, error=s.error)) for s in srcs])
 
 
@@ -74,12 +86,38 @@ def _note(evidence: Evidence, case: Case, **more: Any) -> None:
     evidence.add(**case.source.describe(), **more)
 
 
-def _replicated(w: Workload, hpas: Iterable[Hpa]) -> int:
+def _controller(case: Case) -> Workload:
+    """The case's workload; skips the check for Jobs, CronJobs and bare Pods."""
+    w = case.wl
+    if not w.long_running:
+        what = (
+            "a bare Pod has no controller" if w.kind == "Pod" else f"a {w.kind} runs to completion"
+        )
+        pytest.skip(f"not applicable: {what}")
+    return w
+
+
+def _batch(case: Case, *kinds: str) -> Workload:
+    w = case.wl
+    if w.kind not in kinds:
+        pytest.skip(f"not applicable: {w.kind} is not a {' or '.join(kinds)}")
+    return w
+
+
+def _replicated(w: Workload, index: KubeIndex) -> int:
     """The workload's effective replicas; skips the check unless it runs two or more."""
-    replicas = rules.effective_replicas(w, hpas)
+    replicas = rules.effective_replicas(w, index.hpas_for(w))
     if replicas is None or replicas < 2:
         pytest.skip(f"not applicable: {w.kind} runs {replicas or 'per-node'} replica(s)")
     return replicas
+
+
+def _serving(case: Case) -> Workload:
+    """Controllers and bare Pods: their pods should be up (a Job's pods end by design)."""
+    w = case.wl
+    if w.batch is not None:
+        pytest.skip(f"not applicable: a {w.kind}'s pods run to completion")
+    return w
 
 
 def _containers(w: Workload) -> list[str]:
@@ -91,7 +129,7 @@ def _containers(w: Workload) -> list[str]:
 
 @control("K8S-PROBES")
 def test_probes(workload: Case, policy: KubernetesPolicy, evidence: Evidence) -> None:
-    w = workload.wl
+    w = _controller(workload)
     _note(
         evidence,
         workload,
@@ -169,39 +207,37 @@ def test_image_registry(workload: Case, policy: KubernetesPolicy, evidence: Evid
 
 @control("K8S-REPLICAS")
 def test_replicas(workload: Case, policy: KubernetesPolicy, evidence: Evidence) -> None:
-    w, inv = workload.wl, workload.inventory
+    w, inv = _controller(workload), workload.inventory
     inv.require("HorizontalPodAutoscaler")
     if w.kind == "DaemonSet":
         pytest.skip("not applicable: a DaemonSet runs one pod per node")
+    hpas = workload.related.hpas_for(w)
     _note(
         evidence,
         workload,
         replicas=w.replicas,
-        effective_replicas=rules.effective_replicas(w, inv.hpas),
+        effective_replicas=rules.effective_replicas(w, hpas),
         minimum=policy.min_replicas,
     )
-    assert_no_findings(rules.too_few_replicas(w, inv.hpas, policy.min_replicas))
+    assert_no_findings(rules.too_few_replicas(w, hpas, policy.min_replicas))
 
 
 @control("K8S-PDB")
 def test_pdb(workload: Case, evidence: Evidence) -> None:
-    w, inv = workload.wl, workload.inventory
+    w, inv, index = _controller(workload), workload.inventory, workload.related
     inv.require("PodDisruptionBudget", "HorizontalPodAutoscaler")
-    replicas = _replicated(w, inv.hpas)
-    _note(
-        evidence,
-        workload,
-        replicas=replicas,
-        budgets=[str(p.ref) for p in rules.pdbs_for(w, inv.pdbs)],
-    )
-    assert_no_findings(rules.missing_pdb(w, inv.pdbs, inv.hpas))
+    replicas = _replicated(w, index)
+    pdbs = index.pdbs_for(w)
+    _note(evidence, workload, replicas=replicas, budgets=[str(p.ref) for p in pdbs])
+    assert_no_findings(rules.missing_pdb(w, pdbs, index.hpas_for(w)))
 
 
 @control("K8S-HPA")
 def test_hpa(workload: Case, policy: KubernetesPolicy, evidence: Evidence) -> None:
-    w, inv = workload.wl, workload.inventory
+    w, inv = _controller(workload), workload.inventory
     inv.require("HorizontalPodAutoscaler")
-    hpa = rules.hpa_for(w, inv.hpas)
+    hpas = workload.related.hpas_for(w)
+    hpa = rules.hpa_for(w, hpas)
     scalable = rules.matches_any(w, policy.scalable)
     if hpa is None and not scalable:
         pytest.skip("not marked scalable in kubernetes.scalable and no HPA targets it")
@@ -212,14 +248,14 @@ def test_hpa(workload: Case, policy: KubernetesPolicy, evidence: Evidence) -> No
         hpa=str(hpa.ref) if hpa else None,
         min_replicas=hpa.min_replicas if hpa else None,
     )
-    assert_no_findings(rules.missing_hpa(w, inv.hpas, policy.scalable, policy.hpa_min_replicas))
+    assert_no_findings(rules.missing_hpa(w, hpas, policy.scalable, policy.hpa_min_replicas))
 
 
 @control("K8S-SPREAD")
 def test_spread(workload: Case, evidence: Evidence) -> None:
-    w, inv = workload.wl, workload.inventory
+    w, inv = _controller(workload), workload.inventory
     inv.require("HorizontalPodAutoscaler")
-    replicas = _replicated(w, inv.hpas)
+    replicas = _replicated(w, workload.related)
     _note(
         evidence,
         workload,
@@ -232,14 +268,16 @@ def test_spread(workload: Case, evidence: Evidence) -> None:
 
 @control("K8S-NETWORK-POLICY")
 def test_network_policy(workload: Case, evidence: Evidence) -> None:
-    w, inv = workload.wl, workload.inventory
+    w, inv, index = workload.wl, workload.inventory, workload.related
     inv.require("NetworkPolicy")
+    policies = index.policies_for(w)
     _note(
         evidence,
         workload,
-        policies=[str(p.ref) for p in rules.policies_for(w, inv.network_policies)],
+        policies=[str(p.ref) for p in policies],
+        policies_in_namespace=len(index.policies_in(w.namespace)),
     )
-    assert_no_findings(rules.uncovered_by_network_policy(w, inv.network_policies))
+    assert_no_findings(rules.uncovered_by_network_policy(w, policies))
 
 
 @control("K8S-DEFAULT-DENY")
@@ -247,25 +285,21 @@ def test_default_deny(namespace: Case, evidence: Evidence) -> None:
     inv = namespace.inventory
     inv.require("NetworkPolicy")
     ns = namespace.namespace
-    _note(
-        evidence,
-        namespace,
-        namespace=ns,
-        policies=[p.ref.name for p in inv.network_policies if p.ref.namespace == ns],
-    )
-    assert_no_findings(rules.missing_default_deny(ns, inv.network_policies))
+    policies = namespace.related.policies_in(ns)
+    _note(evidence, namespace, namespace=ns, policies=[p.ref.name for p in policies])
+    assert_no_findings(rules.missing_default_deny(ns, policies))
 
 
 @control("K8S-SA-TOKEN")
 def test_sa_token(workload: Case, policy: KubernetesPolicy, evidence: Evidence) -> None:
-    w, inv = workload.wl, workload.inventory
+    w, inv, index = workload.wl, workload.inventory, workload.related
     inv.require("ServiceAccount", "RoleBinding", "ClusterRoleBinding")
     _note(
         evidence, workload, service_account=w.pod.service_account, automount=w.pod.automount_token
     )
-    assert_no_findings(
-        rules.needless_token(w, inv.service_accounts, inv.bindings, policy.api_access)
-    )
+    account = index.service_account(w)
+    accounts = [account] if account is not None else []
+    assert_no_findings(rules.needless_token(w, accounts, index.bindings_for(w), policy.api_access))
 
 
 @control("K8S-ENV-SECRETS")
@@ -284,18 +318,18 @@ def test_env_secrets(workload: Case, evidence: Evidence) -> None:
 
 @control("K8S-GRACEFUL-SHUTDOWN")
 def test_graceful_shutdown(workload: Case, policy: KubernetesPolicy, evidence: Evidence) -> None:
-    w, inv = workload.wl, workload.inventory
+    w, inv, index = _controller(workload), workload.inventory, workload.related
     inv.require("Service", "Ingress")
+    services = index.services_for(w)
+    ingresses = index.ingresses_for(services)
     _note(
         evidence,
         workload,
         termination_grace=w.pod.termination_grace,
-        load_balanced=rules.load_balanced(w, inv.services, inv.ingresses),
+        load_balanced=rules.load_balanced(w, services, ingresses),
     )
     assert_no_findings(
-        rules.ungraceful_shutdown(
-            w, inv.services, inv.ingresses, policy.min_termination_grace_seconds
-        )
+        rules.ungraceful_shutdown(w, services, ingresses, policy.min_termination_grace_seconds)
     )
 
 
@@ -308,30 +342,29 @@ def test_labels(workload: Case, policy: KubernetesPolicy, evidence: Evidence) ->
 
 @control("K8S-MONITORING")
 def test_monitoring(service: Case, evidence: Evidence) -> None:
-    inv = service.inventory
+    inv, index = service.inventory, service.related
     inv.require("ServiceMonitor")
     assert service.service is not None
-    _note(
-        evidence,
-        service,
-        scraped_by=rules.scrape_coverage(service.service, inv.service_monitors, inv.workloads),
-    )
-    assert_no_findings(rules.unmonitored(service.service, inv.service_monitors, inv.workloads))
+    monitors = index.monitors_for(service.service)
+    behind = index.workloads_behind(service.service)
+    _note(evidence, service, scraped_by=rules.scrape_coverage(service.service, monitors, behind))
+    assert_no_findings(rules.unmonitored(service.service, monitors, behind))
 
 
 @control("K8S-SERVICE-SELECTOR")
 def test_service_selector(service: Case, evidence: Evidence) -> None:
     inv = service.inventory
-    inv.require(*WORKLOAD_KINDS)
+    inv.require(*WORKLOAD_KINDS, "Pod")
     assert service.service is not None
+    behind = service.related.workloads_behind(service.service)
     _note(
         evidence,
         service,
         selector=service.service.selector,
         type=service.service.type,
-        workloads=[str(w.ref) for w in rules.workloads_behind(service.service, inv.workloads)],
+        workloads=[str(w.ref) for w in behind],
     )
-    assert_no_findings(rules.dangling_service(service.service, inv.workloads))
+    assert_no_findings(rules.dangling_service(service.service, behind))
 
 
 @control("K8S-RBAC")
@@ -357,26 +390,101 @@ def test_deprecated_api(kube_source: Case, policy: KubernetesPolicy, evidence: E
     assert_no_findings(findings)
 
 
+@control("K8S-CRONJOB")
+def test_cronjob(workload: Case, policy: KubernetesPolicy, evidence: Evidence) -> None:
+    w = _batch(workload, "CronJob")
+    assert w.batch is not None
+    _note(evidence, workload, **vars_of(w.batch))
+    assert_no_findings(batch.cronjob_problems(w, policy.job_history_max))
+
+
+@control("K8S-JOB")
+def test_job(workload: Case, evidence: Evidence) -> None:
+    w = _batch(workload, "Job", "CronJob")
+    assert w.batch is not None
+    _note(
+        evidence,
+        workload,
+        backoff_limit=w.batch.backoff_limit,
+        active_deadline_seconds=w.batch.active_deadline,
+        ttl_seconds_after_finished=w.batch.ttl_after_finished,
+    )
+    assert_no_findings(batch.job_problems(w))
+
+
+@control("K8S-HPA-TARGET")
+def test_hpa_target(autoscaler: Case, evidence: Evidence) -> None:
+    index = autoscaler.related
+    autoscaler.inventory.require(*WORKLOAD_KINDS)
+    hpa = autoscaler.hpa
+    assert hpa is not None
+    if hpa.target_kind not in (*relations.SCALABLE_KINDS, *relations.UNSCALABLE_KINDS):
+        pytest.skip(
+            f"scale target kind {hpa.target_kind or '(none)'} is not one the suite reads; "
+            "its existence cannot be checked"
+        )
+    _note(
+        evidence,
+        autoscaler,
+        scale_target=f"{hpa.target_kind}/{hpa.target_name}",
+        autoscalers_on_target=[str(h.ref) for h in index.hpa_targets(hpa)],
+    )
+    assert_no_findings(relations.hpa_target_problems(hpa, index))
+
+
+@control("K8S-PDB-SELECTOR")
+def test_pdb_selector(budget: Case, evidence: Evidence) -> None:
+    index = budget.related
+    budget.inventory.require(*WORKLOAD_KINDS, "Pod")
+    pdb = budget.pdb
+    assert pdb is not None
+    _note(
+        evidence,
+        budget,
+        selector=str(pdb.selector),
+        selects=[str(w.ref) for w in index.pdb_targets(pdb)][:50],
+        workloads_in_namespace=len(index.workloads.in_namespace(pdb.ref.namespace)),
+    )
+    assert_no_findings(relations.pdb_selector_problems(pdb, index))
+
+
+@control("K8S-DUPLICATE-OBJECT")
+def test_duplicate_objects(
+    kube_source: Case, evidence: Evidence, request: pytest.FixtureRequest
+) -> None:
+    inv = kube_source.inventory
+    if inv.live:
+        pytest.skip("not applicable: a cluster holds one object per kind/namespace/name")
+    sets = [s for s in sources(request.config) if not s.live and s.name != inv.source]
+    for other in sets:
+        _ = other.inventory  # a set that could not be read cannot be compared
+    others = {s.name: s.inventory.api_uses for s in sets}
+    _note(evidence, kube_source, objects=len(inv.api_uses), compared_with=sorted(others))
+    if not inv.api_uses:
+        pytest.skip("the manifest set declares no objects")
+    assert_no_findings(relations.duplicate_objects(inv.source, inv.api_uses, others))
+
+
 # ---------------------------------------------------------------- live only
 
 
 def _live_evidence(case: Case, policy: KubernetesPolicy, evidence: Evidence) -> None:
-    w, inv = case.wl, case.inventory
-    pods = live.pods_of(w, inv.pods)
+    w, index = case.wl, case.related
+    pods = index.pods_of(w)
     _note(
         evidence,
         case,
         observed_at=case.source.now.isoformat(),
         pods={p.ref.name: p.phase for p in pods},
         warning_events=live.warning_events(
-            w, inv.pods, inv.events, case.source.now, policy.event_window_minutes
+            w, pods, index.events_about(w, pods), case.source.now, policy.event_window_minutes
         ),
     )
 
 
 @control("K8S-ROLLOUT")
 def test_rollout(workload: Case, policy: KubernetesPolicy, evidence: Evidence) -> None:
-    w, inv = workload.wl, workload.inventory
+    w, inv = _controller(workload), workload.inventory
     inv.require("Pod", "Event")
     _live_evidence(workload, policy, evidence)
     if w.status is not None:
@@ -386,19 +494,18 @@ def test_rollout(workload: Case, policy: KubernetesPolicy, evidence: Evidence) -
 
 @control("K8S-POD-HEALTH")
 def test_pod_health(workload: Case, policy: KubernetesPolicy, evidence: Evidence) -> None:
-    w, inv = workload.wl, workload.inventory
+    w, inv = _serving(workload), workload.inventory
     inv.require("Pod", "Event")
     _live_evidence(workload, policy, evidence)
-    assert_no_findings(
-        live.unhealthy_pods(w, inv.pods, workload.source.now, policy.pending_minutes)
-    )
+    pods = workload.related.pods_of(w)
+    assert_no_findings(live.unhealthy_pods(w, pods, workload.source.now, policy.pending_minutes))
 
 
 @control("K8S-RESTARTS")
 def test_restarts(workload: Case, policy: KubernetesPolicy, evidence: Evidence) -> None:
-    w, inv = workload.wl, workload.inventory
+    w, inv = _serving(workload), workload.inventory
     inv.require("Pod")
-    pods = live.pods_of(w, inv.pods)
+    pods = workload.related.pods_of(w)
     _note(
         evidence,
         workload,
@@ -408,7 +515,7 @@ def test_restarts(workload: Case, policy: KubernetesPolicy, evidence: Evidence) 
     )
     assert_no_findings(
         live.restarting(
-            w, inv.pods, workload.source.now, policy.restart_limit, policy.restart_window_minutes
+            w, pods, workload.source.now, policy.restart_limit, policy.restart_window_minutes
         )
     )
 

@@ -200,6 +200,71 @@ CONTROLS = (
         ("CIS Kubernetes Benchmark 5.4.1", "NIST SP 800-53 IA-5(7)"),
     ),
     Control(
+        "K8S-CRONJOB",
+        "CronJobs neither overlap, nor miss runs silently, nor hoard history",
+        _F,
+        Severity.MEDIUM,
+        "With concurrencyPolicy Allow a slow run overlaps the next; without "
+        "startingDeadlineSeconds a controller that missed 100 schedules stops starting the "
+        "CronJob; failedJobsHistoryLimit 0 deletes the evidence of failures; a malformed "
+        "schedule never runs.",
+        "Set concurrencyPolicy: Forbid (or Replace), startingDeadlineSeconds >= 10, "
+        "failedJobsHistoryLimit >= 1, history limits <= kubernetes.job_history_max, and a "
+        "valid 5-field schedule.",
+        ("Kubernetes docs: CronJob limitations", "datree: CRONJOB_MISSING_CONCURRENCYPOLICY_KEY"),
+    ),
+    Control(
+        "K8S-JOB",
+        "Jobs bound their retries and run time and are cleaned up",
+        _F,
+        Severity.MEDIUM,
+        "A Job without activeDeadlineSeconds can hang forever (and with Forbid block every "
+        "later run of its CronJob); an implicit backoffLimit retries 6 times; finished Jobs "
+        "without ttlSecondsAfterFinished stay with their pods.",
+        "Set backoffLimit and activeDeadlineSeconds on every Job (and CronJob job template) "
+        "and ttlSecondsAfterFinished on standalone Jobs.",
+        ("Kubernetes docs: Jobs - Job termination and cleanup",),
+    ),
+    Control(
+        "K8S-HPA-TARGET",
+        "Each autoscaler targets an existing, scalable workload of its own",
+        _F,
+        Severity.HIGH,
+        "An autoscaler whose scaleTargetRef names a missing workload scales nothing; one "
+        "that names a different workload than its name says scales the wrong one; two "
+        "autoscalers on one workload fight over its replica count.",
+        "Point scaleTargetRef at the Deployment or StatefulSet the autoscaler is named "
+        "after, and keep one autoscaler per workload.",
+        (
+            "Kubernetes docs: Horizontal Pod Autoscaling",
+            "kube-score: horizontalpodautoscaler-has-target",
+        ),
+    ),
+    Control(
+        "K8S-PDB-SELECTOR",
+        "Each PodDisruptionBudget selects one workload's pods",
+        _F,
+        Severity.MEDIUM,
+        "A budget whose selector matches no pod template protects nothing (often after a "
+        "label rename); one matching every pod of its namespace, or overlapping another "
+        "budget, blocks evictions and node drains.",
+        "Make spec.selector match exactly the pod labels of the workload to protect.",
+        (
+            "Kubernetes docs: Specifying a Disruption Budget",
+            "kube-score: poddisruptionbudget-has-policy",
+        ),
+    ),
+    Control(
+        "K8S-DUPLICATE-OBJECT",
+        "No object is declared twice",
+        _F,
+        Severity.HIGH,
+        "Two definitions of one kind/namespace/name (in one manifest set or across sets) "
+        "replace each other on apply: whichever is applied last silently wins.",
+        "Keep one definition of each object; rename or remove the copy.",
+        ("kubeconform / kubectl apply semantics",),
+    ),
+    Control(
         "K8S-DEPRECATED-API",
         "No deprecated or removed API versions",
         _F,

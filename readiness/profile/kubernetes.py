@@ -83,6 +83,7 @@ class KubernetesPolicy(Model):
     min_termination_grace_seconds: int = Field(10, ge=0)
     require_cpu_limit: bool = True
     api_access: list[str] = []  # workloads that may mount a service-account token
+    job_history_max: int = Field(10, ge=0)  # K8S-CRONJOB: most finished Jobs kept
     target_version: str = Field("1.31", pattern=r"^1\.\d+$")  # removals checked up to this
     ignore_namespaces: list[str] = ["kube-system", "kube-public", "kube-node-lease"]
 

@@ -362,7 +362,7 @@ def missing_pdb(workload: Workload, pdbs: Sequence[Pdb], hpas: Sequence[Hpa]) ->
             Finding(
                 f"{where(workload)} ({replicas} replicas) has no PodDisruptionBudget",
                 expected="a PodDisruptionBudget selecting its pods",
-                found=f"none of {len(pdbs)} budget(s) in the source selects "
+                found=f"no budget in namespace {workload.namespace} selects "
                 f"{_labels_text(workload.pod_labels)}",
                 fix=f"add a PodDisruptionBudget in namespace {workload.namespace} with "
                 f"selector {_labels_text(workload.pod_labels)} and maxUnavailable: 1",
@@ -459,13 +459,12 @@ def uncovered_by_network_policy(
 ) -> list[Finding]:
     if policies_for(workload, policies):
         return []
-    in_ns = [p.ref.name for p in policies if p.ref.namespace == workload.namespace]
     return [
         Finding(
             f"{where(workload)} is not selected by any NetworkPolicy",
             expected="a NetworkPolicy whose podSelector matches the pods",
-            found=f"pods {_labels_text(workload.pod_labels)}; policies in "
-            f"{workload.namespace}: {', '.join(in_ns) or 'none'}",
+            found=f"pods {_labels_text(workload.pod_labels)}; no NetworkPolicy in "
+            f"{workload.namespace} selects them",
             fix=f"add a NetworkPolicy in {workload.namespace} with podSelector "
             f"{_labels_text(workload.pod_labels)} allowing only the needed traffic",
         )
@@ -796,8 +795,8 @@ def unmonitored(
         Finding(
             f"{service.ref} is not scraped",
             expected="a ServiceMonitor selecting the Service, or prometheus.io/scrape: 'true'",
-            found=f"labels {_labels_text(service.labels)}; {len(monitors)} ServiceMonitor(s) "
-            "none matching",
+            found=f"labels {_labels_text(service.labels)}; no ServiceMonitor selects them "
+            "and no prometheus.io/scrape annotation",
             fix=f"add a ServiceMonitor in {service.ref.namespace} with selector.matchLabels "
             f"{_labels_text(service.labels)}",
         )

@@ -29,6 +29,8 @@ PRESSURE = ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable
 
 def pods_of(workload: Workload, pods: Iterable[Pod]) -> list[Pod]:
     """The workload's pods: by controller owner, else by selector in its namespace."""
+    if workload.kind == "Pod":  # a bare pod is its own and only pod
+        return [p for p in pods if p.ref == workload.ref]
     owned = [p for p in pods if p.owner == workload.ref]
     if owned:
         return owned

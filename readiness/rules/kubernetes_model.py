@@ -16,7 +16,11 @@ from typing import Any
 
 from readiness.errors import SourceError
 
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+# Controllers that keep pods running (probes, replicas, budgets and rollouts apply).
+CONTROLLER_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+# Run-to-completion workloads: judged for what runs, not for serving traffic.
+BATCH_KINDS = ("Job", "CronJob")
+WORKLOAD_KINDS = (*CONTROLLER_KINDS, *BATCH_KINDS)
 
 # Kinds the suite reads; anything else in a manifest set is ignored and counted.
 KNOWN_KINDS = frozenset(
@@ -349,7 +353,40 @@ class RolloutStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class BatchSpec:
+    """What a Job (or a CronJob and its job template) says about its runs."""
+
+    schedule: str | None = None  # CronJob only
+    concurrency_policy: str | None = None
+    starting_deadline: int | None = None
+    successful_history: int | None = None
+    failed_history: int | None = None
+    suspend: bool = False
+    backoff_limit: int | None = None
+    active_deadline: int | None = None
+    ttl_after_finished: int | None = None
+
+
+def parse_batch(kind: str, spec: Mapping[str, Any]) -> BatchSpec:
+    job = _m(_m(spec, "jobTemplate"), "spec") if kind == "CronJob" else spec
+    cron = spec if kind == "CronJob" else {}
+    return BatchSpec(
+        schedule=_opt_s(cron, "schedule"),
+        concurrency_policy=_opt_s(cron, "concurrencyPolicy"),
+        starting_deadline=_i(cron, "startingDeadlineSeconds"),
+        successful_history=_i(cron, "successfulJobsHistoryLimit"),
+        failed_history=_i(cron, "failedJobsHistoryLimit"),
+        suspend=bool(_b(spec, "suspend")),
+        backoff_limit=_i(job, "backoffLimit"),
+        active_deadline=_i(job, "activeDeadlineSeconds"),
+        ttl_after_finished=_i(job, "ttlSecondsAfterFinished"),
+    )
+
+
+@dataclass(frozen=True, slots=True, repr=False)
 class Workload:
+    """A pod template and what runs it: a controller, a Job or CronJob, or a bare Pod."""
+
     ref: Ref
     api_version: str
     labels: dict[str, str]
@@ -361,6 +398,15 @@ class Workload:
     pod: PodSpec
     status: RolloutStatus | None = None
     owner: Ref | None = None
+    batch: BatchSpec | None = None  # Job and CronJob
+
+    def __repr__(self) -> str:
+        return f"Workload({self.ref})"
+
+    @property
+    def long_running(self) -> bool:
+        """A controller keeping pods up (not a Job, CronJob or bare Pod)."""
+        return self.ref.kind in CONTROLLER_KINDS
 
     @property
     def namespace(self) -> str:
@@ -424,6 +470,7 @@ class Pdb:
 @dataclass(frozen=True, slots=True)
 class Hpa:
     ref: Ref
+    labels: dict[str, str]
     target_kind: str
     target_name: str
     min_replicas: int
@@ -531,9 +578,13 @@ class ApiUse:
     where: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Inventory:
-    """Everything one source (a cluster or a manifest set) holds, typed."""
+    """Everything one source (a cluster or a manifest set) holds, typed.
+
+    Its repr is one short line: pytest formats the arguments of a failing check, and an
+    inventory of a large cluster must not be spelled out there.
+    """
 
     source: str
     live: bool
@@ -556,6 +607,13 @@ class Inventory:
     ignored: dict[str, int] = field(default_factory=dict)
     missing: dict[str, SourceError] = field(default_factory=dict)  # kinds that failed
     absent_crds: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        kind = "cluster" if self.live else "manifests"
+        return (
+            f"Inventory({kind} {self.source!r}: {len(self.workloads)} workloads, "
+            f"{len(self.pods)} pods, {len(self.services)} services)"
+        )
 
     def require(self, *kinds: str) -> None:
         """Raise the SourceError of the first of ``kinds`` this source could not read."""
@@ -593,41 +651,57 @@ def _intstr(data: Mapping[str, Any], key: str) -> str | None:
     return None if value is None else str(value)
 
 
+def _pod_template(kind: str, raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    spec = _m(raw, "spec")
+    if kind == "Pod":  # a bare pod is its own template
+        return {"metadata": _meta(raw), "spec": spec}
+    if kind == "CronJob":
+        return _m(_m(_m(spec, "jobTemplate"), "spec"), "template")
+    return _m(spec, "template")
+
+
+def _rollout(kind: str, raw: Mapping[str, Any], replicas: int | None) -> RolloutStatus:
+    meta, status = _meta(raw), _m(raw, "status")
+    if kind == "DaemonSet":
+        return RolloutStatus(
+            generation=_i(meta, "generation"),
+            observed_generation=_i(status, "observedGeneration"),
+            desired=_i(status, "desiredNumberScheduled") or 0,
+            current=_i(status, "currentNumberScheduled"),
+            updated=_i(status, "updatedNumberScheduled") or 0,
+            ready=_i(status, "numberReady") or 0,
+            available=_i(status, "numberAvailable") or 0,
+        )
+    return RolloutStatus(
+        generation=_i(meta, "generation"),
+        observed_generation=_i(status, "observedGeneration"),
+        desired=replicas if replicas is not None else 1,
+        current=_i(status, "replicas") or 0,
+        updated=_i(status, "updatedReplicas") or 0,
+        ready=_i(status, "readyReplicas") or 0,
+        # Zero counts are omitted from status; StatefulSets before 1.22 had no
+        # availableReplicas at all, ready is the closest they report.
+        available=_i(status, "availableReplicas") or 0
+        if kind != "StatefulSet" or "availableReplicas" in status
+        else _i(status, "readyReplicas") or 0,
+        current_revision=_s(status, "currentRevision"),
+        update_revision=_s(status, "updateRevision"),
+    )
+
+
 def parse_workload(raw: Mapping[str, Any], default_ns: str) -> Workload:
+    """A controller, Job, CronJob or bare Pod as the pod template it runs."""
     kind = _s(raw, "kind")
     ref = _ref(raw, kind, default_ns)
     meta, spec = _meta(raw), _m(raw, "spec")
-    template = _m(spec, "template")
-    status = _m(raw, "status")
-    rollout: RolloutStatus | None = None
-    replicas = None if kind == "DaemonSet" else (_i(spec, "replicas") if "replicas" in spec else 1)
-    if "status" in raw:  # live objects always carry it, even empty
-        if kind == "DaemonSet":
-            rollout = RolloutStatus(
-                generation=_i(meta, "generation"),
-                observed_generation=_i(status, "observedGeneration"),
-                desired=_i(status, "desiredNumberScheduled") or 0,
-                current=_i(status, "currentNumberScheduled"),
-                updated=_i(status, "updatedNumberScheduled") or 0,
-                ready=_i(status, "numberReady") or 0,
-                available=_i(status, "numberAvailable") or 0,
-            )
-        else:
-            rollout = RolloutStatus(
-                generation=_i(meta, "generation"),
-                observed_generation=_i(status, "observedGeneration"),
-                desired=replicas if replicas is not None else 1,
-                current=_i(status, "replicas") or 0,
-                updated=_i(status, "updatedReplicas") or 0,
-                ready=_i(status, "readyReplicas") or 0,
-                # Zero counts are omitted from status; StatefulSets before 1.22 had no
-                # availableReplicas at all, ready is the closest they report.
-                available=_i(status, "availableReplicas") or 0
-                if kind != "StatefulSet" or "availableReplicas" in status
-                else _i(status, "readyReplicas") or 0,
-                current_revision=_s(status, "currentRevision"),
-                update_revision=_s(status, "updateRevision"),
-            )
+    template = _pod_template(kind, raw)
+    replicas: int | None = None
+    if kind in CONTROLLER_KINDS and kind != "DaemonSet":
+        replicas = _i(spec, "replicas") if "replicas" in spec else 1
+    elif kind == "Pod":
+        replicas = 1
+    # Live controllers always carry status, even empty; only they have a rollout.
+    live = "status" in raw and kind in CONTROLLER_KINDS
     return Workload(
         ref=ref,
         api_version=_s(raw, "apiVersion"),
@@ -635,11 +709,12 @@ def parse_workload(raw: Mapping[str, Any], default_ns: str) -> Workload:
         annotations=_labels(meta, "annotations"),
         pod_labels=_labels(_m(template, "metadata"), "labels"),
         pod_annotations=_labels(_m(template, "metadata"), "annotations"),
-        selector=parse_selector(_m(spec, "selector")),
+        selector=parse_selector(_m(spec, "selector")) if kind != "Pod" else LabelSelector(),
         replicas=replicas,
         pod=parse_pod_spec(_m(template, "spec")),
-        status=rollout,
+        status=_rollout(kind, raw, replicas) if live else None,
         owner=_controller(raw, ref.namespace),
+        batch=parse_batch(kind, spec) if kind in BATCH_KINDS else None,
     )
 
 
@@ -713,6 +788,7 @@ def parse_hpa(raw: Mapping[str, Any], default_ns: str) -> Hpa:
     target = _m(spec, "scaleTargetRef")
     return Hpa(
         ref=_ref(raw, "HorizontalPodAutoscaler", default_ns),
+        labels=_labels(_meta(raw), "labels"),
         target_kind=_s(target, "kind"),
         target_name=_s(target, "name"),
         min_replicas=_i(spec, "minReplicas") or 1,
@@ -856,39 +932,40 @@ def build_inventory(
     buckets: dict[str, list[Any]] = {}
     ignored: Counter[str] = Counter()
     api_uses: list[ApiUse] = []
-    rs_owner: dict[tuple[str, str], Ref] = {}
+    parents: dict[Ref, Ref] = {}  # owned ReplicaSet/Job -> its Deployment/CronJob
+    bare: list[Workload] = []  # pods no controller owns are workloads of their own
     for obj in objects:
         raw = obj.data
         kind = _s(raw, "kind")
         if kind not in KNOWN_KINDS:
             ignored[kind or "(no kind)"] += 1
             name = _s(_meta(raw), "name") if isinstance(raw.get("metadata"), dict) else ""
-            if name and not live:  # its API version is still checked (CronJob, PSP, ...)
+            if name and not live:  # its API version is still checked (PSP, CRDs, ...)
                 other = Ref(_s(_meta(raw), "namespace"), kind, name)  # scope unknown here
                 api_uses.append(ApiUse(other, _s(raw, "apiVersion"), obj.where))
             continue
         try:
             parsed = _parse(kind, raw, default_ns)
+            if isinstance(parsed, Pod) and parsed.owner is None:
+                bare.append(parse_workload(raw, default_ns))
         except ParseError as exc:
             raise SourceError(source, f"{obj.where or kind}: {exc}") from None
         buckets.setdefault(kind, []).append(parsed)
-        ref = getattr(parsed, "ref", None)
+        ref = parsed if isinstance(parsed, Ref) else getattr(parsed, "ref", None)
         if isinstance(ref, Ref):
             api_uses.extend(_api_uses(raw, ref, live, obj.where))
-        if kind == "ReplicaSet" and isinstance(parsed, Workload) and parsed.owner is not None:
-            rs_owner[(parsed.namespace, parsed.name)] = parsed.owner
+        if kind in ("ReplicaSet", "Job") and isinstance(parsed, Workload) and parsed.owner:
+            parents[parsed.ref] = parsed.owner
 
     workloads = [
         w
         for kind in WORKLOAD_KINDS
         for w in buckets.get(kind, [])
-        if not (kind == "ReplicaSet" and w.owner is not None)
-    ]
+        if w.ref not in parents  # judged as the Deployment or CronJob that owns it
+    ] + bare
     pods = []
     for pod in buckets.get("Pod", []):
-        owner = pod.owner
-        if owner is not None and owner.kind == "ReplicaSet":
-            owner = rs_owner.get((owner.namespace, owner.name), owner)
+        owner = parents.get(pod.owner, pod.owner) if pod.owner is not None else None
         pods.append(
             Pod(pod.ref, pod.labels, owner, pod.phase, pod.created, pod.containers, pod.reason)
         )

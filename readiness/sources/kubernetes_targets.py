@@ -2,7 +2,9 @@
 
 A target is a :class:`Case`: a workload (`ns/Kind/name`), a Service, a namespace or a
 whole source. A source that could not be read (or a kind it could not list) yields a
-case named after it whose checks end as *error*.
+case named after it whose checks end as *error*. Each source's relations are indexed
+once (:class:`KubeIndex`). Cases and sources have one-line reprs: pytest prints the
+arguments of a check that errs, and must never spell out a cluster's inventory.
 """
 
 from __future__ import annotations
@@ -18,13 +20,21 @@ from readiness.errors import SourceError
 from readiness.profile.kubernetes import KubeCluster, ManifestSet
 from readiness.profile.model import Profile
 from readiness.rules.kubernetes import namespaces_with_workloads
-from readiness.rules.kubernetes_model import WORKLOAD_KINDS, Inventory, Service, Workload
+from readiness.rules.kubernetes_index import KubeIndex
+from readiness.rules.kubernetes_model import (
+    WORKLOAD_KINDS,
+    Hpa,
+    Inventory,
+    Pdb,
+    Service,
+    Workload,
+)
 from readiness.sources.api import gather
 from readiness.sources.kubernetes import collect_cluster
 from readiness.sources.manifests import load_manifests
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class KubeSource:
     name: str
     live: bool
@@ -32,6 +42,15 @@ class KubeSource:
     loaded: Inventory | None = None
     error: SourceError | None = None
     stats: dict[str, Any] = field(default_factory=dict)
+    index: KubeIndex | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.loaded is not None and self.index is None:
+            object.__setattr__(self, "index", KubeIndex(self.loaded))
+
+    def __repr__(self) -> str:
+        state = "error" if self.error is not None else repr(self.loaded)
+        return f"KubeSource({self.name!r}, {state})"
 
     @property
     def inventory(self) -> Inventory:
@@ -39,6 +58,13 @@ class KubeSource:
             raise SourceError(self.error.target, self.error.reason) from None
         assert self.loaded is not None
         return self.loaded
+
+    @property
+    def related(self) -> KubeIndex:
+        """The source's relation index (raises the source's error when it was not read)."""
+        _ = self.inventory
+        assert self.index is not None
+        return self.index
 
     def describe(self) -> dict[str, Any]:
         about: dict[str, Any] = {"source": self.name, "live": self.live, **self.stats}
@@ -49,21 +75,45 @@ class KubeSource:
         return about
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Case:
-    """One target: a workload, a service, a namespace or the whole source."""
+    """One target: a workload, a service, an autoscaler, a budget, a namespace or a source."""
 
     source: KubeSource
     workload: Workload | None = None
     service: Service | None = None
     namespace: str = ""
     error: SourceError | None = None
+    hpa: Hpa | None = None
+    pdb: Pdb | None = None
+
+    def __repr__(self) -> str:
+        target = next(
+            (
+                str(t)
+                for t in (
+                    self.workload and self.workload.ref,
+                    self.service and self.service.ref,
+                    self.hpa and self.hpa.ref,
+                    self.pdb and self.pdb.ref,
+                    self.namespace,
+                )
+                if t
+            ),
+            "source",
+        )
+        return f"Case({target} in {self.source.name!r})"
 
     @property
     def inventory(self) -> Inventory:
         if self.error is not None:
             raise SourceError(self.error.target, self.error.reason) from None
         return self.source.inventory
+
+    @property
+    def related(self) -> KubeIndex:
+        _ = self.inventory
+        return self.source.related
 
     @property
     def wl(self) -> Workload:
@@ -135,8 +185,9 @@ def workload_cases(srcs: Sequence[KubeSource], ignore: Sequence[str]) -> Iterato
         if src.error is not None or src.loaded is None:
             yield src.name, Case(src, error=src.error)
             continue
-        failed = [k for k in WORKLOAD_KINDS if k in src.loaded.missing]
-        if len(failed) == len(WORKLOAD_KINDS):  # nothing to enumerate: the source is down
+        kinds = (*WORKLOAD_KINDS, "Pod")  # bare pods are workloads too
+        failed = [k for k in kinds if k in src.loaded.missing]
+        if len(failed) == len(kinds):  # nothing to enumerate: the source is down
             yield src.name, Case(src, error=src.loaded.missing[failed[0]])
             continue
         for kind in failed:
@@ -167,3 +218,22 @@ def namespace_cases(
             continue
         for ns in namespaces_with_workloads(src.loaded, ignore):
             yield ns, Case(src, namespace=ns)
+
+
+def object_cases(
+    srcs: Sequence[KubeSource], ignore: Sequence[str], kind: str
+) -> Iterator[tuple[str, Case]]:
+    """HorizontalPodAutoscalers or PodDisruptionBudgets as targets of their own."""
+    for src in srcs:
+        if src.loaded is None or kind in src.loaded.missing:
+            error = src.error or (src.loaded.missing[kind] if src.loaded else None)
+            yield src.name, Case(src, error=error)
+            continue
+        if kind == "HorizontalPodAutoscaler":
+            for h in src.loaded.hpas:
+                if h.ref.namespace not in ignore:
+                    yield str(h.ref), Case(src, hpa=h)
+        else:
+            for p in src.loaded.pdbs:
+                if p.ref.namespace not in ignore:
+                    yield str(p.ref), Case(src, pdb=p)

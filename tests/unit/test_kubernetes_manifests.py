@@ -191,7 +191,11 @@ spec:
 def test_helm_output_and_unknown_kinds_counted(tmp_path: Path) -> None:
     (tmp_path / "rendered.yaml").write_text(HELM_OUTPUT)
     inv = load(tmp_path)
-    assert [str(w.ref) for w in inv.workloads] == ["default/Deployment/shop"]
+    # The chart's test hook is a bare Pod: judged like any other pod that would run.
+    assert [str(w.ref) for w in inv.workloads] == [
+        "default/Deployment/shop",
+        "default/Pod/shop-test-connection",
+    ]
     assert inv.ignored == {"ConfigMap": 1}
     assert [str(s.ref) for s in inv.service_accounts] == ["default/ServiceAccount/shop"]
 

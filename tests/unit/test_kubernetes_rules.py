@@ -322,7 +322,7 @@ def netpol(name: str, selector: dict[str, Any], **spec: Any) -> dict[str, Any]:
 def test_network_policy_coverage() -> None:
     inv = inventory(deployment(), netpol("other", {"matchLabels": {"app": "db"}}))
     (finding,) = rules.uncovered_by_network_policy(inv.workloads[0], inv.network_policies)
-    assert "policies in shop: other" in finding.found
+    assert "no NetworkPolicy in shop selects them" in finding.found
     expr = {"matchExpressions": [{"key": "app", "operator": "In", "values": ["web", "api"]}]}
     inv = inventory(deployment(), netpol("web", expr))
     assert rules.uncovered_by_network_policy(inv.workloads[0], inv.network_policies) == []

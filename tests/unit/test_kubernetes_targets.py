@@ -79,6 +79,9 @@ def test_failed_source_and_failed_kind_become_error_targets() -> None:
                 "StatefulSet",
                 "DaemonSet",
                 "ReplicaSet",
+                "Job",
+                "CronJob",
+                "Pod",
                 "Service",
                 "NetworkPolicy",
             )
