@@ -263,6 +263,8 @@ _GROUPS = {
     "StatefulSet": ("apps/v1", "statefulsets"),
     "DaemonSet": ("apps/v1", "daemonsets"),
     "ReplicaSet": ("apps/v1", "replicasets"),
+    "Job": ("batch/v1", "jobs"),
+    "CronJob": ("batch/v1", "cronjobs"),
     "Pod": ("v1", "pods"),
     "Service": ("v1", "services"),
     "ServiceAccount": ("v1", "serviceaccounts"),

@@ -826,6 +826,107 @@ def demo_objects() -> list[Obj]:
                 },
             }
         )
+    # report: a nightly CronJob running as root, writable, allowed to escalate, that lets
+    # runs overlap; its last Job and pod as the cluster keeps them.
+    report_labels = _labels("report", "2.0.1")
+    objs.append(
+        {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": {"name": "report", "namespace": "shop", "labels": report_labels},
+            "spec": {
+                "schedule": "30 2 * * *",
+                "jobTemplate": {
+                    "spec": {
+                        "template": {
+                            "metadata": {"labels": report_labels},
+                            "spec": {
+                                "restartPolicy": "OnFailure",
+                                "securityContext": {"runAsUser": 0},
+                                "containers": [
+                                    {
+                                        "name": "report",
+                                        "image": "ghcr.io/acme/report:2.0.1",
+                                        "resources": _resources(),
+                                        "securityContext": {
+                                            "allowPrivilegeEscalation": True,
+                                            "readOnlyRootFilesystem": False,
+                                        },
+                                    }
+                                ],
+                            },
+                        }
+                    }
+                },
+            },
+            "status": {"lastScheduleTime": ts(60 * 7.5)},
+        }
+    )
+    run = "report-29384430"
+    objs.append(
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {
+                "name": run,
+                "namespace": "shop",
+                "labels": report_labels,
+                "ownerReferences": [
+                    {
+                        "apiVersion": "batch/v1",
+                        "kind": "CronJob",
+                        "name": "report",
+                        "controller": True,
+                    }
+                ],
+            },
+            "spec": {
+                "backoffLimit": 6,
+                "template": {
+                    "metadata": {"labels": report_labels},
+                    "spec": {
+                        "containers": [{"name": "report", "image": "ghcr.io/acme/report:2.0.1"}]
+                    },
+                },
+            },
+            "status": {"succeeded": 1, "completionTime": ts(60 * 7.4)},
+        }
+    )
+    done = _pod(f"{run}-7xq2p", "Job", run, report_labels, [])
+    done["metadata"]["ownerReferences"][0]["apiVersion"] = "batch/v1"
+    done["status"] = {"phase": "Succeeded"}
+    objs.append(done)
+    # db-migrate: a one-off Job that follows every practice.
+    migrate_labels = _labels("db-migrate", "1.4.0")
+    objs.append(
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {"name": "db-migrate", "namespace": "shop", "labels": migrate_labels},
+            "spec": {
+                "backoffLimit": 2,
+                "activeDeadlineSeconds": 600,
+                "ttlSecondsAfterFinished": 86400,
+                "template": {
+                    "metadata": {"labels": migrate_labels},
+                    "spec": {
+                        "restartPolicy": "Never",
+                        "automountServiceAccountToken": False,
+                        "securityContext": {"runAsNonRoot": True, "runAsUser": 1000},
+                        "containers": [
+                            {
+                                "name": "migrate",
+                                "image": f"ghcr.io/acme/checkout-migrate:1.4.0@{digest}",
+                                "resources": _resources(),
+                                "securityContext": _secure(),
+                            }
+                        ],
+                    },
+                },
+            },
+            "status": {"active": 1, "startTime": ts(3)},
+        }
+    )
     coredns = _deployment(
         "coredns",
         1,

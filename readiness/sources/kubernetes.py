@@ -52,6 +52,8 @@ KINDS: tuple[KindSpec, ...] = (
     KindSpec("StatefulSet", "AppsV1Api", "stateful_set", "statefulsets", "apps", "v1"),
     KindSpec("DaemonSet", "AppsV1Api", "daemon_set", "daemonsets", "apps", "v1"),
     KindSpec("ReplicaSet", "AppsV1Api", "replica_set", "replicasets", "apps", "v1"),
+    KindSpec("Job", "BatchV1Api", "job", "jobs", "batch", "v1"),
+    KindSpec("CronJob", "BatchV1Api", "cron_job", "cronjobs", "batch", "v1"),
     KindSpec("Pod", "CoreV1Api", "pod", "pods", "", "v1"),
     KindSpec("Service", "CoreV1Api", "service", "services", "", "v1"),
     KindSpec("ServiceAccount", "CoreV1Api", "service_account", "serviceaccounts", "", "v1"),

@@ -84,7 +84,7 @@ def test_pagination_follows_continue(k8s_server_factory: ServerFactory) -> None:
     inv, _ = collect_cluster(cluster(api, page_size=2))
     pods_path = list_path("Pod", "shop")
     total = len(recorded_lists()[pods_path]["items"])
-    assert len(inv.pods) == total == 11
+    assert len(inv.pods) == total == 12
     assert api.server.requests[pods_path] == math.ceil(total / 2)
     assert len({p.ref.name for p in inv.pods}) == total  # no page read twice
 
@@ -98,8 +98,11 @@ def test_list_items_get_their_kind_and_owners_resolved(shop: tuple[Inventory, K8
         "shop/Deployment/payments",
         "shop/StatefulSet/db",
         "shop/DaemonSet/log-agent",
-    ]
+        "shop/Job/db-migrate",
+        "shop/CronJob/report",
+    ]  # the Job report-29384430 is the CronJob's run, judged as the CronJob
     owners = {p.ref.name: str(p.owner) for p in inv.pods}
+    assert owners["report-29384430-7xq2p"] == "shop/CronJob/report"
     assert owners["frontend-5c6d7f8b9-t7w9z"] == "shop/Deployment/frontend"
     assert owners["db-0"] == "shop/StatefulSet/db"
     assert [str(r) for r in inv.prometheus_rules] == ["shop/PrometheusRule/checkout-alerts"]
@@ -206,7 +209,7 @@ def test_kubeconfig_and_context(k8s_api: K8sApi, tmp_path: Path) -> None:
     path = k8s_api.kubeconfig(tmp_path / "config")
     good = KubeCluster(name="kc", kubeconfig=str(path), context="recorded", namespaces=["shop"])
     inv, _ = collect_cluster(good)
-    assert inv.missing == {} and len(inv.workloads) == 6
+    assert inv.missing == {} and len(inv.workloads) == 8
     bad = KubeCluster(name="kc", kubeconfig=str(path), context="nope")
     with pytest.raises(SourceError, match="cannot load the cluster configuration"):
         collect_cluster(bad)

@@ -118,6 +118,20 @@ def test_gate_fails_and_outcomes(run: dict[str, Any]) -> None:
         ("K8S-MONITORING", "shop/Service/cart"): "warned",
         ("K8S-SERVICE-SELECTOR", "shop/Service/frontend-external"): "passed",
         ("K8S-SERVICE-SELECTOR", "boutique/Service/redis-cart"): "passed",
+        # Jobs and CronJobs from the live cluster: judged for what runs, not for serving.
+        ("K8S-SECURITY-CONTEXT", "shop/CronJob/report"): "failed",
+        ("K8S-SECURITY-CONTEXT", "shop/Job/db-migrate"): "passed",
+        ("K8S-CRONJOB", "shop/CronJob/report"): "warned",
+        ("K8S-JOB", "shop/CronJob/report"): "warned",
+        ("K8S-JOB", "shop/Job/db-migrate"): "passed",
+        ("K8S-CRONJOB", "shop/Job/db-migrate"): "skipped",
+        ("K8S-PROBES", "shop/CronJob/report"): "skipped",
+        ("K8S-REPLICAS", "shop/Job/db-migrate"): "skipped",
+        ("K8S-POD-HEALTH", "shop/CronJob/report"): "skipped",
+        ("K8S-HPA-TARGET", "shop/HorizontalPodAutoscaler/checkout"): "passed",
+        ("K8S-PDB-SELECTOR", "shop/PodDisruptionBudget/checkout"): "passed",
+        ("K8S-DUPLICATE-OBJECT", "prod"): "skipped",
+        ("K8S-DUPLICATE-OBJECT", "boutique"): "passed",
         ("K8S-DEPRECATED-API", "prod"): "failed",
         ("K8S-DEPRECATED-API", "boutique"): "passed",
         # A forbidden LIST errors only the checks that need that kind.
@@ -153,7 +167,7 @@ def test_messages_name_target_expected_found_fix(run: dict[str, Any]) -> None:
     assert "has been Pending for 25m" in pending["message"]
     reasons = [e["reason"] for e in pending["evidence"]["warning_events"]]
     assert reasons == ["FailedScheduling"]
-    assert got[("K8S-PROBES", "shop/Deployment/checkout")]["evidence"]["list_requests"] == 19
+    assert got[("K8S-PROBES", "shop/Deployment/checkout")]["evidence"]["list_requests"] == 21
 
 
 def test_secrets_never_in_reports(run: dict[str, Any], live_api: K8sApi) -> None:
