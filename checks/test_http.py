@@ -13,7 +13,7 @@ from readiness.checking import profile_of
 from readiness.profile.http import HttpPolicy, JsonExpectation, Service
 from readiness.profile.model import Profile
 from readiness.rules import http as rules
-from readiness.sources.http import Fetch, HttpSource
+from readiness.sources.http import Fetch, HttpSource, shared_http_source
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -45,7 +45,7 @@ def _jobs(source: HttpSource, s: Service, policy: HttpPolicy) -> list[Callable[[
 @pytest.fixture(scope="session")
 def http_source(profile: Profile, request: pytest.FixtureRequest) -> HttpSource:
     """Every probe of every selected service, run concurrently once per session."""
-    source = HttpSource(profile.http)
+    source = shared_http_source(profile.http)
     selected = {
         item.callspec.params["service"].name
         for item in request.session.items

@@ -26,7 +26,6 @@ from readiness.rules.operations_attest import (
     judge_attestation,
 )
 from readiness.sources import checklist
-from readiness.sources.api import gather
 from readiness.sources.operations_evidence import (
     OperationsEvidence,
     alertmanager_endpoint,
@@ -34,6 +33,7 @@ from readiness.sources.operations_evidence import (
     rule_files,
     services,
 )
+from readiness.sources.runbooks import shared_prober
 
 AUTOMATED = "automated"
 ATTESTED = "attested"
@@ -196,10 +196,11 @@ def ops(
 
 @pytest.fixture(scope="session")
 def http_source(profile: Profile) -> Any:
-    """The HTTP family's probe source: TLS settings per service, one GET per URL per run."""
-    from readiness.sources.http import HttpSource
+    """The HTTP family's probe source, the same object its checks use: a health endpoint
+    the HTTP family already fetched is judged from that answer, not requested again."""
+    from readiness.sources.http import shared_http_source
 
-    return HttpSource(profile.http)
+    return shared_http_source(profile.http)
 
 
 # -- runbooks, on-call, escalation ---------------------------------------------------------
@@ -238,23 +239,21 @@ def test_runbook_links(
 ) -> None:
     policy = profile.operations.runbooks
     directory = checklist.resolve(policy.directory, base_dir) if policy.directory else None
-    by_alert = dict(ops.alert_runbooks(runbook_source)[runbook_source])
-    links = gather(
-        lambda item: checklist.runbook_link(
-            item[0], item[1], directory, base_dir, policy.timeout, policy.check_reachable
-        ),
-        sorted(by_alert.items()),
-    )
-    resolved = [lk for lk in links if not isinstance(lk, Exception)]
-    for failure in links:
-        if isinstance(failure, Exception):
-            raise failure
+    pairs = sorted(set(ops.alert_runbooks(runbook_source)[runbook_source]), key=str)
+    tls = profile.alerting.runbooks  # one prober, the alerting family's CA, for both families
+    prober = shared_prober(tls.timeout, tls.max_concurrency, tls.ca_file)
+    resolved = checklist.runbook_links(pairs, directory, base_dir, prober, policy.check_reachable)
+    by_url: dict[str, dict[str, Any]] = {}
+    for lk in resolved:
+        entry = by_url.setdefault(
+            lk.url or "", {"url": lk.url, "ok": lk.resolved, "detail": lk.detail, "alerts": []}
+        )
+        entry["alerts"].append(lk.alert)
     evidence.add(
         kind=AUTOMATED,
-        links=[
-            {"alert": lk.alert, "url": lk.url, "ok": lk.resolved, "detail": lk.detail}
-            for lk in resolved
-        ],
+        distinct_urls=len([u for u in by_url if u]),
+        alerts=len(pairs),
+        links=list(by_url.values()),
     )
     assert_no_findings(rules.runbook_link_findings(resolved, policy.alerts_need_runbook_url))
 

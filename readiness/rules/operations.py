@@ -57,16 +57,21 @@ def runbook_link_findings(links: Sequence[RunbookLink], require_url: bool) -> li
                 fix="add a runbook_url annotation pointing at the alert's runbook",
             )
         )
+    broken: dict[str, list[RunbookLink]] = {}
     for link in links:
         if link.url is not None and not link.resolved:
-            findings.append(
-                Finding(
-                    f"runbook of alert {link.alert} does not resolve: {link.url}",
-                    expected="an HTTP 2xx answer or an existing file",
-                    found=link.detail,
-                    fix="fix the runbook_url or publish the runbook there",
-                )
+            broken.setdefault(link.url, []).append(link)
+    for url, same in broken.items():
+        alerts = sorted({lk.alert for lk in same})
+        findings.append(
+            Finding(
+                f"runbook of alert{'s' if len(alerts) > 1 else ''} {', '.join(alerts)} does not "
+                f"resolve: {url}",
+                expected="an HTTP answer below 400 (after redirects) or an existing file",
+                found=same[0].detail,
+                fix="fix the runbook_url or publish the runbook there",
             )
+        )
     return findings
 
 

@@ -31,7 +31,7 @@ from readiness.sources.alertmanager import AlertmanagerClient
 from readiness.sources.api import ApiClient, gather
 from readiness.sources.prometheus import PrometheusClient
 from readiness.sources.rulefiles import expand, load_rule_file
-from readiness.sources.runbooks import RunbookProber
+from readiness.sources.runbooks import shared_prober
 
 T = TypeVar("T")
 
@@ -65,7 +65,7 @@ class AlertingEvidence:
             else None
         )
         runbooks = self.policy.runbooks
-        self.runbooks = RunbookProber(runbooks.timeout, runbooks.max_concurrency, runbooks.ca_file)
+        self.runbooks = shared_prober(runbooks.timeout, runbooks.max_concurrency, runbooks.ca_file)
         self._cache: dict[str, Any] = {}
         self._sources: list[RuleSource] | None = None
         self._lock = threading.RLock()  # a fetch may need other cached evidence

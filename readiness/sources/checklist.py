@@ -10,9 +10,9 @@ from urllib.parse import urlparse
 import requests
 
 from readiness.errors import SourceError
-from readiness.profile.common import Endpoint
 from readiness.rules.operations import RunbookLink
 from readiness.sources.api import ApiClient, basic_auth, send
+from readiness.sources.runbooks import RunbookProber, shared_prober
 
 
 def resolve(path: str, base: Path) -> Path:
@@ -49,28 +49,49 @@ def read_text(path: Path, what: str) -> str | None:
         raise SourceError(what, f"cannot read {path}: {exc.strerror}") from None
 
 
+def is_web(url: str | None) -> bool:
+    return url is not None and urlparse(url).scheme in ("http", "https")
+
+
+def runbook_links(
+    pairs: Sequence[tuple[str, str | None]],
+    runbook_dir: Path | None,
+    base: Path,
+    prober: RunbookProber,
+    check_reachable: bool = True,
+) -> list[RunbookLink]:
+    """Every (alert, runbook_url) judged; each distinct web URL is fetched once, all
+    concurrently, by the run's shared prober (the alerting family's TLS settings)."""
+    web = sorted({u for _, u in pairs if u is not None and is_web(u)}) if check_reachable else []
+    statuses = prober.probe(web)
+    links = []
+    for alert, url in pairs:
+        status = statuses.get(url) if url is not None else None
+        if status is not None:
+            links.append(RunbookLink(alert, url, status.ok, status.describe()))
+        else:
+            links.append(runbook_link(alert, url, runbook_dir, base, check_reachable))
+    return links
+
+
 def runbook_link(
     alert: str,
     url: str | None,
     runbook_dir: Path | None,
     base: Path,
-    timeout: float = 5.0,
     check_reachable: bool = True,
+    prober: RunbookProber | None = None,
 ) -> RunbookLink:
-    """Whether an alert's runbook_url resolves: HTTP 2xx, or an existing file."""
+    """Whether an alert's runbook_url resolves: an HTTP answer below 400 (after redirects),
+    or an existing file."""
     if url is None:
         return RunbookLink(alert, None, False, "no runbook_url")
-    parsed = urlparse(url)
-    if parsed.scheme in ("http", "https") and not check_reachable:
+    if is_web(url) and not check_reachable:
         return RunbookLink(alert, url, True, "not fetched (check_reachable: false)")
-    if parsed.scheme in ("http", "https"):
-        client = ApiClient(f"runbook of {alert}", Endpoint(url=url, timeout=timeout, retries=0))
-        try:
-            response = client.get(url, allow_redirects=True)
-        except SourceError as exc:
-            return RunbookLink(alert, url, False, exc.reason)
-        ok = 200 <= response.status_code < 300
-        return RunbookLink(alert, url, ok, f"HTTP {response.status_code}")
+    if is_web(url):
+        status = (prober or shared_prober()).probe([url])[url]
+        return RunbookLink(alert, url, status.ok, status.describe())
+    parsed = urlparse(url)
     path_text = parsed.path if parsed.scheme == "file" else url
     candidates = [resolve(path_text, base)]
     if runbook_dir is not None and not Path(path_text).is_absolute():

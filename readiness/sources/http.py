@@ -39,7 +39,7 @@ from cryptography.x509.oid import NameOID
 from readiness.errors import SourceError
 from readiness.profile.common import Auth
 from readiness.profile.http import HttpPolicy, Service
-from readiness.sources.api import gather
+from readiness.sources.api import gather, run_context
 
 T = TypeVar("T")
 
@@ -712,3 +712,10 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return _os_reason(exc)
     return str(exc)
+
+
+def shared_http_source(policy: HttpPolicy) -> HttpSource:
+    """The run's one HttpSource: every family that reads a service's endpoints (http,
+    operations health checks) judges the same cached probes, each URL fetched once."""
+    source: HttpSource = run_context().once(("http-source",), lambda: HttpSource(policy))
+    return source

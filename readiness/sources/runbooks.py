@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from readiness.errors import SourceError
 from readiness.profile.common import Endpoint
-from readiness.sources.api import ApiClient, gather
+from readiness.sources.api import ApiClient, gather, run_context
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +58,15 @@ class RunbookProber:
         except SourceError as exc:
             return RunbookStatus(url, None, exc.reason)
         return RunbookStatus(url, response.status_code)
+
+
+def shared_prober(
+    timeout: float = 5.0, max_workers: int = 32, ca_file: str | None = None
+) -> RunbookProber:
+    """The run's one prober for these TLS settings: every family that checks runbook URLs
+    (alerting, operations) asks it, so each URL is fetched once per run."""
+    key = ("runbook-prober", ca_file or "", str(timeout), str(max_workers))
+    prober: RunbookProber = run_context().once(
+        key, lambda: RunbookProber(timeout, max_workers, ca_file)
+    )
+    return prober
