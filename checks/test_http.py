@@ -56,12 +56,17 @@ def http_source(profile: Profile, request: pytest.FixtureRequest) -> HttpSource:
     return source
 
 
-def _require_https(service: Service) -> None:
-    """Plain-HTTP services fail TLS expectations, unless the profile says TLS is not required."""
+def _require_https(service: Service, *, judged_here: bool = False) -> None:
+    """Plain-HTTP services fail TLS expectations, unless the profile says TLS is not required.
+
+    The missing TLS is one finding, judged by HTTP-TLS-CHAIN; the other TLS checks point there.
+    """
     if service.is_https:
         return
     if not service.tls.required:
         pytest.skip(f"{service.name} is plain HTTP and the profile sets tls.required: false")
+    if not judged_here:
+        pytest.skip(f"{service.name} is plain HTTP: judged once by HTTP-TLS-CHAIN")
     assert_no_findings(rules.plain_http_findings(service.name, service.url))
 
 
@@ -133,7 +138,7 @@ def test_tls_version(service: Service, http_source: HttpSource, evidence: Eviden
 
 @control("HTTP-TLS-CHAIN")
 def test_tls_chain(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
-    _require_https(service)
+    _require_https(service, judged_here=True)
     if not service.verify_tls:
         pytest.skip(f"TLS verification turned off for {service.name} (verify_tls: false)")
     tls = http_source.tls(service)

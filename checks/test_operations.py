@@ -12,6 +12,7 @@ import pytest
 
 from readiness import Evidence, Finding, SourceError, assert_no_findings, control, parametrize
 from readiness.checking import profile_of
+from readiness.families import judged_elsewhere
 from readiness.profile.common import Endpoint
 from readiness.profile.http import Service
 from readiness.profile.model import Profile
@@ -75,6 +76,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     manifest_sets = bool(getattr(profile.targets, "manifests", None))
     shutdown_sources = [("kubernetes", LIVE)] if live_clusters else []
     shutdown_sources += [("manifests", MANIFESTS)] if manifest_sets else []
+    if judged_elsewhere(profile, "OPS-GRACEFUL-SHUTDOWN"):
+        shutdown_sources = []  # K8S-GRACEFUL-SHUTDOWN judges the workloads; SIGTERM is attested
     params: dict[str, list[tuple[str, Any]]] = {
         "runbook_dir": [("runbooks", ops.runbooks.directory)] if ops.runbooks.directory else [],
         "runbook_source": ([("prometheus", "prometheus")] if prometheus_endpoint(profile) else [])
@@ -611,6 +614,9 @@ def test_graceful_shutdown(
 ) -> None:
     policy = profile.operations.shutdown
     findings: list[Finding] = []
+    overlap = judged_elsewhere(profile, "OPS-GRACEFUL-SHUTDOWN")
+    if overlap is not None:
+        evidence.add(workloads_judged_by=overlap.judged_by)
     if shutdown_mode != ATTESTED:
         specs = ops.live_workloads() if shutdown_mode == LIVE else ops.manifest_workloads()
         evidence.add(

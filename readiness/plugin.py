@@ -13,6 +13,7 @@ from readiness import hookspecs, selection
 from readiness.checking import MARKER, Evidence
 from readiness.controls import SEVERITY_NAMES
 from readiness.errors import ProfileError
+from readiness.families import apply_families
 from readiness.judging import EVIDENCE, apply_to_report, build_result, control_of, result_of
 from readiness.keys import PROFILE, REDACTOR, REPORT_DIR
 from readiness.profile import load_profile
@@ -103,6 +104,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     profile = config.stash.get(PROFILE, None)
     if profile is None:
         return
+    apply_families(config, items)
     for item in items:
         ctl = control_of(item)
         if ctl is None:

@@ -158,6 +158,19 @@ def _control_problems(
             )
         )
 
+    families = raw.data.get("families")
+    known_families = sorted({c.family for c in known.values()})
+    for family in families if isinstance(families, dict) else ():
+        if family not in known_families:
+            file, line = raw.where(("families", family))
+            problems.append(
+                ProfileError(
+                    f"unknown family {family!r}; valid: {', '.join(known_families)}",
+                    file=file,
+                    line=line,
+                    key=f"families.{family}",
+                )
+            )
     controls = raw.data.get("controls")
     for control_id in controls if isinstance(controls, dict) else ():
         unknown(control_id, ("controls", control_id), "unknown control")

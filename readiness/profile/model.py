@@ -50,6 +50,23 @@ class ControlSetting(Model):
         return self
 
 
+class FamilySetting(Model):
+    """``families: {operations: {enabled: false, reason: ...}}``: a whole family on or off.
+
+    Without an entry a family runs when the profile gives it targets (see
+    ``readiness.families``); ``enabled: true`` runs it even without them.
+    """
+
+    enabled: bool = True
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _reason_given(self) -> FamilySetting:
+        if not self.enabled and not self.reason.strip():
+            raise ValueError("disabling a family needs a reason")
+        return self
+
+
 class Waiver(Model):
     control: str
     target: str = "*"
@@ -86,6 +103,7 @@ class Profile(
     gate: Gate = Gate()
     report: ReportSettings = ReportSettings()
     targets: Targets = Targets()
+    families: dict[str, FamilySetting] = {}
     controls: dict[str, ControlSetting] = {}
     waivers: list[Waiver] = []
 

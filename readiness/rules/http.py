@@ -198,8 +198,10 @@ def plain_http_findings(service: str, url: str) -> list[Finding]:
             f"{service}: served over plain HTTP ({url})",
             expected="an https:// URL",
             found=url,
-            fix="serve the service over HTTPS, or set tls.required: false for it in the "
-            "profile with a reason",
+            fix="serve the service over HTTPS (an https:// url, with ca_file: when a private "
+            "CA signs it); for a service that is plain HTTP by design (behind a TLS-terminating "
+            "proxy, internal only) set tls: {required: false} on it in targets.services, "
+            "with a comment saying why",
         )
     ]
 

@@ -157,6 +157,8 @@ def test_checks_read_the_cluster_end_to_end(pytester: pytest.Pytester, recorded_
             "kubernetes": [{"name": "prod", "api_url": server.url}],
             "manifests": [{"name": "release", "paths": ["k8s"]}],
         },
+        # With the kubernetes family off, the operations check judges the workloads itself.
+        "families": {"kubernetes": {"enabled": False, "reason": "judged by operations here"}},
         "attestations": [
             {
                 "control": "OPS-GRACEFUL-SHUTDOWN",
