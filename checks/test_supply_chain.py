@@ -1,8 +1,9 @@
 """Supply-chain checks: signatures, provenance, SBOMs, vulnerabilities, image configuration.
 
-Parametrized per image (id = the image's target id, e.g. ``shop/cart:1.4.0``); SC-VULNS
-also per vulnerability (``shop/cart:1.4.0/GHSA-…``) so that a waiver with an expiry can
-accept one vulnerability of one image.
+Parametrized per image and per artifact (id = the target id, e.g. ``shop/cart:1.4.0`` or
+``cart-1.4.0.tar.gz``) with one shared rule set; the SC-IMAGE-* checks per image only.
+SC-VULNS also per vulnerability (``shop/cart:1.4.0/GHSA-…``, or the alias a waiver
+names) so that a waiver with an expiry can accept one vulnerability of one target.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import pytest
 from readiness import Evidence, assert_no_findings, control, parametrize
 from readiness.checking import profile_of
 from readiness.errors import SourceError
+from readiness.findings import Finding
 from readiness.profile.model import Profile
 from readiness.profile.supply_chain import Image
 from readiness.rules.supply_chain import (
     IMAGE_CONTROLS,
+    IMAGE_ONLY_CONTROLS,
     blocking_vulns,
     control_findings,
     judge_control,
@@ -29,9 +32,19 @@ from readiness.rules.supply_chain import (
 )
 from readiness.rules.supply_chain_image import ContainerInfo, container_findings
 from readiness.rules.supply_chain_sbom import ntia_coverage
-from readiness.rules.supply_chain_vulns import MatchResult, VulnMatch, vuln_findings
-from readiness.sources.osv import load_osv_database
-from readiness.sources.supply_chain import ImageEvidence, SupplyChainCollector
+from readiness.rules.supply_chain_vulns import (
+    MatchResult,
+    VulnMatch,
+    database_findings,
+    vuln_findings,
+    waiver_id,
+)
+from readiness.sources.supply_chain import (
+    ImageEvidence,
+    Subject,
+    SubjectEvidence,
+    SupplyChainCollector,
+)
 
 _COLLECTOR = pytest.StashKey[SupplyChainCollector]()
 
@@ -44,36 +57,60 @@ def collector(config: pytest.Config) -> SupplyChainCollector:
 
 @dataclass(frozen=True)
 class VulnItem:
-    image: Image
+    subject: Subject
     vuln: VulnMatch | None = None
     result: MatchResult | None = None
     error: SourceError | None = None
+    unusable: tuple[Finding, ...] = ()
+    """Why the vulnerability database cannot answer (absent, empty, stale)."""
+
+
+def _database_problems(config: pytest.Config, profile: Profile) -> list[Finding]:
+    policy = profile.supply_chain.vulnerabilities
+    _, status = collector(config).vuln_database()
+    configured = policy.database or policy.osv_db
+    now = dt.datetime.now(dt.UTC)
+    return database_findings(configured, status, policy.max_age_days, now)
 
 
 def _vuln_items(config: pytest.Config, profile: Profile) -> Iterator[tuple[str, VulnItem]]:
-    osv = profile.supply_chain.vulnerabilities.osv_db
-    assert osv is not None
     coll = collector(config)
     coll.prefetch()
-    for image in profile.targets.images:
-        try:
-            result = coll.vulnerabilities(image, load_osv_database(osv))
-        except SourceError as exc:
-            yield image.target_id, VulnItem(image, error=exc)
+    try:
+        source, _ = coll.vuln_database()
+        problems = tuple(_database_problems(config, profile))
+    except SourceError as exc:
+        source, problems = None, ()
+        for subject in coll.subjects():
+            yield subject.target_id, VulnItem(subject, error=exc)
+        return
+    patterns = [w.target for w in profile.waivers if w.control == "SC-VULNS"]
+    for subject in coll.subjects():
+        if problems or source is None:
+            yield subject.target_id, VulnItem(subject, unusable=problems)
             continue
-        yield image.target_id, VulnItem(image, result=result)
+        try:
+            result = coll.vulnerabilities(subject, source)
+        except SourceError as exc:
+            yield subject.target_id, VulnItem(subject, error=exc)
+            continue
+        yield subject.target_id, VulnItem(subject, result=result)
         for vuln in blocking_vulns(result, profile):
-            yield f"{image.target_id}/{vuln.id}", VulnItem(image, vuln=vuln, result=result)
+            name = waiver_id(vuln, subject.target_id, patterns)
+            yield f"{subject.target_id}/{name}", VulnItem(subject, vuln=vuln, result=result)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     profile = profile_of(metafunc.config)
+    subjects = [*profile.targets.images, *profile.targets.artifacts]
     parametrize(metafunc, "image", ((i.target_id, i) for i in profile.targets.images))
+    parametrize(metafunc, "subject", ((s.target_id, s) for s in subjects))
     if "vuln" in metafunc.fixturenames:
-        if not profile.targets.images:
+        policy = profile.supply_chain.vulnerabilities
+        if not subjects:
             parametrize(metafunc, "vuln", [])
-        elif profile.supply_chain.vulnerabilities.osv_db is None:
-            reason = "no OSV database: set supply_chain.vulnerabilities.osv_db"
+        elif policy.if_missing == "skip" and (reasons := _skip_reasons(metafunc.config, profile)):
+            reason = f"{reasons} (supply_chain.vulnerabilities.if_missing: skip)"
             metafunc.parametrize(
                 "vuln", [pytest.param(None, marks=pytest.mark.skip(reason=reason))], ids=["-"]
             )
@@ -95,6 +132,24 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             parametrize(metafunc, "container", items)
 
 
+def _skip_reasons(config: pytest.Config, profile: Profile) -> str:
+    try:
+        return "; ".join(f.message for f in _database_problems(config, profile))
+    except SourceError:
+        return ""  # a broken database is an error, never a skip
+
+
+@pytest.fixture
+def subject_evidence(
+    subject: Subject, pytestconfig: pytest.Config, evidence: Evidence
+) -> SubjectEvidence:
+    coll = collector(pytestconfig)
+    coll.prefetch()  # every target at once, concurrently; then served from the cache
+    ev = coll.evidence(subject)
+    evidence.add(**{ev.kind: ev.summary()})
+    return ev
+
+
 @pytest.fixture
 def image_evidence(image: Image, pytestconfig: pytest.Config, evidence: Evidence) -> ImageEvidence:
     coll = collector(pytestconfig)
@@ -104,76 +159,88 @@ def image_evidence(image: Image, pytestconfig: pytest.Config, evidence: Evidence
     return ev
 
 
-def _check(control_id: str, ev: ImageEvidence, profile: Profile) -> None:
+def _check(control_id: str, ev: SubjectEvidence, profile: Profile) -> None:
     __tracebackhide__ = True
     assert_no_findings(control_findings(control_id, ev, profile))
 
 
 @control("SC-SIGNATURE")
-def test_signature(image_evidence: ImageEvidence, profile: Profile, evidence: Evidence) -> None:
-    evidence.add(verifications=[c.as_dict() for c in image_evidence.checks])
-    _check("SC-SIGNATURE", image_evidence, profile)
+def test_signature(subject_evidence: SubjectEvidence, profile: Profile, evidence: Evidence) -> None:
+    evidence.add(verifications=[c.as_dict() for c in subject_evidence.checks])
+    _check("SC-SIGNATURE", subject_evidence, profile)
 
 
 @control("SC-PROVENANCE")
-def test_provenance(image_evidence: ImageEvidence, profile: Profile, evidence: Evidence) -> None:
-    evidence.add(attestations=[c.as_dict() for c in image_evidence.checks if c.statement])
-    _check("SC-PROVENANCE", image_evidence, profile)
+def test_provenance(
+    subject_evidence: SubjectEvidence, profile: Profile, evidence: Evidence
+) -> None:
+    evidence.add(attestations=[c.as_dict() for c in subject_evidence.checks if c.statement])
+    _check("SC-PROVENANCE", subject_evidence, profile)
 
 
 @control("SC-SBOM-PRESENT")
-def test_sbom_present(image_evidence: ImageEvidence, profile: Profile, evidence: Evidence) -> None:
+def test_sbom_present(
+    subject_evidence: SubjectEvidence, profile: Profile, evidence: Evidence
+) -> None:
     evidence.add(
         sboms=[
             {"source": s.source, "spec": s.spec_version, "subject": s.subject_digest}
-            for s in image_evidence.sboms
+            for s in subject_evidence.sboms
         ]
     )
-    _check("SC-SBOM-PRESENT", image_evidence, profile)
+    _check("SC-SBOM-PRESENT", subject_evidence, profile)
 
 
-def _needs_sbom(image_evidence: ImageEvidence, to: str) -> None:
-    if not image_evidence.sboms:
+def _needs_sbom(subject_evidence: SubjectEvidence, to: str) -> None:
+    if not subject_evidence.sboms:
         pytest.skip(f"no SBOM to {to} (see SC-SBOM-PRESENT)")
 
 
 @control("SC-SBOM-VALID")
-def test_sbom_valid(image_evidence: ImageEvidence, profile: Profile) -> None:
-    _needs_sbom(image_evidence, "validate")
-    _check("SC-SBOM-VALID", image_evidence, profile)
+def test_sbom_valid(subject_evidence: SubjectEvidence, profile: Profile) -> None:
+    _needs_sbom(subject_evidence, "validate")
+    _check("SC-SBOM-VALID", subject_evidence, profile)
 
 
 @control("SC-SBOM-NTIA")
-def test_sbom_ntia(image_evidence: ImageEvidence, profile: Profile, evidence: Evidence) -> None:
-    _needs_sbom(image_evidence, "assess")
+def test_sbom_ntia(subject_evidence: SubjectEvidence, profile: Profile, evidence: Evidence) -> None:
+    _needs_sbom(subject_evidence, "assess")
     evidence.add(
         ntia={
             s.source: {k: round(v.share, 4) for k, v in ntia_coverage(s.doc).items()}
-            for s in image_evidence.sboms
+            for s in subject_evidence.sboms
         },
         thresholds=dict(profile.supply_chain.sbom.ntia),
     )
-    _check("SC-SBOM-NTIA", image_evidence, profile)
+    _check("SC-SBOM-NTIA", subject_evidence, profile)
 
 
 @control("SC-LICENSES")
-def test_licenses(image_evidence: ImageEvidence, profile: Profile, evidence: Evidence) -> None:
-    _needs_sbom(image_evidence, "assess")
+def test_licenses(subject_evidence: SubjectEvidence, profile: Profile, evidence: Evidence) -> None:
+    _needs_sbom(subject_evidence, "assess")
     evidence.add(deny=list(profile.supply_chain.sbom.deny_licenses))
-    _check("SC-LICENSES", image_evidence, profile)
+    _check("SC-LICENSES", subject_evidence, profile)
 
 
 @control("SC-LICENSES-UNKNOWN")
-def test_licenses_known(image_evidence: ImageEvidence, profile: Profile) -> None:
-    _needs_sbom(image_evidence, "assess")
-    _check("SC-LICENSES-UNKNOWN", image_evidence, profile)
+def test_licenses_known(subject_evidence: SubjectEvidence, profile: Profile) -> None:
+    _needs_sbom(subject_evidence, "assess")
+    _check("SC-LICENSES-UNKNOWN", subject_evidence, profile)
 
 
 @control("SC-VULNS")
-def test_vulnerabilities(vuln: VulnItem, profile: Profile, evidence: Evidence) -> None:
+def test_vulnerabilities(
+    vuln: VulnItem, profile: Profile, evidence: Evidence, pytestconfig: pytest.Config
+) -> None:
     if vuln.error is not None:
         raise vuln.error
-    assert vuln.result is not None
+    coll = collector(pytestconfig)
+    _, status = coll.vuln_database()
+    if status is not None:
+        evidence.add(database=status.as_dict(dt.datetime.now(dt.UTC)))
+    if vuln.unusable:
+        assert_no_findings(vuln.unusable)
+    assert vuln.result is not None  # _vuln_items sets one of error, unusable and result
     if vuln.vuln is not None:
         evidence.add(vulnerability=vuln.vuln.as_dict())
         assert_no_findings(vuln_findings(vuln.vuln, vuln_threshold(profile)))
@@ -187,15 +254,12 @@ def test_vulnerabilities(vuln: VulnItem, profile: Profile, evidence: Evidence) -
         threshold=vuln_threshold(profile),
         blocking=[v.id for v in blocking_vulns(result, profile)],
     )
-    osv = profile.supply_chain.vulnerabilities.osv_db
-    if osv is not None:
-        db = load_osv_database(osv)
-        evidence.add(osv_db=osv, osv_records=db.records, osv_problems=db.problems[:20])
     if result.components == 0:
         pytest.fail(
             "no SBOM components to match: vulnerabilities cannot be assessed\n"
             "  expected: an SBOM with components (see SC-SBOM-PRESENT)\n"
-            "  found:    none",
+            "  found:    none\n"
+            "  fix:      attach or declare an SBOM that lists the release's components",
             pytrace=False,
         )
 
@@ -243,25 +307,34 @@ def test_container_runtime(
 
 @control("SC-VERDICT")
 def test_verdict(
-    image: Image, pytestconfig: pytest.Config, profile: Profile, evidence: Evidence
+    subject: Subject, pytestconfig: pytest.Config, profile: Profile, evidence: Evidence
 ) -> None:
     coll = collector(pytestconfig)
-    ev = coll.image(image)
+    ev = coll.evidence(subject)
     today = dt.date.today()
+    target = subject.target_id
     statuses = [
-        judge_control(cid, image.target_id, control_findings(cid, ev, profile), profile, today)
+        judge_control(cid, target, control_findings(cid, ev, profile), profile, today)
         for cid in IMAGE_CONTROLS
+        if ev.kind == "image" or cid not in IMAGE_ONLY_CONTROLS
     ]
-    osv = profile.supply_chain.vulnerabilities.osv_db
-    if osv is not None:
-        result = coll.vulnerabilities(image, load_osv_database(osv))
+    source, _ = coll.vuln_database()
+    problems = _database_problems(pytestconfig, profile)
+    if problems and profile.supply_chain.vulnerabilities.if_missing == "fail":
+        statuses.append(judge_control("SC-VULNS", target, problems, profile, today))
+    elif source is not None and not problems:
+        result = coll.vulnerabilities(subject, source)
+        patterns = [w.target for w in profile.waivers if w.control == "SC-VULNS"]
         for vuln in blocking_vulns(result, profile):
-            target = f"{image.target_id}/{vuln.id}"
             statuses.append(
                 judge_control(
-                    "SC-VULNS", target, vuln_findings(vuln, vuln_threshold(profile)), profile, today
+                    "SC-VULNS",
+                    f"{target}/{waiver_id(vuln, target, patterns)}",
+                    vuln_findings(vuln, vuln_threshold(profile)),
+                    profile,
+                    today,
                 )
             )
-    evidence.add(image=ev.summary(), controls=[s.as_dict() for s in statuses])
+    evidence.add(**{ev.kind: ev.summary()}, controls=[s.as_dict() for s in statuses])
     evidence.attach_html(verdict_table(statuses))
-    assert_no_findings(verdict_findings(image.target_id, statuses))
+    assert_no_findings(verdict_findings(target, statuses))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
+from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
@@ -46,6 +49,46 @@ class Image(Model):
         return self.name or self.ref.split("/", 1)[1]
 
 
+class Artifact(Model):
+    """A release artifact that is not an image (wheel, tarball, binary, Helm chart…).
+
+    Read from a local ``path`` or fetched read-only from an HTTPS ``url``; judged with its
+    declared SBOM, Sigstore bundles and provenance, without any registry.
+    """
+
+    name: str = ""
+    path: str | None = None
+    url: str | None = None
+    ca_file: str | None = None
+    timeout: float = Field(60.0, gt=0)
+    max_bytes: int = Field(2 * 1024**3, gt=0)
+    files: ImageFiles = ImageFiles()
+
+    @model_validator(mode="after")
+    def _one_location(self) -> Artifact:
+        if (self.path is None) == (self.url is None):
+            raise ValueError("give exactly one of path or url")
+        if self.url is not None:
+            parts = urlsplit(self.url)
+            if parts.scheme != "https" or not parts.hostname:
+                raise ValueError("artifact url must be https://host/…")
+            if parts.username or parts.password:
+                raise ValueError("artifact url must not carry credentials")
+        return self
+
+    @property
+    def location(self) -> str:
+        """Where the artifact is read from (a URL without its query string)."""
+        if self.path is not None:
+            return self.path
+        assert self.url is not None
+        return self.url.split("?", 1)[0].split("#", 1)[0]
+
+    @property
+    def target_id(self) -> str:
+        return self.name or PurePosixPath(urlsplit(self.location).path).name or self.location
+
+
 class DockerDaemon(Model):
     """A Docker Engine whose images and running containers are inspected."""
 
@@ -58,6 +101,7 @@ class SupplyChainTargets(Model):
 
     registries: list[Registry] = []
     images: list[Image] = []
+    artifacts: list[Artifact] = []
     docker: DockerDaemon | None = None
 
     @model_validator(mode="after")
@@ -69,6 +113,13 @@ class SupplyChainTargets(Model):
                     f"image {image.ref!r} names registry {image.registry!r}, which is not in "
                     f"targets.registries ({', '.join(sorted(names)) or 'none'})"
                 )
+        ids = [i.target_id for i in self.images] + [a.target_id for a in self.artifacts]
+        twice = sorted({t for t in ids if ids.count(t) > 1})
+        if twice:
+            raise ValueError(
+                f"images and artifacts need unique names; used twice: {', '.join(twice)} "
+                "(set name: on one of them)"
+            )
         return self
 
 
@@ -147,8 +198,15 @@ class SbomPolicy(Model):
 
 
 class VulnerabilityPolicy(Model):
+    database: str | None = None
+    """The SQLite store written by ``readiness vulndb import`` (OSV records)."""
+    max_age_days: float = Field(7.0, gt=0)
+    """A database whose last import is older than this is stale."""
+    if_missing: Literal["fail", "skip"] = "fail"
+    """What SC-VULNS does without a usable (present, non-stale) database: fail, or skip
+    with the reason (for environments that accept not looking)."""
     osv_db: str | None = None
-    """A directory (searched recursively) or a .zip of OSV JSON records."""
+    """Alternatively, a directory (searched recursively) or a .zip of OSV JSON records."""
     fail_on: SeverityName = "high"
     cvss_threshold: float | None = Field(None, ge=0.0, le=10.0)
     """Block at or above this CVSS base score (overrides fail_on when set)."""

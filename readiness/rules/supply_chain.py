@@ -30,7 +30,7 @@ from readiness.rules.supply_chain_sbom import (
 from readiness.rules.supply_chain_signing import provenance_findings, signature_findings
 from readiness.rules.supply_chain_vulns import MatchResult, VulnMatch, is_blocking
 from readiness.sources.sbom import schema_issues, spdx_license_ids
-from readiness.sources.supply_chain import ImageEvidence
+from readiness.sources.supply_chain import ImageEvidence, SubjectEvidence
 
 
 def vuln_threshold(profile: Profile) -> str:
@@ -50,17 +50,23 @@ def blocking_vulns(result: MatchResult, profile: Profile) -> list[VulnMatch]:
     ]
 
 
-def control_findings(control_id: str, ev: ImageEvidence, profile: Profile) -> list[Finding]:
-    """Findings of one per-image control (every control but SC-VULNS and SC-VERDICT)."""
+def control_findings(control_id: str, ev: SubjectEvidence, profile: Profile) -> list[Finding]:
+    """Findings of one per-target control (every control but SC-VULNS and SC-VERDICT).
+
+    Images and artifacts share the signature, provenance, SBOM and licence rules; the
+    SC-IMAGE-* controls apply to images only (none for an artifact).
+    """
     sc = profile.supply_chain
     if control_id == "SC-SIGNATURE":
         return signature_findings(
-            ev.checks, ev.digests, sc.signature.identities, sc.signature.required
+            ev.checks, ev.digests, sc.signature.identities, sc.signature.required, ev.kind
         )
     if control_id == "SC-PROVENANCE":
-        return provenance_findings(ev.checks, ev.digests, sc.provenance)
+        return provenance_findings(ev.checks, ev.digests, sc.provenance, ev.kind)
     if control_id == "SC-SBOM-PRESENT":
-        return sbom_presence_findings(ev.sboms, ev.digests, sc.sbom.required, ev.sbom_problems)
+        return sbom_presence_findings(
+            ev.sboms, ev.digests, sc.sbom.required, ev.sbom_problems, ev.kind
+        )
     if control_id == "SC-SBOM-VALID":
         return [f for s in ev.sboms for f in schema_findings(s, schema_issues(s))]
     if control_id == "SC-SBOM-NTIA":
@@ -87,6 +93,8 @@ def control_findings(control_id: str, ev: ImageEvidence, profile: Profile) -> li
                 s.source, license_report(s.doc, sc.sbom.deny_licenses, spdx_license_ids())
             )
         ]
+    if not isinstance(ev, ImageEvidence):
+        return [] if control_id in IMAGE_ONLY_CONTROLS else _unknown(control_id)
     if control_id == "SC-IMAGE-USER":
         return user_findings(ev.config.user) if sc.image.forbid_root else []
     if control_id == "SC-IMAGE-TAG":
@@ -97,7 +105,16 @@ def control_findings(control_id: str, ev: ImageEvidence, profile: Profile) -> li
         return label_findings(ev.config.labels, sc.image.required_labels)
     if control_id == "SC-IMAGE-SECRETS":
         return secret_env_findings(ev.config.env, sc.image.secret_env_patterns)
+    return _unknown(control_id)
+
+
+def _unknown(control_id: str) -> list[Finding]:
     raise KeyError(control_id)
+
+
+IMAGE_ONLY_CONTROLS = frozenset(
+    {"SC-IMAGE-USER", "SC-IMAGE-TAG", "SC-IMAGE-LABELS", "SC-IMAGE-SECRETS"}
+)
 
 
 IMAGE_CONTROLS: tuple[str, ...] = (
@@ -171,7 +188,7 @@ def verdict_findings(target: str, statuses: Sequence[ControlStatus]) -> list[Fin
     listed = "".join(f"\n  - {s.control} [{s.target}]: {s.note}" for s in blocking)
     return [
         Finding(
-            f"image {target} may not ship: {len(blocking)} blocking control(s){listed}",
+            f"{target} may not ship: {len(blocking)} blocking control(s){listed}",
             expected="every blocking supply-chain control passes or is waived",
             found=", ".join(sorted({s.control for s in blocking})),
             fix="fix each listed control (see its own result for details), or record an "
@@ -196,7 +213,7 @@ _STATUS_COLOUR = {
 
 
 def verdict_table(statuses: Sequence[ControlStatus]) -> str:
-    """An HTML table of the per-control statuses behind one image's verdict."""
+    """An HTML table of the per-control statuses behind one target's verdict."""
     rows = "".join(
         f"<tr><td>{escape(s.control)}</td><td>{escape(s.target)}</td>"
         f'<td style="color:{_STATUS_COLOUR.get(s.status, "inherit")}">{escape(s.status)}</td>'

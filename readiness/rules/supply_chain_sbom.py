@@ -56,20 +56,30 @@ def sbom_presence_findings(
     image_digests: set[str],
     required: bool,
     unreadable: Sequence[str] = (),
+    what: str = "image",
 ) -> list[Finding]:
     if not sboms:
         if not required:
             return []
-        found = "none in the registry and none declared in the profile"
+        found = (
+            "none in the registry and none declared in the profile"
+            if what == "image"
+            else "none declared in the profile (files.sbom)"
+        )
         if unreadable:
             found = "only unreadable ones: " + "; ".join(unreadable)
+        where = (
+            "attach it to the image digest (e.g. oras attach / cosign attest --type cyclonedx)"
+            if what == "image"
+            else "declare it under files.sbom of the artifact"
+        )
         return [
             Finding(
-                "no usable SBOM attached to or declared for the image",
-                expected="a CycloneDX SBOM (OCI referrer, cosign .sbom/.att, or files.sbom)",
+                f"no usable SBOM attached to or declared for the {what}",
+                expected="a CycloneDX or SPDX SBOM"
+                + (" (OCI referrer, cosign .sbom/.att, or files.sbom)" if what == "image" else ""),
                 found=found,
-                fix="generate a CycloneDX SBOM at build time and attach it to the image digest "
-                "(e.g. oras attach / cosign attest --type cyclonedx)",
+                fix=f"generate an SBOM at build time and {where}",
             )
         ]
     findings = []

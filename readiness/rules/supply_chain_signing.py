@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import fnmatch
+import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -101,13 +102,17 @@ class IdentityPolicy:
     def __init__(self, identities: Sequence[SignerIdentity]):
         self.identities = list(identities)
         self.found: tuple[list[str], str] | None = None
+        self.problem = ""
 
     def verify(self, cert: x509.Certificate) -> None:
         sans, issuer = certificate_identity(cert)
         self.found = (sans, issuer)
         if not self.identities:
+            self.problem = WRONG_SIGNER
             raise VerificationError("no signer identities configured in the profile")
         if not any(identity_matches(w, sans, issuer) for w in self.identities):
+            same_issuer = any(w.issuer == issuer for w in self.identities)
+            self.problem = WRONG_SIGNER if same_issuer else WRONG_ISSUER
             raise VerificationError(
                 f"certificate identity {', '.join(sans) or '(none)'} (issuer {issuer or '?'}) "
                 f"is not an allowed signer: "
@@ -116,6 +121,38 @@ class IdentityPolicy:
 
 
 # -- results ------------------------------------------------------------------------------
+
+# Why a signature-bearing object was rejected (SignatureCheck.problem).
+WRONG_SIGNER = "wrong-signer"
+WRONG_ISSUER = "wrong-issuer"
+WRONG_DIGEST = "wrong-digest"
+BAD_BUNDLE = "bad-bundle"
+UNTRUSTED_ROOT = "untrusted-root"
+MISSING_TIMESTAMP = "missing-timestamp"
+BAD_SIGNATURE = "bad-signature"
+UNKNOWN_KEY = "unknown-key"
+
+_UNTRUSTED_MARKERS = (
+    "certificate chain",
+    "failed to verify SCT",
+    "no Timestamp Authorities",
+    "contains no transparency log",
+    "invalid log entry",
+    "invalid DSSE log entry",
+    "checkpoint",
+    "inclusion",
+)
+
+
+def classify_sigstore_error(message: str) -> str:
+    """The problem category of a sigstore verification error message."""
+    if "not enough sources of verified time" in message:
+        return MISSING_TIMESTAMP
+    if any(marker in message for marker in _UNTRUSTED_MARKERS):
+        return UNTRUSTED_ROOT
+    if "digest mismatch" in message:
+        return WRONG_DIGEST
+    return BAD_SIGNATURE
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +167,8 @@ class SignatureCheck:
     issuer: str = ""
     signed_digests: tuple[str, ...] = ()
     statement: Mapping[str, Any] | None = None
+    problem: str = ""
+    """Empty when ``ok``; else one of the problem categories above."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -140,6 +179,7 @@ class SignatureCheck:
             "identity": self.identity,
             "issuer": self.issuer,
             "signed_digests": list(self.signed_digests),
+            "problem": self.problem,
             "predicate_type": (self.statement or {}).get("predicateType"),
         }
 
@@ -175,19 +215,19 @@ def verify_sigstore_bundle(
 ) -> SignatureCheck:
     """Verify a Sigstore bundle offline against the identity policy.
 
-    A DSSE bundle yields its in-toto statement (the caller checks its subject). A message
-    signature bundle is verified against ``artifact`` bytes or the prehashed
-    ``artifact_digest`` (the image manifest digest).
+    A DSSE bundle yields its in-toto statement and subject digests (the caller binds
+    them to its artifact). A message-signature bundle is verified over the digest it
+    states, which it yields as its signed digest; given ``artifact`` bytes or an
+    ``artifact_digest``, a valid signature over anything else fails as WRONG_DIGEST
+    ("signature is about sha256:…, artifact is sha256:…").
     """
     policy = IdentityPolicy(identities)
     try:
         bundle = Bundle.from_json(data)
     except (InvalidBundle, ValueError, SigstoreError) as exc:
+        kind = "sigstore-dsse" if dsse_expected else "sigstore-bundle"
         return SignatureCheck(
-            source,
-            "sigstore-dsse" if dsse_expected else "sigstore-bundle",
-            False,
-            f"invalid bundle: {_first_line(exc)}",
+            source, kind, False, f"invalid bundle: {_first_line(exc)}", problem=BAD_BUNDLE
         )
     sans, issuer = certificate_identity(bundle.signing_certificate)
     ident = ", ".join(sans)
@@ -196,44 +236,42 @@ def verify_sigstore_bundle(
         if bundle._dsse_envelope is not None:
             payload_type, payload = verifier.verify_dsse(bundle, policy)
             if payload_type != IN_TOTO_PAYLOAD:
+                reason = f"unexpected DSSE payload type {payload_type}"
                 return SignatureCheck(
-                    source,
-                    kind,
-                    False,
-                    f"unexpected DSSE payload type {payload_type}",
-                    ident,
-                    issuer,
+                    source, kind, False, reason, ident, issuer, problem=BAD_BUNDLE
                 )
             statement = _statement(payload)
-            return SignatureCheck(
-                source,
-                kind,
-                True,
-                "",
-                ident,
-                issuer,
-                subject_digests(statement),
-                statement,
-            )
-        if artifact is not None:
-            verifier.verify_artifact(artifact, bundle, policy)
-            return SignatureCheck(source, "sigstore-bundle", True, "", ident, issuer)
-        if artifact_digest is None or not artifact_digest.startswith("sha256:"):
-            return SignatureCheck(
-                source,
-                "sigstore-bundle",
-                False,
-                "no artifact digest to verify against",
-                ident,
-                issuer,
-            )
-        hashed = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=bytes.fromhex(artifact_digest[7:]))
+            digests = subject_digests(statement)
+            return SignatureCheck(source, kind, True, "", ident, issuer, digests, statement)
+        signed = _message_digest(bundle)
+        if signed is None:
+            reason = "bundle states no SHA-256 message digest"
+            return SignatureCheck(source, kind, False, reason, ident, issuer, problem=BAD_BUNDLE)
+        hashed = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=bytes.fromhex(signed[7:]))
         verifier.verify_artifact(hashed, bundle, policy)
-        return SignatureCheck(
-            source, "sigstore-bundle", True, "", ident, issuer, (artifact_digest,)
-        )
+        if artifact is not None:
+            artifact_digest = "sha256:" + hashlib.sha256(artifact).hexdigest()
+        if artifact_digest is not None and artifact_digest != signed:
+            reason = f"signature is about {signed}, artifact is {artifact_digest}"
+            return SignatureCheck(
+                source, kind, False, reason, ident, issuer, (signed,), problem=WRONG_DIGEST
+            )
+        return SignatureCheck(source, kind, True, "", ident, issuer, (signed,))
     except (VerificationError, SigstoreError, ValueError) as exc:
-        return SignatureCheck(source, kind, False, _first_line(exc), ident, issuer)
+        reason = _first_line(exc)
+        problem = policy.problem or classify_sigstore_error(reason)
+        return SignatureCheck(source, kind, False, reason, ident, issuer, problem=problem)
+
+
+def _message_digest(bundle: Bundle) -> str | None:
+    """``sha256:<hex>`` the message-signature bundle says it signs, if SHA-256."""
+    signature = bundle._inner.message_signature
+    if signature is None or signature.message_digest is None:
+        return None
+    digest = signature.message_digest
+    if digest.algorithm != HashAlgorithm.SHA2_256:
+        return None
+    return "sha256:" + bytes(digest.digest).hex()
 
 
 def _first_line(exc: BaseException) -> str:
@@ -276,9 +314,17 @@ def verify_cosign_signature(
     try:
         raw_sig = base64.b64decode(sig.signature_b64, validate=True)
     except (binascii.Error, ValueError):
-        return SignatureCheck(sig.source, "cosign-key", False, "signature annotation is not base64")
+        return SignatureCheck(
+            sig.source,
+            "cosign-key",
+            False,
+            "signature annotation is not base64",
+            problem=BAD_BUNDLE,
+        )
     if not raw_sig:
-        return SignatureCheck(sig.source, "cosign-key", False, "empty signature")
+        return SignatureCheck(
+            sig.source, "cosign-key", False, "empty signature", problem=BAD_BUNDLE
+        )
     key_name = verify_with_keys(raw_sig, sig.payload, keys)
     if key_name is None:
         return SignatureCheck(
@@ -287,6 +333,7 @@ def verify_cosign_signature(
             False,
             "signature does not verify with any configured public key "
             f"({', '.join(keys) or 'none'})",
+            problem=UNKNOWN_KEY,
         )
     try:
         payload = json.loads(sig.payload)
@@ -298,6 +345,7 @@ def verify_cosign_signature(
             False,
             "signed payload is not a cosign simplesigning document",
             f"key {key_name}",
+            problem=BAD_BUNDLE,
         )
     return SignatureCheck(sig.source, "cosign-key", True, "", f"key {key_name}", "", (digest,))
 
@@ -317,9 +365,10 @@ def verify_dsse_envelope(
         body = base64.b64decode(env["payload"], validate=True)
         sigs = [base64.b64decode(s["sig"], validate=True) for s in env["signatures"]]
     except (ValueError, KeyError, TypeError, binascii.Error):
-        return SignatureCheck(source, "dsse-key", False, "not a DSSE envelope")
+        return SignatureCheck(source, "dsse-key", False, "not a DSSE envelope", problem=BAD_BUNDLE)
     if payload_type != IN_TOTO_PAYLOAD:
-        return SignatureCheck(source, "dsse-key", False, f"unexpected payload type {payload_type}")
+        reason = f"unexpected payload type {payload_type}"
+        return SignatureCheck(source, "dsse-key", False, reason, problem=BAD_BUNDLE)
     message = pae(payload_type, body)
     key_name = next(
         (name for s in sigs if (name := verify_with_keys(s, message, keys)) is not None), None
@@ -331,11 +380,14 @@ def verify_dsse_envelope(
             False,
             "no DSSE signature verifies with a configured public key "
             f"({', '.join(keys) or 'none'})",
+            problem=UNKNOWN_KEY,
         )
     try:
         statement = _statement(body)
     except ValueError as exc:
-        return SignatureCheck(source, "dsse-key", False, str(exc), f"key {key_name}")
+        return SignatureCheck(
+            source, "dsse-key", False, str(exc), f"key {key_name}", problem=BAD_BUNDLE
+        )
     return SignatureCheck(
         source, "dsse-key", True, "", f"key {key_name}", "", subject_digests(statement), statement
     )
@@ -344,13 +396,86 @@ def verify_dsse_envelope(
 # -- findings: signatures -----------------------------------------------------------------
 
 
+_PROBLEM_TEXT: dict[str, tuple[str, str]] = {
+    # problem: (what went wrong, how to fix it)
+    WRONG_SIGNER: (
+        "is signed by another identity",
+        "re-sign with the release identity, or add the new signer to "
+        "supply_chain.signature.identities if the change is legitimate",
+    ),
+    WRONG_ISSUER: (
+        "comes from another OIDC issuer",
+        "sign through the expected issuer (e.g. the CI's OIDC provider), or correct the "
+        "issuer in supply_chain.signature.identities",
+    ),
+    WRONG_DIGEST: (
+        "is about another artifact",
+        "use the bundle made for this exact artifact (the digests differ: another build or "
+        "a modified file), or re-sign this artifact",
+    ),
+    BAD_BUNDLE: (
+        "is not a usable Sigstore bundle",
+        "regenerate it (cosign sign-blob --bundle, sigstore sign) and check the right file "
+        "is declared",
+    ),
+    UNTRUSTED_ROOT: (
+        "does not chain to the trusted root",
+        "verify against the Sigstore instance that signed it: set "
+        "supply_chain.signature.trusted_root to its trusted_root.json (or production/staging)",
+    ),
+    MISSING_TIMESTAMP: (
+        "has no verified timestamp",
+        "sign with a transparency-log upload (cosign's default) or an RFC 3161 timestamp",
+    ),
+    UNKNOWN_KEY: (
+        "does not verify with any configured public key",
+        "sign with the release key, or add its public key to supply_chain.signature.public_keys",
+    ),
+    BAD_SIGNATURE: (
+        "does not verify",
+        "the signature or the signed content was altered: rebuild and re-sign",
+    ),
+}
+
+
+def _signer(c: SignatureCheck) -> str:
+    if c.issuer:
+        return f"{c.identity or '(no identity)'} (issuer {c.issuer})"
+    return c.identity or "unknown signer"
+
+
+def rejected_finding(c: SignatureCheck, label: str, expected_signer: str) -> Finding:
+    """A finding for one rejected signature/attestation, worded by why it was rejected."""
+    headline, fix = _PROBLEM_TEXT.get(c.problem, _PROBLEM_TEXT[BAD_SIGNATURE])
+    if c.problem == WRONG_DIGEST:
+        expected = "a signature over this artifact's digest"
+        found = f"a signature by {_signer(c)} over {', '.join(c.signed_digests) or '?'}"
+    elif c.problem in (WRONG_SIGNER, WRONG_ISSUER):
+        expected = f"signed by {expected_signer}"
+        found = _signer(c)
+    else:
+        expected = f"a verifiable signature by {expected_signer}"
+        found = c.reason
+    return Finding(
+        f"{label} {c.source} {headline}: {c.reason}", expected=expected, found=found, fix=fix
+    )
+
+
+def _about(c_digests: Sequence[str], digests: set[str], what: str) -> str:
+    return (
+        f"is about {', '.join(c_digests) or 'no sha256 subject'}, "
+        f"{what} is {' or '.join(sorted(digests))}"
+    )
+
+
 def signature_findings(
     checks: Sequence[SignatureCheck],
-    image_digests: set[str],
+    digests: set[str],
     identities: Sequence[SignerIdentity],
     required: bool,
+    what: str = "image",
 ) -> list[Finding]:
-    """Pass when one signature verifies and signs this image's digest."""
+    """Pass when one signature verifies and signs this image's or artifact's digest."""
     sig_checks = [
         c
         for c in checks
@@ -361,44 +486,43 @@ def signature_findings(
             and c.statement.get("predicateType") == COSIGN_SIGN_PREDICATE
         )
     ]
-    good = [c for c in sig_checks if c.ok and set(c.signed_digests) & image_digests]
+    good = [c for c in sig_checks if c.ok and set(c.signed_digests) & digests]
     if good or not required:
         return []
     expected = "; ".join(w.describe() for w in identities) or "a configured public key"
+    subject = " or ".join(sorted(digests))
     if not sig_checks:
+        attestations = sorted(
+            {str(c.statement.get("predicateType")) for c in checks if c.ok and c.statement}
+        )
+        found = "no cosign signature, Sigstore bundle or declared bundle file"
+        if attestations:
+            found = (
+                f"only verified attestations ({', '.join(attestations)}): they sign a "
+                f"statement about the {what}, not the {what} itself"
+            )
+        command = "cosign sign" if what == "image" else "cosign sign-blob --bundle"
         return [
             Finding(
-                "image is not signed",
-                expected=f"a signature by {expected} over {' or '.join(sorted(image_digests))}",
-                found="no cosign signature, Sigstore bundle or declared bundle file",
-                fix="sign the image digest in the release pipeline (cosign sign) with the "
+                f"{what} is not signed",
+                expected=f"a signature by {expected} over {subject}",
+                found=found,
+                fix=f"sign the {what} digest in the release pipeline ({command}) with the "
                 "expected identity or key",
             )
         ]
     findings = []
     for c in sig_checks:
         if not c.ok:
-            who = (
-                f"{c.identity} (issuer {c.issuer})"
-                if c.issuer
-                else (c.identity or "unknown signer")
-            )
-            findings.append(
-                Finding(
-                    f"signature {c.source} does not verify: {c.reason}",
-                    expected=f"signed by {expected}",
-                    found=who,
-                    fix="sign with the expected identity/key, or update the profile's signer "
-                    "policy if the signer legitimately changed",
-                )
-            )
+            findings.append(rejected_finding(c, "signature", expected))
         else:
             findings.append(
                 Finding(
-                    f"signature {c.source} signs another digest",
-                    expected=f"docker-manifest-digest {' or '.join(sorted(image_digests))}",
-                    found=", ".join(c.signed_digests) or "no digest",
-                    fix="sign the digest of the image being released",
+                    f"signature {c.source} {_about(c.signed_digests, digests, what)}",
+                    expected=f"a signature over {subject}",
+                    found=f"a signature by {_signer(c)} over "
+                    f"{', '.join(c.signed_digests) or 'no digest'}",
+                    fix=_PROBLEM_TEXT[WRONG_DIGEST][1],
                 )
             )
     return findings
@@ -480,9 +604,12 @@ def builder_allowed(builder_id: str, allowed: Sequence[str]) -> bool:
 
 
 def provenance_findings(
-    checks: Sequence[SignatureCheck], image_digests: set[str], policy: ProvenancePolicy
+    checks: Sequence[SignatureCheck],
+    digests: set[str],
+    policy: ProvenancePolicy,
+    what: str = "image",
 ) -> list[Finding]:
-    """Pass when one verified SLSA provenance for this digest meets the policy."""
+    """Pass when one verified SLSA provenance about this digest meets the policy."""
     candidates = [
         (c, c.statement)
         for c in checks
@@ -494,39 +621,37 @@ def provenance_findings(
         failed = [c for c in checks if not c.ok and c.kind in ("dsse-key", "sigstore-dsse")]
         found = "no SLSA provenance attestation"
         if failed:
-            reasons = "; ".join(f"{c.source}: {c.reason}" for c in failed)
+            reasons = "; ".join(
+                f"{c.source} {_PROBLEM_TEXT.get(c.problem, _PROBLEM_TEXT[BAD_SIGNATURE])[0]}: "
+                f"{c.reason}"
+                for c in failed
+            )
             found += f" (unverifiable attestations: {reasons})"
         return [
             Finding(
-                "no verified SLSA provenance for the image",
-                expected="a signed in-toto SLSA provenance (v1 or v0.2) for the image digest",
+                f"no verified SLSA provenance for the {what}",
+                expected=f"a signed in-toto SLSA provenance (v1 or v0.2) for the {what} digest",
                 found=found,
                 fix="generate SLSA provenance in the build (e.g. slsa-github-generator, "
-                "cosign attest --type slsaprovenance) and attach it to the image",
+                f"cosign attest --type slsaprovenance) and attach or declare it for the {what}",
             )
         ]
     per_candidate: list[list[Finding]] = []
     for c, statement in candidates:
         problems: list[Finding] = []
         if not c.ok:
-            problems.append(
-                Finding(
-                    f"provenance {c.source}: signature does not verify: {c.reason}",
-                    expected="a signature by the expected identity or key",
-                    found=f"{c.identity} (issuer {c.issuer})" if c.issuer else c.identity or "?",
-                    fix="sign the provenance with the build system's identity or key",
-                )
-            )
+            problems.append(rejected_finding(c, "provenance", "the expected identity or key"))
             per_candidate.append(problems)
             continue
         prov = parse_provenance(statement)
-        if not set(prov.subjects) & image_digests:
+        if not set(prov.subjects) & digests:
             problems.append(
                 Finding(
-                    f"provenance {c.source} is for another artefact",
-                    expected=f"subject digest {' or '.join(sorted(image_digests))}",
+                    f"attestation {c.source} {_about(prov.subjects, digests, what)}",
+                    expected=f"an in-toto subject digest {' or '.join(sorted(digests))}",
                     found=", ".join(prov.subjects) or "no sha256 subject",
-                    fix="attach the provenance generated for this image digest",
+                    fix=f"use the provenance generated for this {what} (another build or a "
+                    "modified file has another digest)",
                 )
             )
         if not prov.builder_id or not builder_allowed(prov.builder_id, policy.allowed_builders):
@@ -550,7 +675,7 @@ def provenance_findings(
                     f"provenance {c.source}: built from another source repository",
                     expected=normalize_repo(policy.source_repository),
                     found=prov.source_repository or "no source repository stated",
-                    fix="release only images built from the product's repository",
+                    fix=f"release only {what}s built from the product's repository",
                 )
             )
         if policy.source_ref and not fnmatch.fnmatchcase(prov.source_ref, policy.source_ref):

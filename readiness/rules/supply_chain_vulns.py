@@ -9,11 +9,13 @@ Debian, Go, …).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any
 
 from cvss import CVSS2, CVSS3, CVSS4  # type: ignore[import-untyped]
@@ -97,6 +99,10 @@ class OsvDatabase:
     )
     records: int = 0
     problems: list[str] = field(default_factory=list)
+
+    def database_for(self, keys: Iterable[tuple[str, str]]) -> OsvDatabase:
+        """The records for ``keys``: all of them, already in memory."""
+        return self
 
     def add(self, record: OsvRecord) -> None:
         if record.withdrawn:
@@ -419,7 +425,9 @@ def match_components(purls: Iterable[str], db: OsvDatabase) -> MatchResult:
                 tuple(entry["fixed"]),
             )
         )
-    return MatchResult(tuple(vulns), total, with_purl, tuple(sorted(set(uncomparable))))
+    return MatchResult(
+        tuple(merge_aliases(vulns)), total, with_purl, tuple(sorted(set(uncomparable)))
+    )
 
 
 def is_blocking(
@@ -445,6 +453,157 @@ def vuln_findings(vuln: VulnMatch, threshold: str) -> list[Finding]:
             expected=f"no vulnerability at or above {threshold}",
             found=vuln.describe(),
             fix=f"{fixed_hint}, or accept it with a waiver (control SC-VULNS, target "
-            f"'<image>/{vuln.id}') that names an approver and an expiry",
+            f"'<target>/{vuln.id}' or an alias) that names an approver and an expiry",
         )
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class VulnDbStatus:
+    """What the gate and ``readiness vulndb status`` know about a store."""
+
+    path: str
+    exists: bool
+    imported_at: dt.datetime | None = None
+    records: int = 0
+    withdrawn: int = 0
+    ecosystems: tuple[tuple[str, int], ...] = ()
+    newest_modified: str = ""
+    imports: int = 0
+
+    def age_days(self, now: dt.datetime) -> float | None:
+        if self.imported_at is None:
+            return None
+        return (now - self.imported_at).total_seconds() / 86400
+
+    def as_dict(self, now: dt.datetime) -> dict[str, Any]:
+        age = self.age_days(now)
+        return {
+            "path": self.path,
+            "exists": self.exists,
+            "imported_at": self.imported_at.isoformat() if self.imported_at else None,
+            "age_days": round(age, 2) if age is not None else None,
+            "records": self.records,
+            "withdrawn": self.withdrawn,
+            "ecosystems": dict(self.ecosystems),
+            "newest_modified": self.newest_modified,
+            "imports": self.imports,
+        }
+
+
+IMPORT_FIX = (
+    "import OSV data: `readiness vulndb import <Ecosystem>/all.zip … --db PATH` (OSV's "
+    "per-ecosystem exports), and name PATH in supply_chain.vulnerabilities.database"
+)
+
+
+def database_findings(
+    configured: str | None, status: VulnDbStatus | None, max_age_days: float, now: dt.datetime
+) -> list[Finding]:
+    """Why the vulnerability database cannot be trusted to answer, if it cannot."""
+    if configured is None or status is None:
+        return [
+            Finding(
+                "no vulnerability database configured: known vulnerabilities were not looked for",
+                expected="supply_chain.vulnerabilities.database naming an imported OSV database",
+                found="none configured",
+                fix=IMPORT_FIX,
+            )
+        ]
+    if not status.exists:
+        return [
+            Finding(
+                f"vulnerability database {status.path} does not exist",
+                expected="a database written by `readiness vulndb import`",
+                found="no such file",
+                fix=IMPORT_FIX,
+            )
+        ]
+    if status.records == 0:
+        return [
+            Finding(
+                f"vulnerability database {status.path} holds no records",
+                expected="OSV records for the ecosystems of the release",
+                found="0 records",
+                fix=IMPORT_FIX,
+            )
+        ]
+    age = status.age_days(now)
+    if age is None or age > max_age_days:
+        when = status.imported_at.isoformat() if status.imported_at else "never"
+        return [
+            Finding(
+                f"vulnerability database {status.path} is stale: last import {when}"
+                + (f" ({age:.1f} days ago)" if age is not None else ""),
+                expected=f"an import within the last {max_age_days:g} days "
+                "(supply_chain.vulnerabilities.max_age_days)",
+                found=f"{age:.1f} days old" if age is not None else "no import recorded",
+                fix="re-import the current OSV exports (`readiness vulndb import …`), e.g. "
+                "daily in the pipeline that runs the gate",
+            )
+        ]
+    return []
+
+
+def _alias_groups(vulns: Iterable[VulnMatch]) -> list[list[VulnMatch]]:
+    """Matches that name each other (CVE <-> GHSA <-> PYSEC …) grouped together."""
+    groups: list[tuple[set[str], list[VulnMatch]]] = []
+    for vuln in vulns:
+        names = {vuln.id, *vuln.aliases}
+        joined = [g for g in groups if g[0] & names]
+        merged: tuple[set[str], list[VulnMatch]] = (names, [vuln])
+        for g in joined:
+            merged[0].update(g[0])
+            merged[1].extend(g[1])
+            groups.remove(g)
+        groups.append(merged)
+    return [g[1] for g in groups]
+
+
+_ID_PREFERENCE = ("GHSA-", "CVE-")
+
+
+def _primary(group: Sequence[VulnMatch]) -> VulnMatch:
+    def rank(v: VulnMatch) -> tuple[int, str]:
+        pref = next((n for n, p in enumerate(_ID_PREFERENCE) if v.id.startswith(p)), 9)
+        return pref, v.id
+
+    return min(group, key=rank)
+
+
+def merge_aliases(vulns: Iterable[VulnMatch]) -> list[VulnMatch]:
+    """One match per vulnerability: records that are aliases of each other merged.
+
+    The primary id is a GHSA id if there is one (else a CVE, else the smallest id); the
+    others become aliases; severity and score are the highest of the group.
+    """
+    merged = []
+    for group in _alias_groups(vulns):
+        first = _primary(group)
+        names = sorted({n for v in group for n in (v.id, *v.aliases)} - {first.id})
+        scores = [v.score for v in group if v.score is not None]
+        sevs = [v.severity for v in group if v.severity is not None]
+        merged.append(
+            VulnMatch(
+                first.id,
+                tuple(names),
+                first.summary or next((v.summary for v in group if v.summary), ""),
+                max(scores) if scores else None,
+                max(sevs) if sevs else None,
+                tuple(dict.fromkeys(c for v in group for c in v.components)),
+                tuple(dict.fromkeys(f for v in group for f in v.fixed)),
+            )
+        )
+    return sorted(merged, key=lambda v: v.id)
+
+
+def waiver_id(vuln: VulnMatch, target: str, patterns: Iterable[str]) -> str:
+    """The id a per-vulnerability result is reported under: the one a waiver names.
+
+    A waiver may name any alias (``shop/cart/CVE-2021-44228`` waives the GHSA record of
+    Log4Shell); without such a waiver the primary id is used.
+    """
+    for name in (vuln.id, *vuln.aliases):
+        if any(fnmatchcase(f"{target}/{name}", p) for p in patterns):
+            return name
+    return vuln.id

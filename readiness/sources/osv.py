@@ -1,4 +1,4 @@
-"""An offline OSV database: a directory tree or a .zip of OSV JSON records.
+"""Offline OSV data: the imported store, or a directory tree / .zip of OSV JSON records.
 
 Loaded once per run and indexed by (ecosystem, package name) so matching an SBOM of
 thousands of components costs one dictionary lookup per component.
@@ -6,15 +6,19 @@ thousands of components costs one dictionary lookup per component.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import zipfile
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from readiness.errors import SourceError
-from readiness.rules.supply_chain_vulns import OsvDatabase, parse_osv_record
+from readiness.profile.supply_chain import VulnerabilityPolicy
+from readiness.rules.supply_chain_vulns import OsvDatabase, VulnDbStatus, parse_osv_record
+from readiness.sources.vulndb import VulnStore
 
 
 def _documents(path: Path) -> Iterator[tuple[str, bytes]]:
@@ -55,3 +59,30 @@ def load_osv_database(path_text: str) -> OsvDatabase:
     except (OSError, zipfile.BadZipFile) as exc:
         raise SourceError(path_text, f"cannot read OSV database: {exc}") from None
     return db
+
+
+class OsvSource(Protocol):
+    def database_for(self, keys: Iterable[tuple[str, str]]) -> OsvDatabase: ...
+
+
+def open_vuln_database(policy: VulnerabilityPolicy) -> tuple[OsvSource | None, VulnDbStatus | None]:
+    """The profile's vulnerability database and its status; (None, None) if none is set.
+
+    ``database`` is a store written by ``readiness vulndb import``; ``osv_db`` a directory
+    or zip of OSV records read as is (its age is its modification time).
+    """
+    if policy.database is not None:
+        store = VulnStore(policy.database)
+        status = store.status()
+        return (store if status.exists else None), status
+    if policy.osv_db is not None:
+        path = Path(policy.osv_db)
+        if not path.exists():
+            return None, VulnDbStatus(policy.osv_db, False)
+        db = load_osv_database(policy.osv_db)
+        mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        ecosystems = Counter(key[0] for key in db.by_package)
+        return db, VulnDbStatus(
+            policy.osv_db, True, mtime, db.records, 0, tuple(sorted(ecosystems.items()))
+        )
+    return None, None

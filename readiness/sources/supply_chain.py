@@ -1,10 +1,13 @@
-"""Evidence for the supply-chain checks: one collection per image, cached for the run.
+"""Evidence for the supply-chain checks: one collection per image or artifact, cached.
 
-For each image: resolve the reference, pick the platform manifest, read the config
-blob, discover signatures, attestations and SBOMs (OCI referrers API or its
-``sha256-<hex>`` tag-schema fallback, cosign ``.sig`` / ``.att`` / ``.sbom`` tags, files
-declared in the profile) and verify them against the trust material of the profile.
-Images are collected concurrently; a failure is cached too, so every check of an
+For each artifact (a file or an HTTPS URL, no registry involved): its SHA-256, the SBOM,
+Sigstore bundles and provenance the profile declares for it, each verified offline and
+bound to that digest by the rules. For each image: resolve the reference, pick the
+platform manifest, read the config blob, discover signatures, attestations and SBOMs
+(OCI referrers API or its ``sha256-<hex>`` tag-schema fallback, cosign ``.sig`` /
+``.att`` / ``.sbom`` tags, files declared in the profile) and verify them against the
+trust material of the profile.
+Targets are collected concurrently; a failure is cached too, so every check of an
 unreachable image errors with the same reason and the rest of the run goes on.
 """
 
@@ -23,8 +26,10 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from readiness.errors import SourceError
 from readiness.profile.common import Endpoint
 from readiness.profile.model import Profile
-from readiness.profile.supply_chain import Image
+from readiness.profile.supply_chain import Artifact, Image, ImageFiles
+from readiness.rules.supply_chain_sbom import component_purls
 from readiness.rules.supply_chain_signing import (
+    BAD_BUNDLE,
     CYCLONEDX_PREDICATES,
     CosignSignature,
     SignatureCheck,
@@ -32,8 +37,15 @@ from readiness.rules.supply_chain_signing import (
     verify_dsse_envelope,
     verify_sigstore_bundle,
 )
-from readiness.rules.supply_chain_vulns import MatchResult, OsvDatabase, match_components
+from readiness.rules.supply_chain_vulns import (
+    MatchResult,
+    VulnDbStatus,
+    match_components,
+    purl_key,
+)
 from readiness.sources.api import gather
+from readiness.sources.artifacts import read_artifact
+from readiness.sources.osv import OsvSource, open_vuln_database
 from readiness.sources.registry import (
     COSIGN_BUNDLE_ANNOTATION,
     COSIGN_CERTIFICATE_ANNOTATION,
@@ -60,6 +72,32 @@ class ImageConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ArtifactEvidence:
+    """A release artifact (not an image), its digest and its declared evidence."""
+
+    target: str
+    location: str
+    digest: str
+    size: int
+    checks: tuple[SignatureCheck, ...]
+    sboms: tuple[SbomDocument, ...]
+    sbom_problems: tuple[str, ...] = ()
+    kind: str = "artifact"
+
+    @property
+    def digests(self) -> set[str]:
+        return {self.digest}
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "artifact": self.location,
+            "digest": self.digest,
+            "size": self.size,
+            "sbom_problems": list(self.sbom_problems),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ImageEvidence:
     target: str
     ref: ImageRef
@@ -74,6 +112,7 @@ class ImageEvidence:
     sbom_problems: tuple[str, ...] = ()
     registry: str = ""
     tls_verified: bool = True
+    kind: str = "image"
 
     @property
     def digests(self) -> set[str]:
@@ -168,14 +207,19 @@ def _parse_config(data: bytes, target: str) -> ImageConfig:
     )
 
 
+Subject = Image | Artifact
+SubjectEvidence = ImageEvidence | ArtifactEvidence
+
+
 class SupplyChainCollector:
-    """Collects and caches the evidence of every image of the profile."""
+    """Collects and caches the evidence of every image and artifact of the profile."""
 
     def __init__(self, profile: Profile):
         self.profile = profile
         self._clients: dict[str, RegistryClient] = {}
-        self._cache: dict[str, ImageEvidence | SourceError] = {}
+        self._cache: dict[str, SubjectEvidence | SourceError] = {}
         self._vulns: dict[str, MatchResult | SourceError] = {}
+        self._vulndb: tuple[OsvSource | None, VulnDbStatus | None] | SourceError | None = None
         self._lock = threading.Lock()
         self._trust: TrustMaterial | None = None
 
@@ -191,23 +235,52 @@ class SupplyChainCollector:
                 self._clients[name] = RegistryClient(f"registry {name}", endpoint)
             return self._clients[name]
 
+    def subjects(self) -> list[Subject]:
+        return [*self.profile.targets.images, *self.profile.targets.artifacts]
+
     def prefetch(self) -> None:
-        missing = [i for i in self.profile.targets.images if i.target_id not in self._cache]
-        gather(self.image, missing, max_workers=8)
+        missing = [s for s in self.subjects() if s.target_id not in self._cache]
+        gather(self.evidence, missing, max_workers=8)
+
+    def evidence(self, subject: Subject) -> SubjectEvidence:
+        """The cached evidence of an image or artifact; a cached failure is raised anew."""
+        with self._lock:
+            cached = self._cache.get(subject.target_id)
+        if cached is None:
+            what = "image" if isinstance(subject, Image) else "artifact"
+            try:
+                if isinstance(subject, Image):
+                    cached = self._collect(subject)
+                else:
+                    cached = self._collect_artifact(subject)
+            except SourceError as exc:
+                cached = SourceError(exc.target, f"{what} {subject.target_id}: {exc.reason}")
+            with self._lock:
+                self._cache[subject.target_id] = cached
+        if isinstance(cached, SourceError):
+            raise SourceError(cached.target, cached.reason)
+        return cached
 
     def image(self, image: Image) -> ImageEvidence:
-        with self._lock:
-            cached = self._cache.get(image.target_id)
-        if cached is None:
-            try:
-                cached = self._collect(image)
-            except SourceError as exc:
-                cached = SourceError(exc.target, f"image {image.target_id}: {exc.reason}")
-            with self._lock:
-                self._cache[image.target_id] = cached
-        if isinstance(cached, SourceError):
-            raise cached
-        return cached
+        ev = self.evidence(image)
+        assert isinstance(ev, ImageEvidence)  # images are collected as ImageEvidence
+        return ev
+
+    def _collect_artifact(self, artifact: Artifact) -> ArtifactEvidence:
+        file = read_artifact(artifact)
+        checks: list[SignatureCheck] = []
+        sboms: list[SbomDocument] = []
+        sbom_problems: list[str] = []
+        self._declared_files(artifact.files, [file.digest], checks, sboms, sbom_problems)
+        return ArtifactEvidence(
+            target=artifact.target_id,
+            location=artifact.location,
+            digest=file.digest,
+            size=file.size,
+            checks=tuple(checks),
+            sboms=tuple(sboms),
+            sbom_problems=tuple(sbom_problems),
+        )
 
     # -- collection --------------------------------------------------------------------
 
@@ -239,7 +312,9 @@ class SupplyChainCollector:
         discovery: dict[str, Any] = {}
         for digest in dict.fromkeys([top.digest, platform.digest]):
             self._discover(client, ref, digest, checks, sboms, problems, sbom_problems, discovery)
-        self._declared_files(image, top.digest, platform.digest, checks, sboms, sbom_problems)
+        self._declared_files(
+            image.files, [top.digest, platform.digest], checks, sboms, sbom_problems
+        )
         return ImageEvidence(
             target=image.target_id,
             ref=ref,
@@ -388,15 +463,17 @@ class SupplyChainCollector:
 
     def _declared_files(
         self,
-        image: Image,
-        digest: str,
-        platform_digest: str,
+        files: ImageFiles,
+        digests: Sequence[str],
         checks: list[SignatureCheck],
         sboms: list[SbomDocument],
         sbom_problems: list[str],
     ) -> None:
-        """Files the profile declares; an unreadable one is a finding with its reason."""
-        files = image.files
+        """Files the profile declares; an unreadable one is a finding with its reason.
+
+        Message-signature bundles are checked against each of ``digests`` (an image's
+        index and platform manifest); provenance subjects are bound by the rules.
+        """
         if files.sbom:
             try:
                 sboms.append(read_sbom_file(files.sbom))
@@ -407,7 +484,9 @@ class SupplyChainCollector:
             try:
                 items = _json_items(path)
             except SourceError as exc:
-                checks.append(SignatureCheck(path, "sigstore-dsse", False, exc.reason))
+                checks.append(
+                    SignatureCheck(path, "sigstore-dsse", False, exc.reason, problem=BAD_BUNDLE)
+                )
                 continue
             for n, item in enumerate(items):
                 source = f"{path}#{n + 1}" if n else path
@@ -430,36 +509,49 @@ class SupplyChainCollector:
                 data = Path(path).read_bytes()
             except OSError as exc:
                 reason = f"cannot read bundle: {exc.strerror or exc}"
-                checks.append(SignatureCheck(path, "sigstore-bundle", False, reason))
+                checks.append(
+                    SignatureCheck(path, "sigstore-bundle", False, reason, problem=BAD_BUNDLE)
+                )
                 continue
             results = [
                 verify_sigstore_bundle(
                     data, path, self.trust().verifier(), identities, artifact_digest=d
                 )
-                for d in dict.fromkeys([digest, platform_digest])
+                for d in dict.fromkeys(digests)
             ]
             checks.append(next((r for r in results if r.ok), results[0]))
 
     # -- vulnerabilities ---------------------------------------------------------------
 
-    def vulnerabilities(self, image: Image, db: OsvDatabase) -> MatchResult:
+    def vuln_database(self) -> tuple[OsvSource | None, VulnDbStatus | None]:
+        """The profile's vulnerability database, opened once per run."""
         with self._lock:
-            cached = self._vulns.get(image.target_id)
+            if self._vulndb is None:
+                try:
+                    self._vulndb = open_vuln_database(self.profile.supply_chain.vulnerabilities)
+                except SourceError as exc:
+                    self._vulndb = exc
+            cached = self._vulndb
+        if isinstance(cached, SourceError):
+            raise SourceError(cached.target, cached.reason)
+        return cached
+
+    def vulnerabilities(self, subject: Subject, source: OsvSource) -> MatchResult:
+        """The subject's SBOM components matched against ``source`` (cached per target)."""
+        with self._lock:
+            cached = self._vulns.get(subject.target_id)
         if cached is None:
             try:
-                evidence = self.image(image)
-                purls: list[str] = []
-                from readiness.rules.supply_chain_sbom import component_purls
-
-                for sbom in evidence.sboms:
-                    purls.extend(component_purls(sbom.doc))
-                cached = match_components(purls, db)
+                evidence = self.evidence(subject)
+                purls = [p for sbom in evidence.sboms for p in component_purls(sbom.doc)]
+                keys = [k for k in map(purl_key, dict.fromkeys(purls)) if k is not None]
+                cached = match_components(purls, source.database_for(keys))
             except SourceError as exc:
                 cached = exc
             with self._lock:
-                self._vulns[image.target_id] = cached
+                self._vulns[subject.target_id] = cached
         if isinstance(cached, SourceError):
-            raise cached
+            raise SourceError(cached.target, cached.reason)
         return cached
 
 

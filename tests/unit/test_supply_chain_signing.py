@@ -92,9 +92,10 @@ def test_wrong_identity_shows_expected_and_found(staging: Verifier) -> None:
         [ident("release@example.com")],
         artifact=(ASSETS / "bundle.txt").read_bytes(),
     )
-    assert not check.ok
+    assert not check.ok and check.problem == "wrong-signer"
     assert "a@tny.town" in check.reason and "release@example.com" in check.reason
     findings = signature_findings([check], {"sha256:x"}, [ident("release@example.com")], True)
+    assert findings[0].message.startswith("signature b is signed by another identity: ")
     text = findings[0].render()
     assert "expected: signed by release@example.com (issuer https://github.com/login/oauth)" in text
     assert "found:    a@tny.town (issuer https://github.com/login/oauth)" in text
@@ -109,6 +110,10 @@ def test_wrong_issuer_fails(staging: Verifier) -> None:
         artifact=(ASSETS / "bundle.txt").read_bytes(),
     )
     assert not check.ok and "issuer https://github.com/login/oauth" in check.reason
+    assert check.problem == "wrong-issuer"
+    finding = signature_findings([check], {"sha256:x"}, [], True, "artifact")[0]
+    assert finding.message.startswith("signature b comes from another OIDC issuer: ")
+    assert finding.found == "a@tny.town (issuer https://github.com/login/oauth)"
 
 
 def test_wrong_trust_root_fails(production: Verifier) -> None:
@@ -119,7 +124,10 @@ def test_wrong_trust_root_fails(production: Verifier) -> None:
         [ident("a@tny.town")],
         artifact=(ASSETS / "bundle.txt").read_bytes(),
     )
-    assert not check.ok and check.reason
+    assert not check.ok and check.problem == "untrusted-root"
+    finding = signature_findings([check], {"sha256:x"}, [], True, "artifact")[0]
+    assert finding.message.startswith("signature b does not chain to the trusted root: ")
+    assert "supply_chain.signature.trusted_root" in finding.fix
 
 
 def test_tampered_artifact_fails(staging: Verifier) -> None:
@@ -130,7 +138,8 @@ def test_tampered_artifact_fails(staging: Verifier) -> None:
         [ident("a@tny.town")],
         artifact=(ASSETS / "bundle.txt").read_bytes() + b"x",
     )
-    assert not check.ok
+    assert not check.ok and check.problem == "wrong-digest"
+    assert check.reason.startswith("signature is about sha256:802dd60ff883")
 
 
 def _tamper(data: bytes, mutate: Any) -> bytes:
@@ -194,6 +203,9 @@ def test_upstream_negative_bundles(staging: Verifier, name: str, reason: str) ->
 def test_corrupt_bundle_gets_a_reason(staging: Verifier, data: bytes) -> None:
     check = verify_sigstore_bundle(data, "corrupt", staging, [ident("a@tny.town")], artifact=b"")
     assert not check.ok and check.reason.startswith("invalid bundle")
+    assert check.problem == "bad-bundle"
+    finding = signature_findings([check], {"sha256:x"}, [], True)[0]
+    assert "is not a usable Sigstore bundle" in finding.message
 
 
 def test_slsa_bundle_verifies_and_passes_the_policy(production: Verifier) -> None:
@@ -221,7 +233,8 @@ def test_slsa_bundle_verifies_and_passes_the_policy(production: Verifier) -> Non
     text = "\n".join(
         f.render() for f in provenance_findings([check], {"sha256:" + "0" * 64}, wrong)
     )
-    assert "is for another artefact" in text and "builder not allowed" in text
+    assert f"attestation bcr is about {digest}, image is sha256:{64 * '0'}" in text
+    assert "builder not allowed" in text
     assert "found:    github.com/aspect-build/rules_lint" in text
 
 
@@ -247,7 +260,8 @@ def test_cosign_key_signature() -> None:
     assert check.ok and check.signed_digests == (DIGEST,)
     assert signature_findings([check], {DIGEST}, [], True) == []
     other = signature_findings([check], {"sha256:" + "cd" * 32}, [], True)
-    assert "signs another digest" in other[0].message and DIGEST in other[0].found
+    assert other[0].message == f"signature sig is about {DIGEST}, image is sha256:{'cd' * 32}"
+    assert DIGEST in other[0].found
 
 
 def test_cosign_wrong_key_and_tampered_payload() -> None:

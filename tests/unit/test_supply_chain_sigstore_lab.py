@@ -87,7 +87,12 @@ def test_wrong_issuer(lab: SigstoreLab, verifier: Verifier) -> None:
 
 def test_wrong_digest(lab: SigstoreLab, verifier: Verifier) -> None:
     check = verify(verifier, lab.sign_digest(DIGEST, IDENTITY, ISSUER), digest=OTHER_DIGEST)
-    assert not check.ok and "digest mismatch" in check.reason
+    assert not check.ok and check.problem == "wrong-digest"
+    assert check.reason == f"signature is about {DIGEST}, artifact is {OTHER_DIGEST}"
+    finding = signature_findings([check], {OTHER_DIGEST}, [], True, "artifact")[0]
+    assert finding.message.startswith("signature bundle is about another artifact")
+    assert finding.found == f"a signature by {IDENTITY} (issuer {ISSUER}) over {DIGEST}"
+    assert "re-sign this artifact" in finding.fix
 
 
 def test_untrusted_instance(verifier: Verifier) -> None:
@@ -199,7 +204,7 @@ def test_dsse_provenance_bundle(lab: SigstoreLab, verifier: Verifier) -> None:
     assert bad.kind == "sigstore-dsse"
     finding = provenance_findings([bad], {DIGEST}, policy)[0]
     assert "no verified SLSA provenance" in finding.message
-    assert "unverifiable attestations: bundle: " in finding.found
+    assert "unverifiable attestations: bundle does not verify: " in finding.found
     assert signature_findings([bad], {DIGEST}, POLICY, True)[0].message == "image is not signed"
 
 
