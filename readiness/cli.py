@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from readiness import vulndb_cli
 from readiness.controls import Control, catalogue
 from readiness.controls.frameworks import FRAMEWORK_KEYS, FRAMEWORKS, controls_for
 from readiness.dora import cli as dora_cli
@@ -115,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Family subcommands register here.
     dora_cli.add_parser(sub)
     verdict_cli.add_parser(sub)
+    vulndb_cli.add_parser(sub)
     return parser
 
 
