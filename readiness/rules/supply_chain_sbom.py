@@ -110,10 +110,14 @@ def schema_findings(sbom: SbomDocument, issues: Sequence[SchemaIssue]) -> list[F
     return [
         Finding(
             f"{sbom.source}: {issue.path}: {issue.message}",
-            expected=f"valid against the CycloneDX {sbom.spec_version or '?'} JSON schema",
+            expected=(
+                f"a valid {sbom.spec_version or 'SPDX'} document (spdx-tools validation)"
+                if sbom.format == "SPDX"
+                else f"valid against the CycloneDX {sbom.spec_version or '?'} JSON schema"
+            ),
             found="schema violation",
             fix="fix the SBOM generator output (or upgrade the generator) so the document "
-            "validates against its declared specVersion",
+            "validates against its declared version",
         )
         for issue in issues
     ]
@@ -134,7 +138,8 @@ class ElementCoverage:
 
     @property
     def share(self) -> float:
-        return self.covered / self.total if self.total else 1.0
+        """Covered / total; no data (0 components) is 0, never 100%."""
+        return self.covered / self.total if self.total else 0.0
 
 
 def _has_supplier(comp: Mapping[str, Any]) -> bool:
@@ -174,7 +179,11 @@ def ntia_coverage(doc: Mapping[str, Any], examples: int = 3) -> dict[str, Elemen
             element,
             len(comps) - len(missing),
             len(comps),
-            tuple(_label(c) for c in missing[:examples]),
+            tuple(_label(c) for c in missing[:examples]) if comps else ("no components",),
+        )
+    if comps and not dep_refs:
+        result["dependencies"] = ElementCoverage(
+            "dependencies", 0, len(comps), ("no dependency relationships in the document",)
         )
     root = meta.get("component") if isinstance(meta.get("component"), Mapping) else None
     if root is not None and comps:

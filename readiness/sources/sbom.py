@@ -1,4 +1,7 @@
-"""CycloneDX SBOM documents: parsing at the edge and fast schema validation.
+"""SBOM documents: format detection, parsing at the edge and fast schema validation.
+
+CycloneDX JSON and SPDX 2.x (JSON or tag-value, via :mod:`readiness.sources.spdx`) are
+told apart by their content, not by configuration.
 
 Validation uses ``jsonschema-rs`` with the schemas that ``cyclonedx-python-lib`` ships
 (same verdicts as its ``JsonStrictValidator``, orders of magnitude faster). One compiled
@@ -16,6 +19,7 @@ from typing import Any
 import jsonschema_rs
 
 from readiness.errors import SourceError
+from readiness.sources.spdx import as_cyclonedx_shape, looks_like_tag_value, parse_spdx, spdx_issues
 
 MAX_SBOM_BYTES = 256 * 1024 * 1024
 MAX_SCHEMA_ERRORS = 50
@@ -23,13 +27,19 @@ MAX_SCHEMA_ERRORS = 50
 
 @dataclass(frozen=True, slots=True)
 class SbomDocument:
-    """A parsed CycloneDX JSON document and where it came from."""
+    """A parsed SBOM and where it came from.
+
+    ``doc`` is CycloneDX JSON, or an SPDX document in the same shape (``format`` SPDX,
+    the ``spdx-tools`` document in ``native``).
+    """
 
     source: str
     doc: dict[str, Any]
     size: int
     subject_digest: str | None = None
     """The image digest the document is attached to (registry referrers, attestations)."""
+    format: str = "CycloneDX"
+    native: Any = None
 
     @property
     def spec_version(self) -> str:
@@ -42,21 +52,33 @@ class SchemaIssue:
     message: str
 
 
+def _spdx(
+    data: bytes | dict[str, Any], source: str, size: int, subject_digest: str | None
+) -> SbomDocument:
+    document = parse_spdx(data, source)
+    shaped = as_cyclonedx_shape(document)
+    return SbomDocument(source, shaped, size, subject_digest, "SPDX", document)
+
+
 def parse_sbom(data: bytes, source: str, subject_digest: str | None = None) -> SbomDocument:
-    """Parse bytes as a CycloneDX JSON SBOM; SourceError with the reason otherwise."""
+    """Parse CycloneDX JSON or SPDX (JSON, tag-value); SourceError with the reason otherwise."""
     if len(data) > MAX_SBOM_BYTES:
         raise SourceError(source, f"SBOM larger than {MAX_SBOM_BYTES} bytes")
+    if data.lstrip()[:1] != b"{" and looks_like_tag_value(data):
+        return _spdx(data, source, len(data), subject_digest)
     try:
         doc = json.loads(data)
     except ValueError as exc:
         raise SourceError(source, f"SBOM is not valid JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise SourceError(source, "SBOM is not a JSON object")
+    if "spdxVersion" in doc:
+        return _spdx(doc, source, len(data), subject_digest)
     if doc.get("bomFormat") != "CycloneDX":
         raise SourceError(
             source,
-            f"not a CycloneDX SBOM (bomFormat {doc.get('bomFormat')!r}); "
-            "readiness reads CycloneDX JSON",
+            f"neither CycloneDX (bomFormat {doc.get('bomFormat')!r}) nor SPDX (no "
+            "spdxVersion); readiness reads CycloneDX JSON and SPDX JSON or tag-value",
         )
     return SbomDocument(source, doc, len(data), subject_digest)
 
@@ -101,7 +123,12 @@ def _validator(spec_version: str) -> Any:
 
 
 def schema_issues(sbom: SbomDocument, limit: int = MAX_SCHEMA_ERRORS) -> list[SchemaIssue]:
-    """Schema violations of ``sbom`` against the JSON schema of its ``specVersion``."""
+    """Schema violations of ``sbom`` against the JSON schema of its ``specVersion``
+    (CycloneDX), or the ``spdx-tools`` validation messages (SPDX)."""
+    if sbom.format == "SPDX":
+        return [SchemaIssue(where, message[:300]) for where, message in spdx_issues(sbom.native)][
+            :limit
+        ]
     version = sbom.spec_version
     validator = _validator(version)
     if validator is None:
