@@ -104,7 +104,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     profile = profile_of(metafunc.config)
     subjects = [*profile.targets.images, *profile.targets.artifacts]
     parametrize(metafunc, "image", ((i.target_id, i) for i in profile.targets.images))
-    parametrize(metafunc, "subject", ((s.target_id, s) for s in subjects))
+    if subjects or "subject" not in metafunc.fixturenames:
+        parametrize(metafunc, "subject", ((s.target_id, s) for s in subjects))
+    else:
+        reason = "no image or artifact configured in the profile (targets.images, .artifacts)"
+        metafunc.parametrize(
+            "subject", [pytest.param(None, marks=pytest.mark.skip(reason=reason))], ids=["-"]
+        )
     if "vuln" in metafunc.fixturenames:
         policy = profile.supply_chain.vulnerabilities
         if not subjects:

@@ -60,8 +60,9 @@ class Artifact(Model):
     path: str | None = None
     url: str | None = None
     ca_file: str | None = None
-    timeout: float = Field(60.0, gt=0)
-    max_bytes: int = Field(2 * 1024**3, gt=0)
+    timeout: float = Field(120.0, gt=0, le=3600)
+    """Total time to download a URL artifact (connect, retries, body)."""
+    max_bytes: int = Field(1024**3, gt=0, le=4 * 1024**3)
     files: ImageFiles = ImageFiles()
 
     @model_validator(mode="after")

@@ -87,20 +87,20 @@ def sbom_presence_findings(
         if sbom.subject_digest is not None and sbom.subject_digest not in image_digests:
             findings.append(
                 Finding(
-                    f"SBOM {sbom.source} is attached to another artefact",
+                    f"SBOM {sbom.source} is attached to another {what}",
                     expected=f"subject {' or '.join(sorted(image_digests))}",
                     found=f"subject {sbom.subject_digest}",
-                    fix="attach the SBOM generated for this exact image digest",
+                    fix=f"attach the SBOM generated for this exact {what} digest",
                 )
             )
         named = named_digests(sbom.doc)
         if named and not named & image_digests:
             findings.append(
                 Finding(
-                    f"SBOM {sbom.source} describes another image",
+                    f"SBOM {sbom.source} describes another {what}",
                     expected=f"metadata.component naming {' or '.join(sorted(image_digests))}",
                     found=f"metadata.component names {', '.join(sorted(named))}",
-                    fix="regenerate the SBOM from the released image digest",
+                    fix=f"regenerate the SBOM from the released {what}",
                 )
             )
     return findings

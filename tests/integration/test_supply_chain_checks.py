@@ -4,48 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from readiness.demo.procs import free_port
-from tests.fixtures.supply_chain import RegistryWorld, profile_text
+from tests.fixtures.supply_chain import RegistryWorld, profile_text, run_in, supply_chain_checks
 
 pytestmark = pytest.mark.integration
-
-
-def _checks(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
-    report = json.loads((path / "reports" / "readiness-report.json").read_text())
-    return {
-        (c["control"], c["target"]): c for c in report["checks"] if c["family"] == "supply_chain"
-    }
-
-
-def run_in(path: Path, profile: str) -> tuple[int, dict[tuple[str, str], dict[str, Any]]]:
-    (path / "sc.yaml").write_text(profile)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--profile=sc.yaml",
-            "-p",
-            "no:cacheprovider",
-            "-k",
-            "supply_chain",
-            "-q",
-        ],
-        cwd=path,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert (path / "reports" / "readiness-report.json").exists(), proc.stdout + proc.stderr
-    return proc.returncode, _checks(path)
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +114,7 @@ def test_low_vulnerability_is_listed_but_not_a_target(
     matched = {v["id"]: v for v in image_level["evidence"]["matched"]}
     assert matched["GHSA-462w-v97r-4m45"]["severity"] == "low"
     assert ("SC-VULNS", "shop/legacy:latest/GHSA-462w-v97r-4m45") not in outcomes
-    assert image_level["evidence"]["osv_records"] == 4
+    assert image_level["evidence"]["database"]["records"] == 4
 
 
 def test_wrong_identity_says_expected_and_found(
@@ -208,7 +174,7 @@ def test_verdict_honours_waivers_through_the_plugin(
     result = pytester.runpytest_subprocess(
         "--profile=sc.yaml", "-p", "no:cacheprovider", "-k", "supply_chain"
     )
-    checks = _checks(pytester.path)
+    checks = supply_chain_checks(pytester.path)
     assert checks[("SC-SIGNATURE", "shop/side:2.0.0")]["outcome"] == "waived"
     assert checks[("SC-PROVENANCE", "shop/side:2.0.0")]["outcome"] == "waived"
     verdict = checks[("SC-VERDICT", "shop/side:2.0.0")]
@@ -223,9 +189,9 @@ def test_profile_without_images_skips_with_reasons(pytester: pytest.Pytester) ->
     result = pytester.runpytest_subprocess(
         "--profile=sc.yaml", "-p", "no:cacheprovider", "-k", "supply_chain"
     )
-    checks = _checks(pytester.path)
+    checks = supply_chain_checks(pytester.path)
     assert checks and {c["outcome"] for c in checks.values()} == {"skipped"}
-    assert "no image configured" in checks[("SC-SIGNATURE", "-")]["message"]
+    assert "no image or artifact configured" in checks[("SC-SIGNATURE", "-")]["message"]
     assert "no container configured" in checks[("SC-CONTAINER-RUNTIME", "-")]["message"]
     assert result.ret == 0
 

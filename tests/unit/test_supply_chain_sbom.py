@@ -186,6 +186,5 @@ def test_presence_and_subject() -> None:
     assert "describes another image" in sbom_presence_findings([foreign], {digest}, True)[0].message
     attached = parse_sbom(json.dumps(make_sbom("a", "1", ())).encode(), "ref", subject_digest=other)
     assert (
-        "attached to another artefact"
-        in sbom_presence_findings([attached], {digest}, True)[0].message
+        "attached to another image" in sbom_presence_findings([attached], {digest}, True)[0].message
     )
