@@ -25,7 +25,7 @@ from kubernetes.config.config_exception import ConfigException
 from readiness.errors import SourceError
 from readiness.profile.kubernetes import KubeCluster
 from readiness.rules.kubernetes_model import Inventory, RawObject, build_inventory
-from readiness.sources.api import gather
+from readiness.sources.api import gather, run_context
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,9 +224,16 @@ def _error(cluster: str, job: ListJob, exc: ApiException) -> SourceError:
 class ClusterReader:
     """Bulk, paginated, concurrent LISTs against one cluster."""
 
-    def __init__(self, cluster: KubeCluster, client: k8s.ApiClient | None = None):
+    def __init__(
+        self,
+        cluster: KubeCluster,
+        client: k8s.ApiClient | None = None,
+        *,
+        share_lists: bool = False,
+    ):
         self.cluster = cluster
         self.client = client or api_client(cluster)
+        self.share_lists = share_lists  # one LIST per kind and scope per run, for every family
         self._apis: dict[str, Any] = {}
         self._lock = threading.Lock()
         self.requests = 0
@@ -277,7 +284,24 @@ class ClusterReader:
         return body
 
     def list_all(self, job: ListJob) -> ListResult:
-        """Every object of one kind in one scope, page by page (``continue`` tokens)."""
+        """Every object of one kind in one scope, page by page (``continue`` tokens).
+
+        With ``share_lists``, the answer is the run's: another family's reader asking for
+        the same kind and scope of the same cluster gets it without a second LIST.
+        """
+        if not self.share_lists:
+            return self._list_all(job)
+        key = (
+            "kubernetes-list",
+            self.cluster.name,
+            str(self.client.configuration.host),
+            job.spec.resource,
+            job.namespace or "",
+        )
+        result: ListResult = run_context().once(key, lambda: self._list_all(job))
+        return result
+
+    def _list_all(self, job: ListJob) -> ListResult:
         result = ListResult(job)
         token: str | None = None
         try:
@@ -374,7 +398,7 @@ def _reason(exc: Exception) -> str:
 
 def collect_cluster(cluster: KubeCluster) -> tuple[Inventory, CollectStats]:
     """Read a cluster once; the caller caches the result for the run."""
-    reader = ClusterReader(cluster)
+    reader = ClusterReader(cluster, share_lists=True)
     try:
         return reader.collect()
     finally:

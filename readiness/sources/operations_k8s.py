@@ -2,7 +2,9 @@
 
 The Kubernetes family's :class:`ClusterReader` does the LISTs (one per kind, per
 namespace or cluster-wide as it decides, paginated) over the clusters of
-``targets.kubernetes``; pod specs are read with its typed model, as are manifest sets.
+``targets.kubernetes``, sharing them for the run: when the Kubernetes checks also run,
+both families judge the same LIST answers, never a second LIST. Pod specs are read with
+its typed model, as are manifest sets.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def read_cluster(cluster: KubeCluster) -> WorkloadSpecs:
     wanted = set(cluster.namespaces)
     items: dict[str, list[dict[str, Any]]] = {k.kind: [] for k in APPS_KINDS}
     try:
-        reader = ClusterReader(cluster)
+        reader = ClusterReader(cluster, share_lists=True)  # the Kubernetes family's LISTs
         try:
             for job in list_jobs(cluster, APPS_KINDS):
                 items[job.spec.kind] += [

@@ -1,0 +1,146 @@
+"""One read per source in a run: a small estate judged by the HTTP, alerting, Kubernetes and
+operations families together, each server counting the requests it gets per path.
+
+Real servers on 127.0.0.1: three services, a runbook site, and the recorded Kubernetes API
+server (over HTTPS, with the real ``kubernetes`` client). The operations family restates
+what the others read (health endpoints, runbook URLs, Deployments and ReplicaSets): it
+must judge their answers, so every path is read exactly as often as one family needs it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from readiness.demo._operations_api import RecordedApiServer, Route, static_files
+from tests.fixtures.kubernetes import ServerFactory
+
+pytestmark = pytest.mark.integration
+CHECKS = Path(__file__).parent.parent.parent / "checks"
+SERVICES = ("cart", "checkout", "search")
+# The estate's shape: one alert name per symptom, a runbook per service. Alert names repeat
+# with different URLs; two alerts share one URL; one page is missing (404).
+ALERTS = [
+    ("ServiceDown", "cart", "cart/down.md"),
+    ("ServiceDown", "checkout", "checkout/down.md"),
+    ("ServiceDown", "search", "search/down.md"),
+    ("HighLatency", "cart", "cart/down.md"),
+    ("HighLatency", "checkout", "checkout/latency.md"),  # not published
+]
+
+
+def _ok(q: dict[str, str], h: dict[str, str]) -> tuple[int, str, bytes]:
+    return 200, "application/json", b'{"status": "ok"}'
+
+
+def _page(q: dict[str, str], h: dict[str, str]) -> tuple[int, str, bytes]:
+    return 200, "text/html", b"<html>shop</html>"
+
+
+def _service() -> RecordedApiServer:
+    routes: dict[str, Route] = {"/healthz": _ok, "/readyz": _ok, "/": _page, "/ping": _ok}
+    return RecordedApiServer("service", routes)
+
+
+@pytest.fixture
+def estate(tmp_path: Path, k8s_server_factory: ServerFactory) -> Any:
+    site = tmp_path / "site"
+    for _, service, page in ALERTS:
+        if page != "checkout/latency.md":
+            (site / service).mkdir(parents=True, exist_ok=True)
+            (site / page).write_text(f"# {service}\n")
+    runbooks = RecordedApiServer("runbooks", static_files(site))
+    services = {name: _service() for name in SERVICES}
+    cluster = k8s_server_factory()
+    rules = {
+        "groups": [
+            {
+                "name": "estate",
+                "rules": [
+                    {
+                        "alert": alert,
+                        "expr": f'up{{service="{service}"}} == 0',
+                        "for": "5m",
+                        "labels": {"severity": "critical", "service": service},
+                        "annotations": {
+                            "summary": f"{alert} on {service}",
+                            "description": f"{alert} on {service}",
+                            "runbook_url": f"{runbooks.url}/{page}",
+                        },
+                    }
+                    for alert, service, page in ALERTS
+                ],
+            }
+        ]
+    }
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump(rules))
+    yield runbooks, services, cluster, tmp_path / "rules.yml"
+    runbooks.stop()
+    for server in services.values():
+        server.stop()
+
+
+def test_each_path_is_read_once_per_run(pytester: pytest.Pytester, estate: Any) -> None:
+    runbooks, services, cluster, rules_file = estate
+    profile = {
+        "environment": "test",
+        "targets": {
+            "services": [
+                {
+                    "name": name,
+                    "url": server.url,
+                    "health": {"path": "/healthz"},
+                    "ready": {"path": "/readyz"},
+                    "latency": {"path": "/ping", "requests": 3},
+                }
+                for name, server in services.items()
+            ],
+            "rule_files": [str(rules_file)],
+            "kubernetes": [cluster.cluster()],
+        },
+        "operations": {"runbooks": {"alerts_need_runbook_url": True}},
+    }
+    pytester.makefile(".yaml", prof=json.dumps(profile))
+    modules = ["test_http.py", "test_alerting.py", "test_kubernetes.py", "test_operations.py"]
+    result = pytester.runpytest_subprocess(
+        "--profile=prof.yaml",
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(pytester.path),
+        *(str(CHECKS / m) for m in modules),
+    )
+    report = json.loads((pytester.path / "reports" / "readiness-report.json").read_text())
+    checks = {(c["control"], c["target"]): c for c in report["checks"]}
+    assert result.ret in (0, 1), result.stdout.str()[-3000:]
+
+    # every service's health endpoint: read once, judged by HTTP-HEALTH and OPS-HEALTHCHECKS
+    for name, server in services.items():
+        hits = Counter(server.requests)
+        assert hits["/healthz"] == 1, (name, hits)
+        assert hits["/readyz"] == 1, (name, hits)
+        assert checks[("OPS-HEALTHCHECKS", name)]["outcome"] == "passed"
+        assert checks[("HTTP-HEALTH", name)]["outcome"] == "passed"
+
+    # every distinct runbook URL: read once for both families, every one of them judged
+    pages = {f"/{page}" for _, _, page in ALERTS}
+    assert Counter(runbooks.requests) == dict.fromkeys(pages, 1)
+    links = checks[("OPS-RUNBOOK-LINKS", "rule-files")]
+    assert links["outcome"] in ("failed", "warned")  # below the gate: still a failure
+    assert links["evidence"]["distinct_urls"] == len(pages) == 4
+    assert links["evidence"]["alerts"] == len(ALERTS)
+    assert f"{runbooks.url}/checkout/latency.md" in links["message"]
+    assert "HighLatency" in links["message"]
+
+    # the cluster: each LIST once, though both families judge Deployments and ReplicaSets
+    lists = Counter(cluster.server.requests)
+    assert lists and max(lists.values()) == 1, lists
+    assert any("deployments" in path for path in lists)
+    assert any("replicasets" in path for path in lists)
+    rollout = checks[("OPS-ROLLBACK-REVISIONS", "kubernetes")]
+    assert rollout["outcome"] in ("passed", "failed") and rollout["evidence"]["workloads"]
