@@ -6,6 +6,7 @@ with an explicit ``@pytest.hookimpl`` (optionally ``specname="readiness_run_fini
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,3 +26,11 @@ def readiness_html_sections(config: pytest.Config, report: dict[str, Any]) -> li
     """HTML fragments to append to the report's summary (e.g. charts). Each listener
     returns a list of trusted, already-escaped fragments."""
     return []
+
+
+@pytest.hookspec
+def readiness_reports_written(
+    session: pytest.Session, report_dir: Path, report: dict[str, Any]
+) -> None:
+    """The run's report set is published in ``report_dir`` (e.g. sign the JSON report).
+    A listener may set ``session.exitstatus``."""

@@ -19,11 +19,8 @@ from readiness.keys import PROFILE, REDACTOR, REPORT_DIR
 from readiness.profile import load_profile
 from readiness.profile.model import Profile
 from readiness.redact import Redactor
-from readiness.session import ReadinessSession
+from readiness.session import ReadinessSession, ReportOutputs, utcnow, write_error_reports
 from readiness.sources.api import Limits, start_run
-
-HTML_NAME = "readiness-report.html"
-JUNIT_NAME = "junit.xml"
 
 
 def checks_dir() -> Path:
@@ -57,9 +54,15 @@ def pytest_configure(config: pytest.Config) -> None:
     name = config.getoption("profile")
     if not name:
         return
+    started_at = utcnow()
     try:
         profile = load_profile(name, cwd=config.invocation_params.dir)
     except ProfileError as exc:
+        if not hasattr(config, "workerinput"):
+            report_dir = config.invocation_params.dir / (
+                config.getoption("report_dir") or "reports"
+            )
+            write_error_reports(report_dir, str(name), f"broken profile: {exc}", started_at)
         raise pytest.UsageError(f"readiness: broken profile: {exc}") from None
     fail_on = config.getoption("fail_on")
     if fail_on:
@@ -73,17 +76,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[REPORT_DIR] = report_dir
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = [str(checks_dir())]
-    if not getattr(config.option, "htmlpath", None):
-        config.option.htmlpath = str(report_dir / HTML_NAME)
-        config.option.self_contained_html = True
-    if not getattr(config.option, "xmlpath", None):
-        config.option.xmlpath = str(report_dir / JUNIT_NAME)
     tracker = selection.SelectionTracker(config, checks_dir())
     config.pluginmanager.register(tracker, "readiness-selection")
     if hasattr(config, "workerinput"):  # xdist worker: the controller writes the reports
         return
+    outputs = ReportOutputs.prepare(config, report_dir)
     config.pluginmanager.register(
-        ReadinessSession(config, profile, report_dir, tracker), "readiness-session"
+        ReadinessSession(config, profile, outputs, tracker), "readiness-session"
     )
     if config.pluginmanager.hasplugin("html"):
         from readiness.report.html import HtmlReportHooks

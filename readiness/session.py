@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Generator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +14,11 @@ import pytest
 from readiness.gate import GateState
 from readiness.judging import result_of
 from readiness.profile.model import Profile
+from readiness.report.files import HTML_NAME, JUNIT_NAME, ReportSet
 from readiness.report.identity import RunIdentity, run_identity
-from readiness.report.json_report import build_report, write_report
+from readiness.report.json_report import build_report, error_report, report_files
+from readiness.report.junit import junit_xml
+from readiness.report.minimal_html import minimal_html
 from readiness.report.summary import markdown_summary, terminal_lines
 from readiness.results import CheckResult
 from readiness.selection import Selection, SelectionTracker
@@ -21,6 +26,74 @@ from readiness.selection import Selection, SelectionTracker
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+@dataclass(slots=True)
+class ReportOutputs:
+    """Where this run's reports go: the report set (JSON, digest, HTML page, JUnit) in the
+    report directory, and an explicit ``--junitxml``/``--html`` path outside it."""
+
+    report_set: ReportSet
+    html_staged: bool = False
+    junit_path: Path | None = None
+
+    @classmethod
+    def prepare(cls, config: pytest.Config, report_dir: Path) -> ReportOutputs:
+        """Remove the previous run's reports and route pytest-html and JUnit here. Called
+        on the controller before pytest-html reads its options."""
+        outputs = cls(ReportSet(report_dir))
+        outputs.report_set.clear_previous()
+        if config.pluginmanager.hasplugin("html") and not getattr(config.option, "htmlpath", None):
+            config.option.htmlpath = str(outputs.report_set.staging / HTML_NAME)
+            config.option.self_contained_html = True
+            outputs.html_staged = True
+        given = getattr(config.option, "xmlpath", None)
+        if given:  # our JUnit replaces pytest's (control ids, error counts, properties)
+            outputs.junit_path = config.invocation_params.dir / given
+            config.option.xmlpath = None
+        return outputs
+
+    def publish(self, config: pytest.Config, report: dict[str, Any]) -> None:
+        files = report_files(report)
+        junit = junit_xml(report)
+        if self.junit_path is None:
+            files[JUNIT_NAME] = junit
+        self.report_set.publish(files, staged=(HTML_NAME,) if self.html_staged else ())
+        if self.junit_path is not None:
+            ReportSet(self.junit_path.parent).publish({self.junit_path.name: junit})
+        if self.html_staged:
+            _rename_html_page(config, self.report_set.report_dir / HTML_NAME)
+
+    def publish_error(self, report: dict[str, Any]) -> None:
+        """A run that stopped before pytest-html could write: a minimal page instead."""
+        files = {**report_files(report), HTML_NAME: minimal_html(report)}
+        files[JUNIT_NAME] = junit_xml(report)
+        self.report_set.publish(files)
+
+
+def _rename_html_page(config: pytest.Config, final: Path) -> None:
+    """pytest-html names its page in its terminal summary: make it name the final one."""
+    from pytest_html.basereport import BaseReport
+
+    for plugin in config.pluginmanager.get_plugins():
+        if isinstance(plugin, BaseReport):
+            plugin._report_path = final
+
+
+def write_error_reports(
+    report_dir: Path, profile_name: str, reason: str, started_at: dt.datetime
+) -> None:
+    """The full report set of a run that could not start (e.g. a broken profile)."""
+    report_set = ReportSet(report_dir)
+    report_set.clear_previous()
+    report = error_report(
+        profile_name,
+        run_identity(os.environ, Path.cwd()),
+        reason,
+        started_at=started_at,
+        finished_at=utcnow(),
+    )
+    ReportOutputs(report_set).publish_error(report)
 
 
 def no_checks_reason(selection: Selection) -> str:
@@ -50,12 +123,13 @@ class ReadinessSession:
         self,
         config: pytest.Config,
         profile: Profile,
-        report_dir: Path,
+        outputs: ReportOutputs,
         tracker: SelectionTracker,
     ):
         self.config = config
         self.profile = profile
-        self.report_dir = report_dir
+        self.outputs = outputs
+        self.report_dir = outputs.report_set.report_dir
         self.tracker = tracker
         self.identity: RunIdentity = run_identity(os.environ, Path.cwd())
         self.started_at = utcnow()
@@ -87,10 +161,13 @@ class ReadinessSession:
             errors=errors,
         )
 
-    # First, so the HTML report (written in pytest-html's own sessionfinish) and the
-    # terminal summary use this one finished report instead of building another.
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+    # A wrapper: its first half runs before every plain sessionfinish (pytest-html builds
+    # its page from this one finished report), its second half after them (the page is
+    # in the staging folder): then the whole set is published at once.
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_sessionfinish(
+        self, session: pytest.Session, exitstatus: int
+    ) -> Generator[None, None, None]:
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED and not (
             self.tracker.collection_errors
         )
@@ -98,12 +175,18 @@ class ReadinessSession:
         report["interrupted"] = interrupted
         self.config.hook.readiness_run_finished(config=self.config, report=report)
         self.report = report
-        write_report(report, self.report_dir)
-        summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-        if summary_path:
-            with open(summary_path, "a", encoding="utf-8") as fh:
-                fh.write(markdown_summary(report))
         session.exitstatus = exit_status(report, session.exitstatus)
+        try:
+            return (yield)
+        finally:
+            self.outputs.publish(self.config, report)
+            summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+            if summary_path:
+                with open(summary_path, "a", encoding="utf-8") as fh:
+                    fh.write(markdown_summary(report))
+            self.config.hook.readiness_reports_written(
+                session=session, report_dir=self.report_dir, report=report
+            )
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         report = self.report or self.build()

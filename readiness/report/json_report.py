@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -14,11 +12,11 @@ from typing import Any
 
 from readiness.gate import OUTCOMES, GateState, Outcome, gate_state, stale_waivers
 from readiness.profile.model import Profile
+from readiness.report.files import DIGEST_NAME, JSON_NAME, ReportSet
 from readiness.report.identity import RunIdentity
 from readiness.results import CheckResult
 
 SCHEMA = "readiness.report/v1"
-JSON_NAME = "readiness-report.json"
 
 
 def readiness_version() -> str:
@@ -141,26 +139,54 @@ def _breakdown(results: Sequence[CheckResult], attr: str) -> dict[str, dict[str,
     return dict(sorted(out.items()))
 
 
+def report_files(report: dict[str, Any]) -> dict[str, bytes]:
+    """The JSON report and its ``.sha256``, as bytes."""
+    data = (json.dumps(report, indent=2, sort_keys=False) + "\n").encode()
+    digest = hashlib.sha256(data).hexdigest()
+    return {JSON_NAME: data, DIGEST_NAME: f"{digest}  {JSON_NAME}\n".encode()}
+
+
 def write_report(report: dict[str, Any], report_dir: Path) -> Path:
     """Write the JSON and its ``.sha256`` atomically (a reader never sees half a file)."""
-    report_dir.mkdir(parents=True, exist_ok=True)
-    data = (json.dumps(report, indent=2, sort_keys=False) + "\n").encode()
-    path = report_dir / JSON_NAME
-    _atomic_write(path, data)
-    digest = hashlib.sha256(data).hexdigest()
-    _atomic_write(path.with_name(JSON_NAME + ".sha256"), f"{digest}  {JSON_NAME}\n".encode())
-    return path
+    ReportSet(report_dir).publish(report_files(report))
+    return report_dir / JSON_NAME
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # reports are for reading and archiving
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def error_report(
+    profile_name: str,
+    identity: RunIdentity,
+    reason: str,
+    *,
+    started_at: dt.datetime,
+    finished_at: dt.datetime,
+) -> dict[str, Any]:
+    """The report of a run that could not start judging (e.g. a broken profile)."""
+    return {
+        "schema": SCHEMA,
+        "readiness_version": readiness_version(),
+        "profile": profile_name,
+        "profile_path": None,
+        "profile_sha256": None,
+        "environment": None,
+        "release": None,
+        "started_at": _iso(started_at),
+        "finished_at": _iso(finished_at),
+        "run": identity.as_dict(),
+        "gate": {
+            "fail_on": None,
+            "errors_block": True,
+            "state": GateState.ERROR.value,
+            "passed": False,
+            "reason": reason,
+            "errors": [reason],
+            "blocking": [],
+        },
+        "selection": {"mode": "full", "selected": 0, "deselected": 0, "total": None},
+        "summary": {o: 0 for o in OUTCOMES},
+        "by_family": {},
+        "by_severity": {},
+        "checks": [],
+        "waivers": [],
+        "controls_overridden": {},
+        "dora": None,
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from readiness.report.json_report import JSON_NAME
+from readiness.report.files import JSON_NAME
 
 _ICON = {
     "passed": "✅",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from readiness.keys import PROFILE, REPORT_DIR
-from readiness.report.json_report import JSON_NAME
+from readiness.report.files import JSON_NAME
 from readiness.verdict.attest import BUNDLE_NAME, DSSE_NAME, STATEMENT_NAME
 from readiness.verdict.statement import VerdictError
 
@@ -45,19 +47,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         (config.stash[REPORT_DIR] / name).unlink(missing_ok=True)
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+# Once the report set is published (pytest only collects hook functions named pytest_*:
+# `specname` binds this one to the readiness hook).
+@pytest.hookimpl(optionalhook=True, specname="readiness_reports_written")
+def pytest_verdict_reports_written(
+    session: pytest.Session, report_dir: Path, report: dict[str, Any]
+) -> None:
     config = session.config
-    if hasattr(config, "workerinput") or not _requested(config):
-        return
-    if config.stash.get(PROFILE, None) is None:
+    if not _requested(config):
         return
     from readiness.verdict.cli import attest
 
-    report = config.stash[REPORT_DIR] / JSON_NAME
+    report_path = report_dir / JSON_NAME
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     try:
-        path = attest(report, config.getoption("attest_key"), None, None, os.environ)
+        path = attest(report_path, config.getoption("attest_key"), None, None, os.environ)
         message = f"readiness: verdict attestation written to {path}"
         for image in config.getoption("attest_push") or []:
             from readiness.verdict.oci import push_verdict
