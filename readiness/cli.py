@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from readiness import vulndb_cli
+from readiness import authoring_cli, vulndb_cli
 from readiness.controls import Control, catalogue
 from readiness.controls.frameworks import FRAMEWORK_KEYS, FRAMEWORKS, controls_for
 from readiness.dora import cli as dora_cli
@@ -79,6 +79,10 @@ def cmd_controls(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if {"-h", "--help"} & set(args.pytest_args):  # help only: start nothing, write nothing
+        args.demo_parser.print_help()
+        print("\nExtra arguments after the action go to pytest (`pytest --help` lists them).")
+        return 0
     from readiness.demo import runner
 
     if args.action == "up":
@@ -88,8 +92,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return runner.run(args.pytest_args)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("readiness")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="readiness", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"readiness {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("controls", help="list the control catalogue")
@@ -111,8 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("action", nargs="?", choices=["run", "up", "down"], default="run")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
-    p.set_defaults(func=cmd_demo)
+    p.set_defaults(func=cmd_demo, demo_parser=p)
 
+    authoring_cli.add_parsers(sub)
     # Family subcommands register here.
     dora_cli.add_parser(sub)
     verdict_cli.add_parser(sub)

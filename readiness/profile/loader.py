@@ -6,8 +6,8 @@ Every value remembers the file and line it came from, so a schema error can name
 ``extends`` names a file next to the extending one (``base``, ``base.yaml``,
 ``../shared/team.yaml``), else a bundled profile of the same name; ``readiness:NAME``
 always names the bundled one; ``none`` starts from nothing. A profile without
-``extends`` gets the bundled base's practices (not its environment or description), so
-leaving it out never weakens the gate.
+``extends`` gets the bundled base's practices, so leaving it out never weakens the gate.
+The bundled base gives only practices, never its own environment or description.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ MAX_EXTENDS_DEPTH = 10
 BUNDLED_PREFIX = "readiness:"
 NO_PARENT = "none"
 BASE = "base"
-#: What a profile names itself; the implicit base contributes only its practices.
+#: What a profile names itself; the bundled base contributes only its practices.
 _IDENTITY_KEYS = ("environment", "description")
 _SCALARS = yaml.SafeLoader("")  # constructs scalars with YAML's standard resolvers
 
@@ -109,14 +109,13 @@ def _read_with_extends(path: Path, depth: int, seen: tuple[Path, ...]) -> RawPro
             line=line,
             key="extends",
         )
-    implicit = parent_name is None
-    if implicit and path == bundled_profiles_dir() / f"{BASE}.yaml":
+    if parent_name is None and path == bundled_profiles_dir() / f"{BASE}.yaml":
         return RawProfile(data, origins, [path])
     parent_path = _parent_path(path, BASE if parent_name is None else parent_name, line)
     if parent_path is None:
         return RawProfile(data, origins, [path])
     base = _read_with_extends(parent_path, depth + 1, (*seen, path))
-    if implicit:
+    if parent_path == bundled_profiles_dir() / f"{BASE}.yaml":
         for key in _IDENTITY_KEYS:
             base.data.pop(key, None)
             base.origins.pop((key,), None)
@@ -306,3 +305,4 @@ def _dotted(path: Path_) -> str:
 
 
 dotted = _dotted
+is_secret_field = _is_secret_field

@@ -1,0 +1,158 @@
+"""`readiness init`, `readiness profile check|show|reference`, `--version`, demo help."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from readiness.cli import main
+from readiness.profile import load_profile
+from readiness.profile_tools import reference
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """Answers /healthz, /ready and /metrics (exposition); 404 elsewhere."""
+
+    pages = {
+        "/healthz": (b'{"status": "ok"}', "application/json"),
+        "/ready": (b"ready", "text/plain"),
+        "/metrics": (b"# TYPE up gauge\nup 1\n", "text/plain; version=0.0.4"),
+        "/actuator/prometheus": (b"not metrics", "text/plain"),
+    }
+    requests: list[tuple[str, str]] = []
+
+    def do_GET(self) -> None:
+        self.requests.append((self.command, self.path))
+        body, kind = self.pages.get(self.path, (b"missing", "text/plain"))
+        self.send_response(200 if self.path in self.pages else 404)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def service() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("readiness ") and out.strip() != "readiness"
+
+
+def test_demo_help_starts_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "run", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "usage: readiness demo" in out and "pytest --help" in out
+    assert list(tmp_path.iterdir()) == []  # no report directory, no demo state
+
+
+def test_init_probes_the_service_and_writes_a_profile_that_checks(
+    tmp_path: Path,
+    service: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _Handler.requests.clear()
+    args = ["init", "--service", f"web={service}", "--manifests", "deploy/k8s"]
+    assert main([*args, "--prometheus", "http://127.0.0.1:9090"]) == 0
+    assert "pytest --profile=production" in capsys.readouterr().out
+    written = tmp_path / "profiles" / "production.yaml"
+    text = written.read_text()
+    assert "      health: /healthz\n" in text
+    assert "      ready: /ready\n" in text
+    assert "      metrics: /metrics\n" in text  # /actuator/prometheus is not exposition
+    assert "plain HTTP: HTTP-TLS-CHAIN fails" in text
+    assert "  # images: [" in text and "  # kubernetes: [" in text  # how to add them
+    assert {m for m, _ in _Handler.requests} == {"GET"}  # read-only probing
+    profile = load_profile(str(written), env={})
+    assert [s.name for s in profile.targets.services] == ["web"]
+    assert profile.targets.prometheus is not None
+    assert [m.paths for m in profile.targets.manifests] == [["deploy/k8s"]]
+    assert profile.targets.images == [] and profile.targets.kubernetes == []
+    assert profile.alerting.required_alerts  # extends base: the practices apply
+    assert main(["profile", "check", str(written)]) == 0
+    assert main(["init", "--service", f"web={service}"]) == 2  # never overwrites silently
+
+
+def test_profile_check_prints_every_problem_of_every_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("environment: ok\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "environment: p\ngate: {fail_on: severe, max_waiver_dayz: 1}\n"
+        "families: {kubernets: {enabled: false, reason: r}}\n"
+        "controls: {HTTP-HEALT: {enabled: false, reason: r}}\n"
+    )
+    assert main(["profile", "check", str(good), str(bad)]) == 4
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"{good}: ok (environment ok; families that run: dora")
+    assert out[1] == f"{bad}: 4 problem(s)"
+    problems = out[2:]
+    assert len(problems) == 4
+    assert any(f"{bad}:2: gate.fail_on: " in p and "'critical', 'high'" in p for p in problems)
+    assert any(
+        f"{bad}:2: gate.max_waiver_dayz: unknown key" in p and "max_waiver_days" in p
+        for p in problems
+    )
+    assert any(
+        f"{bad}:3: families.kubernets: unknown family" in p and "kubernetes" in p for p in problems
+    )
+    assert any(f"{bad}:4: controls.HTTP-HEALT: " in p and "HTTP-HEALTH" in p for p in problems)
+
+
+def test_profile_show_annotates_origins_and_masks_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WEB_URL", "https://web.example.com")
+    monkeypatch.setenv("WEB_TOKEN", "tok-very-secret-123")
+    (tmp_path / "p.yaml").write_text(
+        "extends: base\nenvironment: prod\ntargets:\n  services:\n"
+        "    - name: web\n      url: ${WEB_URL}\n"
+        "      auth: {bearer_token: '${WEB_TOKEN}'}\n"
+    )
+    assert main(["profile", "show", "p.yaml"]) == 0
+    out = capsys.readouterr().out
+    assert "tok-very-secret-123" not in out
+    assert "bearer_token: '***'" in out or "bearer_token: ***" in out
+    assert "url: https://web.example.com  # p.yaml:6 <- env WEB_URL" in out
+    assert "environment: prod  # p.yaml:2" in out
+    assert "  fail_on: high  # readiness:base.yaml:" in out  # from the bundled base
+    (tmp_path / "broken.yaml").write_text("environment: p\ngate: {fail_onn: high}\n")
+    assert main(["profile", "show", "broken.yaml"]) == 4
+
+
+def test_the_committed_reference_is_the_generated_one() -> None:
+    committed = (ROOT / "docs" / "profile-reference.md").read_text(encoding="utf-8")
+    assert committed == reference(), "run: readiness profile reference -o docs/profile-reference.md"
+    for section in ("environment", "families", "gate", "targets", "http", "kubernetes"):
+        assert f"## `{section}`" in committed
+    assert (
+        "| `gate.fail_on` | one of `critical`, `high`, `medium`, `low`, `info` | `high` |"
+        in committed
+    )
