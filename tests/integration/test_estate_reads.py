@@ -144,3 +144,72 @@ def test_each_path_is_read_once_per_run(pytester: pytest.Pytester, estate: Any) 
     assert any("replicasets" in path for path in lists)
     rollout = checks[("OPS-ROLLBACK-REVISIONS", "kubernetes")]
     assert rollout["outcome"] in ("passed", "failed") and rollout["evidence"]["workloads"]
+
+
+class CountingProxy:
+    """Forwards GETs to a real server and counts them per path and query."""
+
+    def __init__(self, upstream: str):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        import requests
+
+        self.requests: Counter[str] = Counter()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                proxy.requests[self.path] += 1
+                answer = requests.get(upstream + self.path, timeout=30)
+                self.send_response(answer.status_code)
+                self.send_header("Content-Type", answer.headers.get("Content-Type", "text/plain"))
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_prometheus_and_alertmanager_answers_are_shared(
+    pytester: pytest.Pytester, ops_prometheus: Any
+) -> None:
+    """The alerting and operations families both read the rules, the alerts and the
+    Alertmanager status of the real servers: each path and query is asked once."""
+    prom, am = CountingProxy(ops_prometheus.prometheus), CountingProxy(ops_prometheus.alertmanager)
+    profile = {
+        "environment": "test",
+        "families": {"operations": {"enabled": True}},
+        "targets": {"prometheus": {"url": prom.url}, "alertmanager": {"url": am.url}},
+    }
+    pytester.makefile(".yaml", prof=json.dumps(profile))
+    try:
+        pytester.runpytest_subprocess(
+            "--profile=prof.yaml",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(pytester.path),
+            str(CHECKS / "test_alerting.py"),
+            str(CHECKS / "test_operations.py"),
+        )
+    finally:
+        prom.stop()
+        am.stop()
+    report = json.loads((pytester.path / "reports" / "readiness-report.json").read_text())
+    ran = {c["control"] for c in report["checks"] if c["outcome"] != "skipped"}
+    assert {"OPS-RUNBOOK-LINKS", "OPS-ONCALL", "OPS-MONITORING", "ALERT-RUNBOOK"} <= ran
+    assert prom.requests["/api/v1/rules"] == 1, prom.requests
+    assert max(prom.requests.values()) == 1, prom.requests
+    assert am.requests["/api/v2/status"] == 1 and max(am.requests.values()) == 1, am.requests
