@@ -132,3 +132,22 @@ def test_unknown_family_is_a_profile_error(pytester: pytest.Pytester) -> None:
     assert (
         "unknown family 'kubernets'; valid: alerting, dora, http, kubernetes" in result.stderr.str()
     )
+
+
+def test_a_broken_profile_lists_every_problem(pytester: pytest.Pytester) -> None:
+    pytester.makefile(
+        ".yaml",
+        prof="environment: p\ngate: {fail_on: severe}\nreport: {dirr: x}\n"
+        "controls: {NOPE-1: {enabled: false, reason: r}}\n",
+    )
+    result = pytester.runpytest_subprocess("--profile=prof.yaml", "-p", "no:cacheprovider")
+    assert result.ret == 4
+    err = result.stderr.str()
+    assert "3 problems in the profile" in err
+    for where in (
+        "prof.yaml:2, key 'gate.fail_on'",
+        "prof.yaml:3, key 'report.dirr'",
+        "prof.yaml:4, key 'controls.NOPE-1'",
+    ):
+        assert where in err, err
+    assert "more problem" not in err
