@@ -52,6 +52,27 @@ def _store_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", help="take the store (and defaults) from this profile")
 
 
+MAX_DAYS = 36500  # a century: windows beyond it overflow the date arithmetic
+
+
+def days(text: str) -> float:
+    """A window length: a finite number of days, more than 0 and at most a century."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    if not 0 < value <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"{text} is out of range: give 0 < days <= {MAX_DAYS}")
+    return value
+
+
+def name(text: str) -> str:
+    """A service name: not empty, no surrounding blanks."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text.strip()
+
+
 def add_parser(sub: Any) -> None:
     """Register `readiness dora` on the main command's subparsers."""
     p = sub.add_parser(
@@ -61,8 +82,10 @@ def add_parser(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _store_arg(p)
-    p.add_argument("--days", type=float, default=30, help="window length in days (default 30)")
-    p.add_argument("--service", action="append", default=[], help="only this service (repeatable)")
+    p.add_argument("--days", type=days, default=30, help="window length in days (default 30)")
+    p.add_argument(
+        "--service", type=name, action="append", default=[], help="only this service (repeatable)"
+    )
     p.add_argument("--environment", help="only this environment (default: every one)")
     p.add_argument("--now", help="end of the window, ISO 8601 (default: the current time)")
     fmt = p.add_mutually_exclusive_group()
@@ -80,7 +103,7 @@ def add_parser(sub: Any) -> None:
     )
     _store_arg(o)
     o.add_argument("id", help="incident id, e.g. INC-001")
-    o.add_argument("--service", required=True)
+    o.add_argument("--service", type=name, required=True)
     o.add_argument("--severity", default="", help="e.g. SEV1, SEV2")
     o.add_argument("--environment", default="production")
     o.add_argument("--title", default="")
@@ -97,10 +120,10 @@ def add_parser(sub: Any) -> None:
 
     ls = inc_actions.add_parser("list", help="list open incidents (or all in a window)")
     _store_arg(ls)
-    ls.add_argument("--service", action="append", default=[], help="only this service")
+    ls.add_argument("--service", type=name, action="append", default=[], help="only this service")
     ls.add_argument("--environment", help="only this environment")
     ls.add_argument(
-        "--days", type=float, help="every incident of the last DAYS days, not only open ones"
+        "--days", type=days, help="every incident of the last DAYS days, not only open ones"
     )
     ls.add_argument("--json", action="store_true", help="print JSON")
     ls.set_defaults(func=cmd_incident_list)
@@ -112,7 +135,9 @@ def add_parser(sub: Any) -> None:
         "changes nothing.",
     )
     _store_arg(d)
-    d.add_argument("--service", action="append", required=True, help="service (repeatable)")
+    d.add_argument(
+        "--service", type=name, action="append", required=True, help="service (repeatable)"
+    )
     d.add_argument("--environment", default="production")
     d.add_argument("--version", default="")
     d.add_argument("--commit", default="", help="deployed commit sha")

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from readiness import safeload
 from readiness.errors import ProfileError
 
 Path_ = tuple[str | int, ...]
@@ -45,6 +46,7 @@ NO_PARENT = "none"
 BASE = "base"
 #: What a profile names itself; the bundled base contributes only its practices.
 _IDENTITY_KEYS = ("environment", "description")
+PROFILE_LIMITS = safeload.Limits(max_bytes=4 * safeload.MIB)
 _SCALARS = yaml.SafeLoader("")  # constructs scalars with YAML's standard resolvers
 
 
@@ -179,19 +181,9 @@ def _merge(
 
 def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[Path_, tuple[str, int]]]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProfileError(f"cannot read profile: {exc.strerror}", file=str(path)) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ProfileError(
-            f"not valid YAML: {problem}",
-            file=str(path),
-            line=mark.line + 1 if mark is not None else None,
-        ) from None
+        node = safeload.compose(safeload.read_text(path, limits=PROFILE_LIMITS), str(path))
+    except safeload.SafeLoadError as exc:
+        raise ProfileError(exc.reason, file=str(path), line=exc.line) from None
     if node is None:
         return {}, {}
     origins: dict[Path_, tuple[str, int]] = {}

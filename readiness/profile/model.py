@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from readiness.profile.alerting import AlertingSection, AlertingTargets
 from readiness.profile.common import Model, SeverityName
@@ -73,6 +73,13 @@ class Waiver(Model):
     reason: str
     approver: str
     expires: dt.date
+
+    @field_validator("control", "target", "reason", "approver")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty: a waiver names its control, reason and approver")
+        return value
 
 
 class Targets(

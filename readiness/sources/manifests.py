@@ -7,7 +7,6 @@ Errors name the file and the document index.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -16,8 +15,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from readiness import safeload
 from readiness.errors import SourceError
 from readiness.profile.kubernetes import ManifestSet
 from readiness.rules.kubernetes_model import Inventory, RawObject, build_inventory
@@ -74,9 +72,10 @@ def _files(source: str, root: Path) -> Iterator[tuple[str, str]]:
         raise SourceError(source, f"{root}: no such file or directory")
     if root.is_file():
         try:
-            yield str(root), root.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SourceError(source, f"{root}: cannot read: {exc}") from None
+            text = safeload.read_text(root)
+        except safeload.SafeLoadError as exc:
+            raise SourceError(source, str(exc)) from None
+        yield str(root), text
         return
     if is_kustomize_dir(root):
         yield f"{root} (kustomize)", render_kustomize(source, root)
@@ -90,23 +89,16 @@ def _files(source: str, root: Path) -> Iterator[tuple[str, str]]:
 
 def parse_documents(source: str, label: str, text: str) -> Iterator[RawObject]:
     """Objects in one file: YAML streams (Helm output too) or JSON; Lists are expanded."""
-    if label.endswith(".json"):
-        try:
-            docs: list[Any] = [json.loads(text)]
-        except ValueError as exc:
-            raise SourceError(source, f"{label} document 0: not valid JSON: {exc}") from None
-    else:
-        docs = []
-        try:
-            for doc in yaml.safe_load_all(text):
-                docs.append(doc)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f" line {mark.line + 1}" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise SourceError(
-                source, f"{label} document {len(docs)}{line}: not valid YAML: {problem}"
-            ) from None
+    try:
+        if label.endswith(".json"):
+            docs: list[Any] = [safeload.load_json(text, label)]
+        else:
+            docs = list(safeload.load_yaml_all(text, label))
+    except safeload.SafeLoadError as exc:
+        where = label
+        if exc.line is not None:
+            where = f"{label} document {_document_at(text, exc.line)} line {exc.line}"
+        raise SourceError(source, f"{where}: {exc.reason}") from None
     for index, doc in enumerate(docs):
         if doc is None:
             continue
@@ -128,6 +120,14 @@ def parse_documents(source: str, label: str, text: str) -> Iterator[RawObject]:
                 yield RawObject(item, f"{label}#{index}.items[{j}]")
             continue
         yield RawObject(doc, f"{label}#{index}")
+
+
+def _document_at(text: str, line: int) -> int:
+    """The index of the YAML document holding ``line`` (documents split by ``---``)."""
+    before = text.splitlines()[: line - 1]
+    starts = sum(1 for row in before if row.startswith("---"))
+    leading = next((row for row in before if row.strip()), "").startswith("---")
+    return max(starts - leading, 0)
 
 
 def load_manifests(manifests: ManifestSet, base: Path | None = None) -> Inventory:

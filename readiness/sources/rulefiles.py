@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from readiness import safeload
 from readiness.errors import SourceError
 from readiness.rules.alerting_model import (
     Rule,
@@ -59,9 +60,9 @@ def load_rule_file(path: Path, display: str | None = None) -> RuleSet:
     """
     name = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(name, f"cannot read rule file: {exc}") from None
+        text = safeload.read_text(path, name)
+    except safeload.SafeLoadError as exc:
+        raise SourceError(name, f"cannot read rule file: {exc.reason}") from None
     return parse_rule_text(text, name)
 
 
@@ -70,19 +71,35 @@ def parse_rule_text(text: str, source: str) -> RuleSet:
     problems: list[RuleProblem] = []
     groups: list[RuleGroup] = []
     try:
-        docs = [d for d in yaml.compose_all(text, Loader=yaml.SafeLoader) if d is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or str(exc)
-        problems.append(RuleProblem(source, f"invalid YAML: {reason}", line))
+        docs = safeload.compose_all(text, source)
+    except safeload.SafeLoadError as exc:
+        problems.append(RuleProblem(source, exc.reason, exc.line))
         return RuleSet(source, (), tuple(problems))
     if not docs:
         problems.append(RuleProblem(source, "the file holds no rule groups", 1))
+    lists = 0
     for doc in docs:
         for groups_node in _group_lists(doc, source, problems):
+            lists += 1
             groups.extend(_parse_groups(groups_node, source, problems))
+    if docs and not lists and not problems:  # e.g. a Deployment given as a rule file
+        problems.append(
+            RuleProblem(
+                source,
+                f"the file holds no rule groups, only {_kinds(docs)}: "
+                "not a Prometheus rule file or PrometheusRule",
+                1,
+            )
+        )
     return RuleSet(source, tuple(groups), tuple(problems))
+
+
+def _kinds(docs: list[yaml.Node]) -> str:
+    kinds = []
+    for doc in docs:
+        kind = (_mapping(doc) or {}).get("kind")
+        kinds.append(str(_scalar(kind)) if isinstance(kind, yaml.ScalarNode) else "other data")
+    return ", ".join(sorted(set(kinds)))
 
 
 def _line(node: yaml.Node) -> int:

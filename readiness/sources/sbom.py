@@ -18,10 +18,12 @@ from typing import Any
 
 import jsonschema_rs
 
+from readiness import safeload
 from readiness.errors import SourceError
 from readiness.sources.spdx import as_cyclonedx_shape, looks_like_tag_value, parse_spdx, spdx_issues
 
 MAX_SBOM_BYTES = 256 * 1024 * 1024
+SBOM_LIMITS = safeload.Limits(max_bytes=MAX_SBOM_BYTES)
 MAX_SCHEMA_ERRORS = 50
 
 
@@ -67,8 +69,8 @@ def parse_sbom(data: bytes, source: str, subject_digest: str | None = None) -> S
     if data.lstrip()[:1] != b"{" and looks_like_tag_value(data):
         return _spdx(data, source, len(data), subject_digest)
     try:
-        doc = json.loads(data)
-    except ValueError as exc:
+        doc = safeload.load_json(data, source, SBOM_LIMITS)
+    except safeload.SafeLoadError as exc:
         raise SourceError(source, f"SBOM is not valid JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise SourceError(source, "SBOM is not a JSON object")
@@ -85,9 +87,9 @@ def parse_sbom(data: bytes, source: str, subject_digest: str | None = None) -> S
 
 def read_sbom_file(path: str) -> SbomDocument:
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise SourceError(path, f"cannot read SBOM file: {exc.strerror or exc}") from None
+        data = safeload.read_bytes(Path(path), limits=SBOM_LIMITS)
+    except safeload.SafeLoadError as exc:
+        raise SourceError(path, f"cannot read the SBOM file {exc}") from None
     return parse_sbom(data, path)
 
 

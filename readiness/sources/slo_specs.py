@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import promql_parser
-import yaml
 from pydantic import ValidationError
 
+from readiness import safeload
 from readiness.errors import SourceError
 from readiness.profile.slo import SloSpec
 from readiness.rules.slo_model import (
@@ -518,16 +518,16 @@ def _openslo_v1alpha(doc: _Doc) -> list[Objective]:
 
 def _documents(path: Path) -> list[Any]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(str(path), "", f"cannot read SLO spec: {exc.strerror}") from None
-    try:
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(str(path), "", f"invalid YAML{where}: {problem}") from None
+        text = safeload.read_text(path)
+        docs = [d for d in safeload.load_yaml_all(text, str(path)) if d is not None]
+    except safeload.SafeLoadError as exc:
+        where = f" at line {exc.line}" if exc.line is not None else ""
+        reason = (
+            f"invalid YAML{where}: {exc.problem}"
+            if exc.problem
+            else f"cannot read SLO spec{where}: {exc.reason}"
+        )
+        raise SpecError(str(path), "", reason) from None
     flat: list[Any] = []
     for d in docs:
         flat.extend(d if isinstance(d, list) else [d])

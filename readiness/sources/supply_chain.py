@@ -23,6 +23,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from readiness import safeload
 from readiness.errors import SourceError
 from readiness.profile.common import Endpoint
 from readiness.profile.model import Profile
@@ -558,18 +559,19 @@ class SupplyChainCollector:
 def _json_items(path: str) -> Sequence[Any]:
     """A JSON document, or JSON Lines (``.intoto.jsonl``): one item per line."""
     try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise SourceError(path, f"cannot read provenance: {exc.strerror or exc}") from None
+        text = safeload.read_text(Path(path))
+    except safeload.SafeLoadError as exc:
+        raise SourceError(path, f"cannot read provenance {exc}") from None
     try:
-        return [json.loads(text)]
-    except ValueError:
-        pass
+        return [safeload.load_json(text, path)]
+    except safeload.SafeLoadError as exc:
+        if "\n" not in text.strip():
+            raise SourceError(path, f"cannot read provenance {exc}") from None
     items = []
     for n, line in enumerate(text.splitlines(), 1):
         if line.strip():
             try:
-                items.append(json.loads(line))
-            except ValueError as exc:
-                raise SourceError(path, f"line {n} is not JSON: {exc}") from None
+                items.append(safeload.load_json(line, f"{path} line {n}"))
+            except safeload.SafeLoadError as exc:
+                raise SourceError(path, f"cannot read provenance {exc}") from None
     return items

@@ -111,7 +111,7 @@ def test_missing_env_variable_names_key_and_line(tmp_path: Path) -> None:
             "needs a reason",
         ),
         ("environment: p\nenvironment: q\n", 2, "environment", "twice"),
-        ("environment: [unclosed\n", 2, "", "not valid YAML"),
+        ("environment: [unclosed\n", 2, "", "invalid YAML"),
         ("- a\n- b\n", 1, "", "mapping"),
     ],
 )
