@@ -6,7 +6,8 @@ runs it even without targets. A family that does not run is skipped as a whole: 
 one of its checks is skipped with the family's one reason, and the terminal shows one
 line per family instead of one per check.
 
-The operations checklist runs only when the profile asks for it: ``attestations``, an
+The operations checklist runs only when the profile asks for it: an ``operations:``
+section in the profile's own files (not only in a bundled parent), ``attestations``, an
 operations target (``targets.backups``, ``loki``, ``grafana``, ``jaeger``,
 ``otel_collector``), an operations source or document (``operations.prometheus``,
 ``alertmanager``, ``runbooks.directory``, ``rollback.document``,
@@ -20,59 +21,55 @@ judged there, and the operations control points to it (see :data:`OVERLAPS`).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from pydantic import BaseModel
 
 from readiness.controls import catalogue
 from readiness.judging import control_of, target_of
 from readiness.keys import PROFILE
-from readiness.profile.http import Service
+from readiness.profile.alerting import AlertingTargets
+from readiness.profile.http import HttpTargets, Service
+from readiness.profile.kubernetes import KubernetesTargets
 from readiness.profile.model import Profile
+from readiness.profile.operations import OperationsTargets
+from readiness.profile.supply_chain import SupplyChainTargets
 
-Reason = Callable[[Profile], str | None]
+#: The ``targets:`` fields each family reads (its own section of the schema).
+TARGETS: dict[str, type[BaseModel]] = {
+    "http": HttpTargets,
+    "alerting": AlertingTargets,
+    "kubernetes": KubernetesTargets,
+    "supply_chain": SupplyChainTargets,
+    "operations": OperationsTargets,
+}
+#: How a reason names a target field, where its key says it less well.
+_LABELS = {"kubernetes": "cluster"}
 
 
-def _http(p: Profile) -> str | None:
-    return None if p.targets.services else "no services in targets"
+def _targets_given(profile: Profile, family: str) -> bool:
+    fields = TARGETS[family].model_fields
+    return any(getattr(profile.targets, name, None) for name in fields)
 
 
-def _alerting(p: Profile) -> str | None:
-    t = p.targets
-    if t.prometheus or t.alertmanager or t.rule_files:
-        return None
-    return "no prometheus, alertmanager or rule_files in targets"
+def _no_targets(family: str) -> str:
+    names = [_LABELS.get(n, n) for n in TARGETS[family].model_fields]
+    listed = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+    return f"no {listed} in targets"
 
 
 def _slo(p: Profile) -> str | None:
     return None if p.slos or p.slo_files else "no slos or slo_files in the profile"
 
 
-def _kubernetes(p: Profile) -> str | None:
-    return (
-        None
-        if p.targets.kubernetes or p.targets.manifests
-        else ("no cluster or manifests in targets")
-    )
-
-
-def _supply_chain(p: Profile) -> str | None:
-    t = p.targets
-    if t.images or t.registries or t.docker:
-        return None
-    return "no images, registries or docker in targets"
-
-
 def _operations(p: Profile) -> str | None:
-    t, ops = p.targets, p.operations
+    """The checklist runs when the profile asks for it (most items are attestations)."""
+    ops = p.operations
     asked = (
+        "operations" in p.own_sections,
         p.attestations,
-        t.backups,
-        t.loki,
-        t.grafana,
-        t.jaeger,
-        t.otel_collector,
+        _targets_given(p, "operations"),
         ops.prometheus,
         ops.alertmanager,
         ops.runbooks.directory,
@@ -83,21 +80,20 @@ def _operations(p: Profile) -> str | None:
     if any(asked):
         return None
     return (
-        "no attestations, operations targets or documents in the profile "
+        "no operations section, attestations or operations targets in the profile "
         "(families: {operations: {enabled: true}} runs the checklist)"
     )
 
 
-#: Why a family has nothing to look at, or None when it has. Families not listed
-#: (e.g. dora) always run unless the profile turns them off.
-UNCONFIGURED: dict[str, Reason] = {
-    "http": _http,
-    "alerting": _alerting,
-    "slo": _slo,
-    "kubernetes": _kubernetes,
-    "supply_chain": _supply_chain,
-    "operations": _operations,
-}
+def _unconfigured(profile: Profile, family: str) -> str | None:
+    """Why a family has nothing to look at, or None when it has (or always runs)."""
+    if family == "operations":
+        return _operations(profile)
+    if family == "slo":
+        return _slo(profile)
+    if family in TARGETS and not _targets_given(profile, family):
+        return _no_targets(family)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +142,7 @@ def family_states(profile: Profile) -> dict[str, FamilyState]:
                 family, False, f"disabled by the profile: {setting.reason}"
             )
             continue
-        why_not = UNCONFIGURED[family](profile) if family in UNCONFIGURED else None
+        why_not = _unconfigured(profile, family)
         if setting is not None and setting.enabled:
             why_not = None
         states[family] = FamilyState(family, why_not is None, why_not or "")

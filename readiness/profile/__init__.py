@@ -133,6 +133,7 @@ def load_profile(
     profile._path = str(path)
     profile._sha256 = raw.sha256()
     profile._secrets = frozenset(raw.secrets)
+    profile._own_sections = raw.own_sections()
     return profile
 
 

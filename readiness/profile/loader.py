@@ -69,6 +69,15 @@ class RawProfile:
                 return origin
         return (str(self.files[-1]) if self.files else "", None)
 
+    def own_sections(self) -> frozenset[str]:
+        """Top-level keys set in a file that is not a bundled profile."""
+        bundled = bundled_profiles_dir()
+        return frozenset(
+            str(path[0])
+            for path, (file, _) in self.origins.items()
+            if len(path) >= 1 and not Path(file).is_relative_to(bundled)
+        )
+
     def sha256(self) -> str:
         digest = hashlib.sha256()
         for f in self.files:

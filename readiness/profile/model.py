@@ -118,6 +118,7 @@ class Profile(
     _path: str = PrivateAttr(default="")
     _sha256: str = PrivateAttr(default="")
     _secrets: frozenset[str] = PrivateAttr(default=frozenset())
+    _own_sections: frozenset[str] = PrivateAttr(default=frozenset())
 
     @property
     def name(self) -> str:
@@ -130,6 +131,11 @@ class Profile(
     @property
     def sha256(self) -> str:
         return self._sha256
+
+    @property
+    def own_sections(self) -> frozenset[str]:
+        """Top-level keys the profile's own files set (not only a bundled parent)."""
+        return self._own_sections
 
     @property
     def secrets(self) -> frozenset[str]:

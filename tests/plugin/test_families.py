@@ -71,8 +71,8 @@ def test_families_without_targets_are_skipped_with_one_line_each(
     assert by_family["operations"] == {"skipped"}  # no unrequested attestation failures
     assert by_family["http"] == {"skipped"}
     assert {c["message"] for c in checks if c["family"] == "operations"} == {
-        "operations: no attestations, operations targets or documents in the profile "
-        "(families: {operations: {enabled: true}} runs the checklist)"
+        "operations: no operations section, attestations or operations targets in the "
+        "profile (families: {operations: {enabled: true}} runs the checklist)"
     }
     assert {c["message"] for c in checks if c["family"] == "http"} == {
         "http: no services in targets"
