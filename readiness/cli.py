@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from readiness import authoring_cli, vulndb_cli
 from readiness.controls import Control, catalogue
@@ -101,6 +102,19 @@ def _version() -> str:
         return "unknown"
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    from readiness.report.history import verify_chain
+
+    result = verify_chain(Path(args.report_dir))
+    for line in result.lines:
+        print(line)
+    if not result.ok:
+        print("chain BROKEN", file=sys.stderr)
+        return 1
+    print("chain intact")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="readiness", description=__doc__)
     parser.add_argument("--version", action="version", version=f"readiness {_version()}")
@@ -128,6 +142,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo, demo_parser=p)
 
     authoring_cli.add_parsers(sub)
+
+    p = sub.add_parser(
+        "history",
+        help="check the hash chain of archived reports",
+        description="Every run archives its JSON report under <report-dir>/history/ and "
+        "links it to the report archived before it by sha256. `verify` checks every link.",
+    )
+    p.add_argument("action", choices=["verify"])
+    p.add_argument("--report-dir", default="reports", help="the runs' report directory")
+    p.set_defaults(func=cmd_history)
+
     # Family subcommands register here.
     dora_cli.add_parser(sub)
     verdict_cli.add_parser(sub)

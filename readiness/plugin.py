@@ -19,6 +19,7 @@ from readiness.keys import PROFILE, REDACTOR, REPORT_DIR
 from readiness.profile import load_profile
 from readiness.profile.model import Profile
 from readiness.redact import Redactor
+from readiness.report.outputs import ReportExtras, parse_exports
 from readiness.session import ReadinessSession, ReportOutputs, utcnow, write_error_reports
 from readiness.sources.api import Limits, start_run
 
@@ -44,6 +45,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--report-dir", default=None, help="where reports are written (default: reports/)"
+    )
+    group.addoption(
+        "--export",
+        action="append",
+        default=[],
+        help="also write sarif, oscal and/or hdf next to the JSON report (comma-separated)",
+    )
+    group.addoption(
+        "--compare-to", default=None, help="an earlier readiness-report.json to compare with"
     )
     selection.add_options(group)
 
@@ -83,6 +93,16 @@ def pytest_configure(config: pytest.Config) -> None:
     outputs = ReportOutputs.prepare(config, report_dir)
     config.pluginmanager.register(
         ReadinessSession(config, profile, outputs, tracker), "readiness-session"
+    )
+    compare_to = config.getoption("compare_to")
+    config.pluginmanager.register(
+        ReportExtras(
+            report_dir,
+            config.invocation_params.dir / compare_to if compare_to else None,
+            parse_exports([*profile.report.exports, *config.getoption("export")]),
+            config.invocation_params.dir,
+        ),
+        "readiness-report-extras",
     )
     if config.pluginmanager.hasplugin("html"):
         from readiness.report.html import HtmlReportHooks

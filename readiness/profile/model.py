@@ -30,6 +30,7 @@ class Gate(Model):
 class ReportSettings(Model):
     dir: str = "reports"
     title: str = "Production readiness report"
+    exports: list[Literal["sarif", "oscal", "hdf"]] = []  # written next to the JSON report
 
 
 class Release(Model):

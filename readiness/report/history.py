@@ -1,0 +1,250 @@
+"""What changed since the previous run, and the hash chain of archived reports.
+
+Every written JSON report is archived byte for byte under ``<report-dir>/history/``.
+The next run links to the newest archived report by its sha256 (``report["previous"]``),
+so the archive is a hash chain: altering or removing one report breaks the next link,
+which ``readiness history verify`` finds. Comparison (``report["changes"]``) uses
+``--compare-to REPORT.json`` or else the newest archived *full* run of the same
+profile and environment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from readiness.errors import ReadinessError
+
+HISTORY_DIR = "history"
+FAILING = frozenset({"failed", "warned", "error"})
+MAX_REPORT_BYTES = 256 * 1024 * 1024
+
+
+class HistoryError(ReadinessError):
+    """A report in the history cannot be read, or the chain is broken."""
+
+
+@dataclass(frozen=True, slots=True)
+class Archived:
+    path: Path
+    sha256: str
+    report: Mapping[str, Any]
+
+    def link(self, source: str) -> dict[str, Any]:
+        return {
+            "sha256": self.sha256,
+            "run_id": self.report.get("run", {}).get("id", ""),
+            "started_at": self.report.get("started_at", ""),
+            "profile": self.report.get("profile", ""),
+            "environment": self.report.get("environment", ""),
+            "source": source,
+        }
+
+
+def read_report(path: Path) -> Archived:
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_REPORT_BYTES + 1)
+    except OSError as exc:
+        raise HistoryError(f"cannot read report {path}: {exc.strerror}") from None
+    if len(data) > MAX_REPORT_BYTES:
+        raise HistoryError(f"report {path} is larger than {MAX_REPORT_BYTES} bytes")
+    try:
+        report = json.loads(data)
+    except ValueError as exc:
+        raise HistoryError(f"report {path} is not JSON: {exc}") from None
+    if not isinstance(report, dict) or not str(report.get("schema", "")).startswith(
+        "readiness.report/"
+    ):
+        raise HistoryError(f"{path} is not a readiness report (no readiness.report schema)")
+    return Archived(path, hashlib.sha256(data).hexdigest(), report)
+
+
+def archived(report_dir: Path) -> list[Archived]:
+    """The archived reports, oldest first (by start time, then file name)."""
+    folder = report_dir / HISTORY_DIR
+    if not folder.is_dir():
+        return []
+    items = [read_report(p) for p in sorted(folder.glob("*.json"))]
+    return sorted(items, key=lambda a: (str(a.report.get("started_at", "")), a.path.name))
+
+
+def is_full_run(report: Mapping[str, Any]) -> bool:
+    """A run that looked at everything its profile asks for: comparable with another."""
+    selection = report.get("selection") or {}
+    state = report.get("gate", {}).get("state")
+    return (
+        not report.get("interrupted")
+        and selection.get("mode", "full") == "full"
+        and state not in ("partial", "error")
+    )
+
+
+def baseline(
+    report: Mapping[str, Any], history: Sequence[Archived], compare_to: Path | None
+) -> tuple[Archived, str] | None:
+    if compare_to is not None:
+        return read_report(compare_to), str(compare_to)
+    for item in reversed(history):
+        r = item.report
+        same = (r.get("profile"), r.get("environment")) == (
+            report["profile"],
+            report["environment"],
+        )
+        if same and is_full_run(r) and r.get("run", {}).get("id") != report["run"]["id"]:
+            return item, f"history/{item.path.name}"
+    return None
+
+
+def _key(check: Mapping[str, Any]) -> tuple[str, str]:
+    return str(check["control"]), str(check["target"])
+
+
+def _parse(ts: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
+
+
+def human_duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m"
+
+
+def compare(report: dict[str, Any], previous: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Set ``failing_since`` on the report's failing checks; return the changes."""
+    before = {_key(c): c for c in previous.get("checks", [])}
+    now = _parse(report["started_at"])
+    new, fixed, still = [], [], []
+    for check in report["checks"]:
+        old = before.get(_key(check))
+        was = old["outcome"] if old else "absent"
+        row = {"control": check["control"], "target": check["target"], "was": was}
+        row["now"] = check["outcome"]
+        if check["outcome"] in FAILING:
+            if old is not None and was in FAILING:
+                since = str(old.get("failing_since") or previous["started_at"])
+                check["failing_since"] = since
+                still.append(
+                    {
+                        **row,
+                        "since": since,
+                        "for": human_duration((now - _parse(since)).total_seconds()),
+                    }
+                )
+            else:
+                check["failing_since"] = report["started_at"]
+                new.append(row)
+        elif check["outcome"] == "passed" and was in FAILING:
+            fixed.append(row)
+    return {
+        "previous": {
+            "source": source,
+            "run_id": previous.get("run", {}).get("id", ""),
+            "started_at": previous.get("started_at", ""),
+        },
+        "new": new,
+        "fixed": fixed,
+        "still": still,
+    }
+
+
+def mark_failing_since(report: dict[str, Any]) -> None:
+    for check in report["checks"]:
+        if check["outcome"] in FAILING:
+            check.setdefault("failing_since", report["started_at"])
+
+
+def link_and_compare(report: dict[str, Any], report_dir: Path, compare_to: Path | None) -> None:
+    """Add ``previous`` (the chain link) and ``changes`` (against the baseline) to a report."""
+    history = archived(report_dir)
+    report["previous"] = history[-1].link(f"history/{history[-1].path.name}") if history else None
+    found = baseline(report, history, compare_to)
+    if found is None:
+        mark_failing_since(report)
+        report["changes"] = None
+        return
+    base, source = found
+    report["changes"] = compare(report, base.report, source)
+    report["changes"]["previous"]["sha256"] = base.sha256
+
+
+def archive(report_path: Path, report: Mapping[str, Any]) -> Path:
+    """Copy the written report, byte for byte, into the history folder."""
+    folder = report_path.parent / HISTORY_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = str(report["started_at"]).replace(":", "").replace("-", "")
+    target = folder / f"{stamp}-{report['run']['id']}.json"
+    target.write_bytes(report_path.read_bytes())
+    return target
+
+
+@dataclass(frozen=True, slots=True)
+class ChainCheck:
+    ok: bool
+    lines: list[str]
+
+
+def verify_chain(report_dir: Path) -> ChainCheck:
+    """Every archived report links to the one archived before it, by its sha256."""
+    try:
+        history = archived(report_dir)
+    except HistoryError as exc:
+        return ChainCheck(False, [f"BROKEN: {exc}"])
+    if not history:
+        return ChainCheck(False, [f"no archived reports in {report_dir / HISTORY_DIR}"])
+    lines, ok = [], True
+    for prev, item in zip([None, *history[:-1]], history, strict=True):
+        link = item.report.get("previous")
+        name = item.path.name
+        if prev is None:
+            lines.append(f"ok      {name}: first archived report (sha256 {item.sha256})")
+        elif not link:
+            ok = False
+            lines.append(f"BROKEN  {name}: no link to the previous report {prev.path.name}")
+        elif link.get("sha256") != prev.sha256:
+            ok = False
+            lines.append(
+                f"BROKEN  {name}: links to sha256 {link.get('sha256')}, but "
+                f"{prev.path.name} hashes to {prev.sha256} (altered, removed or reordered)"
+            )
+        else:
+            lines.append(f"ok      {name}: links to {prev.path.name}")
+    lines.append(
+        f"head sha256 {history[-1].sha256} ({history[-1].path.name}): keep it to anchor the chain"
+    )
+    return ChainCheck(ok, lines)
+
+
+def terminal_lines(report: Mapping[str, Any]) -> list[tuple[str, dict[str, bool]]]:
+    changes = report.get("changes")
+    if not changes:
+        return []
+    prev = changes["previous"]
+    out: list[tuple[str, dict[str, bool]]] = [
+        (
+            f"since run {prev['run_id']} ({prev['started_at']}): {len(changes['new'])} new "
+            f"failure(s), {len(changes['fixed'])} fixed, {len(changes['still'])} still failing",
+            {"bold": True},
+        )
+    ]
+    out += [
+        (f"  new:   {c['control']} [{c['target']}] {c['now']}", {"red": True})
+        for c in changes["new"]
+    ]
+    out += [(f"  fixed: {c['control']} [{c['target']}]", {"green": True}) for c in changes["fixed"]]
+    out += [
+        (f"  still: {c['control']} [{c['target']}] failing for {c['for']} (since {c['since']})", {})
+        for c in changes["still"]
+    ]
+    return out
