@@ -10,7 +10,9 @@ import pytest
 
 from readiness.cli import main
 from readiness.report.history import human_duration
-from tests.plugin.test_plugin import profile_text, report
+from tests.plugin.test_plugin import report
+
+PROFILE = "environment: test\ngate: {fail_on: high}\nfamilies: {http: {enabled: true}}\n"
 
 CHECKS = """
 import json, pathlib
@@ -40,7 +42,7 @@ def gate(pytester: pytest.Pytester, state: dict[str, str], *args: str) -> pytest
 def test_changes_since_the_previous_run_and_the_hash_chain(
     pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pytester.makefile(".yaml", prof=profile_text())
+    pytester.makefile(".yaml", prof=PROFILE)
     pytester.makepyfile(test_checks=CHECKS)
     reports = pytester.path / "reports"
 
@@ -88,7 +90,7 @@ def test_changes_since_the_previous_run_and_the_hash_chain(
 
 
 def test_compare_to_an_explicit_report(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    pytester.makefile(".yaml", prof=profile_text())
+    pytester.makefile(".yaml", prof=PROFILE)
     pytester.makepyfile(test_checks=CHECKS)
     gate(pytester, {"cart": "ok"})
     baseline = tmp_path / "baseline.json"

@@ -55,6 +55,9 @@ def test_token(target):
 
 PROFILE = f"""environment: test
 gate: {{fail_on: high}}
+families:  # the checks below bring their own targets
+  http: {{enabled: true}}
+  kubernetes: {{enabled: true}}
 waivers:
   - control: HTTP-TLS-VERSION
     target: cart
