@@ -32,6 +32,7 @@ from readiness.rules.supply_chain import (
 )
 from readiness.rules.supply_chain_image import ContainerInfo, container_findings
 from readiness.rules.supply_chain_sbom import ntia_coverage
+from readiness.rules.supply_chain_verdict import prior_verdict_findings
 from readiness.rules.supply_chain_vulns import (
     MatchResult,
     VulnMatch,
@@ -44,7 +45,11 @@ from readiness.sources.supply_chain import (
     Subject,
     SubjectEvidence,
     SupplyChainCollector,
+    prior_verdict_verifier,
 )
+from readiness.verdict.attest import decide
+from readiness.verdict.oci import attestation_blobs
+from readiness.verdict.statement import Requirements, VerdictError, parse_age
 
 _COLLECTOR = pytest.StashKey[SupplyChainCollector]()
 
@@ -344,3 +349,41 @@ def test_verdict(
     evidence.add(**{ev.kind: ev.summary()}, controls=[s.as_dict() for s in statuses])
     evidence.attach_html(verdict_table(statuses))
     assert_no_findings(verdict_findings(target, statuses))
+
+
+@control("SC-PRIOR-VERDICT")
+def test_prior_verdict(
+    image: Image, pytestconfig: pytest.Config, profile: Profile, evidence: Evidence
+) -> None:
+    policy = profile.supply_chain.prior_verdict
+    if policy is None:
+        pytest.skip("no earlier stage required (supply_chain.prior_verdict not configured)")
+    coll = collector(pytestconfig)
+    digest = coll.image(image).digest
+    client, ref = coll.registry_client(image)
+    verify = prior_verdict_verifier(policy, coll.trust())
+    max_age = parse_age(policy.max_age)
+    wanted = Requirements(digest, policy.environment, max_age)
+    try:
+        decision = decide(
+            attestation_blobs(client, ref.repository, digest),
+            wanted,
+            dt.datetime.now(dt.UTC),
+            verify,
+        )
+    except VerdictError as exc:
+        raise SourceError(client.name, str(exc)) from None
+    accepted = decision.accepted
+    evidence.add(
+        digest=digest,
+        environment=policy.environment,
+        max_age=policy.max_age,
+        signer=accepted.signer if accepted else None,
+        verdict_finished_at=accepted.statement["predicate"].get("finished_at")
+        if accepted
+        else None,
+        refused=decision.refusals if accepted is None else [],
+    )
+    assert_no_findings(
+        prior_verdict_findings(decision, image.target_id, digest, policy.environment, max_age)
+    )

@@ -168,6 +168,17 @@ CONTROLS = (
         ("NIST SP 800-53 AC-6", "NIST SP 800-53 CM-7", "CIS Docker Benchmark 5.4, 5.10"),
     ),
     Control(
+        "SC-PRIOR-VERDICT",
+        "The image passed an earlier stage's full gate",
+        _F,
+        Severity.HIGH,
+        "Promotion, not rebuild: what ships to production is the digest that already passed "
+        "the staging gate, proved by that gate's signed verdict.",
+        "Run the earlier stage's gate with --attest (and --attest-push) on this digest, or "
+        "promote the digest that passed it instead of a new build.",
+        ("SLSA v1.0 Build L2", "NIST SSDF PS.2.1", "NIST SP 800-53 CM-3", "SOC 2 CC8.1"),
+    ),
+    Control(
         "SC-VERDICT",
         "Release verdict per image",
         _F,

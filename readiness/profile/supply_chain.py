@@ -157,6 +157,34 @@ class SignaturePolicy(Model):
     """PEM public keys for cosign key-based signatures and attestations."""
 
 
+class PriorVerdictPolicy(Model):
+    """A signed, passing verdict of an earlier stage's full gate for the same image digests."""
+
+    environment: str = "staging"
+    max_age: str = "7d"
+    """How old the earlier verdict may be (e.g. 24h, 7d)."""
+    public_keys: list[str] = []
+    """PEM public keys of key-signed verdicts (cosign.pub)."""
+    identities: list[SignerIdentity] = []
+    """Keyless signers of verdicts (certificate identity and OIDC issuer)."""
+    trusted_root: str | None = None
+    """Sigstore trusted root for keyless verdicts; default: supply_chain.signature's."""
+
+    @field_validator("max_age")
+    @classmethod
+    def _age(cls, value: str) -> str:
+        from readiness.verdict.statement import parse_age
+
+        parse_age(value)
+        return value
+
+    @model_validator(mode="after")
+    def _some_signer(self) -> PriorVerdictPolicy:
+        if not self.public_keys and not self.identities:
+            raise ValueError("prior_verdict needs public_keys or identities to verify verdicts")
+        return self
+
+
 class ProvenancePolicy(Model):
     required: bool = True
     allowed_builders: list[str] = []
@@ -231,6 +259,8 @@ class ImagePolicy(Model):
 
 class SupplyChainPolicy(Model):
     signature: SignaturePolicy = SignaturePolicy()
+    prior_verdict: PriorVerdictPolicy | None = None
+    """Require an earlier stage's passing verdict (SC-PRIOR-VERDICT); unset: not checked."""
     provenance: ProvenancePolicy = ProvenancePolicy()
     sbom: SbomPolicy = SbomPolicy()
     vulnerabilities: VulnerabilityPolicy = VulnerabilityPolicy()

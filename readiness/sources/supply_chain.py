@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from readiness import safeload
 from readiness.errors import SourceError
 from readiness.profile.common import Endpoint
 from readiness.profile.model import Profile
-from readiness.profile.supply_chain import Artifact, Image, ImageFiles
+from readiness.profile.supply_chain import Artifact, Image, ImageFiles, PriorVerdictPolicy
 from readiness.rules.supply_chain_sbom import component_purls
 from readiness.rules.supply_chain_signing import (
     BAD_BUNDLE,
@@ -61,6 +61,8 @@ from readiness.sources.registry import (
     pick_platform,
 )
 from readiness.sources.sbom import SbomDocument, parse_sbom, read_sbom_file
+from readiness.verdict.attest import key_verifier
+from readiness.verdict.envelope import Verified
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,15 +172,30 @@ class TrustMaterial:
             return self._verifier
 
 
-def load_trust(profile: Profile) -> TrustMaterial:
-    policy = profile.supply_chain.signature
+def load_public_keys(paths: Sequence[str]) -> dict[str, PublicKeyTypes]:
     keys: dict[str, PublicKeyTypes] = {}
-    for path in policy.public_keys:
+    for path in paths:
         try:
             keys[Path(path).name] = load_pem_public_key(Path(path).read_bytes())
         except (OSError, ValueError) as exc:
             raise SourceError(path, f"cannot load public key: {exc}") from None
-    return TrustMaterial(keys, policy.trusted_root, policy.offline)
+    return keys
+
+
+def load_trust(profile: Profile) -> TrustMaterial:
+    policy = profile.supply_chain.signature
+    return TrustMaterial(load_public_keys(policy.public_keys), policy.trusted_root, policy.offline)
+
+
+def prior_verdict_verifier(
+    policy: PriorVerdictPolicy, trust: TrustMaterial
+) -> Callable[[bytes, str], Verified]:
+    """How SC-PRIOR-VERDICT verifies a verdict: the policy's keys, or its keyless signers."""
+    verifier = None
+    if policy.identities:
+        root = policy.trusted_root
+        verifier = TrustMaterial({}, root, trust.offline).verifier() if root else trust.verifier()
+    return key_verifier(load_public_keys(policy.public_keys), verifier, policy.identities)
 
 
 def registry_for(profile: Profile, image: Image, ref: ImageRef) -> tuple[str, Endpoint]:
@@ -235,6 +252,11 @@ class SupplyChainCollector:
             if name not in self._clients:
                 self._clients[name] = RegistryClient(f"registry {name}", endpoint)
             return self._clients[name]
+
+    def registry_client(self, image: Image) -> tuple[RegistryClient, ImageRef]:
+        """The run's client for the image's registry (the profile's auth and CA)."""
+        ref = ImageRef.parse(image.ref)
+        return self._client(image, ref), ref
 
     def subjects(self) -> list[Subject]:
         return [*self.profile.targets.images, *self.profile.targets.artifacts]

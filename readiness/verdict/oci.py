@@ -49,6 +49,27 @@ def _layers(manifest: Manifest | None) -> list[dict[str, Any]]:
     return [dict(d) for d in manifest.descriptors("layers") if d.get("mediaType") in _LAYER_TYPES]
 
 
+def attestation_blobs(
+    client: RegistryClient, repository: str, digest: str
+) -> Iterator[tuple[str, bytes]]:
+    """Every attestation blob stored for ``digest``: referrers, then cosign's ``.att`` tag."""
+    try:
+        referrers, _ = client.referrers(repository, digest)
+        manifests = [
+            client.manifest(repository, r.digest)
+            for r in referrers[:_MAX_CANDIDATES]
+            if r.artifact_type in ("", PREDICATE_TYPE, DSSE_ENVELOPE, SIGSTORE_BUNDLE_JSON)
+            or r.annotations.get("predicateType") == PREDICATE_TYPE
+        ]
+        manifests.append(client.cosign_tag(repository, digest, "att"))
+        for manifest in manifests:
+            for layer in _layers(manifest)[:_MAX_CANDIDATES]:
+                source = f"{client.base}/{repository}@{layer['digest']}"
+                yield source, client.blob(repository, str(layer["digest"]))
+    except SourceError as exc:
+        raise VerdictError(str(exc)) from None
+
+
 def image_candidates(
     image: str, ca_file: str | None = None, plain_http: bool = False
 ) -> tuple[str, Iterator[tuple[str, bytes]]]:
@@ -62,25 +83,7 @@ def image_candidates(
         digest = resolve(ref, client).digest
     except SourceError as exc:
         raise VerdictError(str(exc)) from None
-
-    def blobs() -> Iterator[tuple[str, bytes]]:
-        try:
-            referrers, _ = client.referrers(ref.repository, digest)
-            manifests = [
-                client.manifest(ref.repository, r.digest)
-                for r in referrers[:_MAX_CANDIDATES]
-                if r.artifact_type in ("", PREDICATE_TYPE, DSSE_ENVELOPE, SIGSTORE_BUNDLE_JSON)
-                or r.annotations.get("predicateType") == PREDICATE_TYPE
-            ]
-            manifests.append(client.cosign_tag(ref.repository, digest, "att"))
-            for manifest in manifests:
-                for layer in _layers(manifest)[:_MAX_CANDIDATES]:
-                    source = f"{ref.host}/{ref.repository}@{layer['digest']}"
-                    yield source, client.blob(ref.repository, str(layer["digest"]))
-        except SourceError as exc:
-            raise VerdictError(str(exc)) from None
-
-    return digest, blobs()
+    return digest, attestation_blobs(client, ref.repository, digest)
 
 
 def push_verdict(
