@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from readiness.errors import SourceError
 from readiness.profile.http import HttpPolicy, Service
 from readiness.sources.http import Fetch, HttpSource
 
@@ -67,20 +68,28 @@ def probe_service(name: str, url: str, ca_file: str | None) -> ServiceFindings:
     service = Service(name=name, url=url, ca_file=ca_file, timeout=PROBE_TIMEOUT)
     source = HttpSource(HttpPolicy())
     paths = ("/", *HEALTH_PATHS, *READY_PATHS, *METRICS_PATHS)
-    source.prefetch(partial(source.fetch, service, p) for p in paths)
-    fetched = {p: source.fetch(service, p) for p in paths}
+    source.prefetch(partial(_get, source, service, p) for p in paths)
+    answers = {p: _get(source, service, p) for p in paths}
+    fetched = {p: f for p, f in answers.items() if isinstance(f, Fetch)}
     found = ServiceFindings()
     found.health = _first_ok(fetched, HEALTH_PATHS)
     found.ready = _first_ok(fetched, READY_PATHS)
     found.metrics = _first_ok(fetched, METRICS_PATHS, _is_exposition)
-    root = fetched["/"]
-    if all(f.status is None for f in fetched.values()):
-        found.notes.append(f"{url} did not answer ({root.reason or 'no answer'}): check the URL")
-    if found.health is None and root.status is not None and 200 <= root.status < 300:
+    root = answers["/"]
+    if isinstance(root, SourceError) or root.timed_out:
+        why = root.reason if isinstance(root, SourceError) else "no answer in time"
+        found.notes.append(f"{url} did not answer ({why}): check the URL, then run init again")
+    elif found.health is None and root.status is not None and 200 <= root.status < 300:
         found.health = "/"
         found.notes.append(
             f"none of {', '.join(HEALTH_PATHS)} answered 2xx; / did: point health at your "
             "real health endpoint"
+        )
+    guarded = [p for p in METRICS_PATHS if p in fetched and fetched[p].status in (401, 403)]
+    if found.metrics is None and guarded:
+        found.notes.append(
+            f"{guarded[0]} asks for credentials: add metrics: {{path: {guarded[0]}, private: "
+            "true} and auth: {bearer_token: ${METRICS_TOKEN}}"
         )
     if url.startswith("http://"):
         found.notes.append(
@@ -96,14 +105,21 @@ def probe_service(name: str, url: str, ca_file: str | None) -> ServiceFindings:
     return found
 
 
+def _get(source: HttpSource, service: Service, path: str) -> Fetch | SourceError:
+    try:
+        return source.fetch(service, path)
+    except SourceError as exc:  # unreachable: a note in the profile, not a crash
+        return exc
+
+
 def _first_ok(
     fetched: dict[str, Fetch],
     paths: Sequence[str],
     accept: Callable[[Fetch], bool] = lambda _: True,
 ) -> str | None:
     for path in paths:
-        f = fetched[path]
-        if f.status is not None and 200 <= f.status < 300 and accept(f):
+        f = fetched.get(path)
+        if f is not None and f.status is not None and 200 <= f.status < 300 and accept(f):
             return path
     return None
 

@@ -156,3 +156,33 @@ def test_the_committed_reference_is_the_generated_one() -> None:
         "| `gate.fail_on` | one of `critical`, `high`, `medium`, `low`, `info` | `high` |"
         in committed
     )
+
+
+def test_init_notes_an_untrusted_certificate_and_an_unreachable_service(tmp_path: Path) -> None:
+    from readiness.demo.tls import issue, make_ca
+    from readiness.starter import Request, probe_service, render
+    from tests.fixtures.tls import SiteSpec, closed_port, https_site
+
+    ca = make_ca(tmp_path / "ca", days=30)
+    site = https_site("web", issue(ca, tmp_path / "certs", "web", days=30), SiteSpec())
+    try:
+        untrusted = probe_service("web", site.url, None)
+        trusted = probe_service("web", site.url, str(ca.cert_file))
+    finally:
+        site.stop()
+    assert untrusted.health == "/healthz" and untrusted.ready == "/readyz"
+    assert any("did not verify" in n and "ca_file" in n for n in untrusted.notes)
+    assert trusted.health == "/healthz"
+    assert trusted.metrics is None  # private metrics answer 401: not picked, but noted
+    assert trusted.notes == [
+        "/metrics asks for credentials: add metrics: {path: /metrics, private: true} and "
+        "auth: {bearer_token: ${METRICS_TOKEN}}"
+    ]
+
+    gone = probe_service("gone", f"http://127.0.0.1:{closed_port()}", None)
+    assert gone.health is None
+    assert any("did not answer" in n for n in gone.notes)
+    text = render(
+        Request(services=(("gone", f"http://127.0.0.1:{closed_port()}"),)), {"gone": gone}
+    )
+    assert "      # health: /healthz" in text
