@@ -947,7 +947,8 @@ def demo_recording() -> dict[str, Any]:
 
 
 def synthetic_cluster(namespaces: int, per_namespace: int) -> dict[str, dict[str, Any]]:
-    """A large recorded cluster: ``namespaces`` x ``per_namespace`` Deployments with pods."""
+    """A large recorded cluster: ``namespaces`` x ``per_namespace`` Deployments, each with
+    a Service, a PodDisruptionBudget and two pods."""
     objs: list[Obj] = []
     names = [f"team-{i:02d}" for i in range(namespaces)]
     for ns in names:
@@ -980,6 +981,13 @@ def synthetic_cluster(namespaces: int, per_namespace: int) -> dict[str, dict[str
                 "spec": {"selector": {"app": name}, "ports": [{"port": 80}]},
             }
             objs.append(svc)
+            objs.append(
+                {
+                    "kind": "PodDisruptionBudget",
+                    "metadata": {"name": name, "namespace": ns},
+                    "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": name}}},
+                }
+            )
             for k in range(2):
                 pod = _pod(f"{name}-{k}", "ReplicaSet", f"{name}-rs", lab, [_running("app")])
                 pod["metadata"]["namespace"] = ns

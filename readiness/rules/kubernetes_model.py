@@ -49,6 +49,20 @@ class ParseError(ValueError):
     """An object that does not have the shape its kind requires."""
 
 
+def hide_source_errors(excinfo: Any) -> bool:
+    """A module's ``__tracebackhide__``: pytest shows no frame of it for a SourceError.
+
+    A source that could not be read errs every check that needs it; formatting a long
+    traceback parses each frame's source file again, per errored check (~0.3 s each at
+    cluster size). The error's own message says all; any other exception keeps its
+    traceback.
+    """
+    return isinstance(getattr(excinfo, "value", None), SourceError)
+
+
+__tracebackhide__ = hide_source_errors
+
+
 # ---------------------------------------------------------------- raw access helpers
 
 

@@ -28,10 +28,13 @@ from readiness.rules.kubernetes_model import (
     Pdb,
     Service,
     Workload,
+    hide_source_errors,
 )
 from readiness.sources.api import gather
 from readiness.sources.kubernetes import collect_cluster
 from readiness.sources.manifests import load_manifests
+
+__tracebackhide__ = hide_source_errors  # a source's error needs no traceback
 
 
 @dataclass(frozen=True, repr=False)
