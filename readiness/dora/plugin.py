@@ -14,9 +14,15 @@ import pytest
 
 from readiness.dora.chart import html_section
 from readiness.dora.model import DeploymentKind, DoraError, parse_time
-from readiness.dora.recorder import RecordOptions, commit_times, record_and_measure
+from readiness.dora.recorder import (
+    RecordOptions,
+    commit_times,
+    missing_deployment_fields,
+    record_and_measure,
+)
 from readiness.dora.store import is_postgres
 from readiness.keys import PROFILE, REPORT_DIR
+from readiness.report.identity import git_commit
 
 RESULT = pytest.StashKey[tuple[str, dict[str, Any]]]()
 STORE_FILE = "dora.sqlite"
@@ -60,6 +66,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("rollback") and config.getoption("hotfix"):
         raise pytest.UsageError("readiness: --rollback and --hotfix exclude each other")
+    if config.getoption("record_deployment") and PROFILE in config.stash:
+        _check_deployment_request(config)
     for name in ("commit_time",):
         value = config.getoption(name)
         if value:
@@ -67,6 +75,23 @@ def pytest_configure(config: pytest.Config) -> None:
                 parse_time(value, "--commit-time")
             except DoraError as exc:
                 raise pytest.UsageError(f"readiness: {exc}") from None
+
+
+def _check_deployment_request(config: pytest.Config) -> None:
+    """Refuse ``--record-deployment`` before any check runs when it could not be honoured:
+    a partial run, or no version or commit to record."""
+    tracker = config.pluginmanager.get_plugin("readiness-selection")
+    if tracker is not None and tracker.selection.mode == "partial":
+        raise pytest.UsageError(
+            "readiness: --record-deployment refused: a partial run "
+            f"({', '.join(tracker.selection.reasons())}) is not a release verdict; "
+            "run the whole profile to record a deployment"
+        )
+    version = config.getoption("deployment_version") or config.stash[PROFILE].release.version
+    commit = git_commit(os.environ, config.invocation_params.dir)
+    missing = missing_deployment_fields(str(version or ""), commit)
+    if missing:
+        raise pytest.UsageError(f"readiness: --record-deployment refused: {missing}")
 
 
 def _active(config: pytest.Config) -> bool:

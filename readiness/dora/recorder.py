@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from readiness.dora.model import (
 from readiness.dora.store import Store, open_store, redact_location
 from readiness.profile.dora import DoraSettings
 from readiness.profile.model import Profile
+from readiness.report.identity import COMMIT_VARS
 
 # CI variables that carry the deployed commit's time.
 COMMIT_TIME_VARS = ("READINESS_COMMIT_TIME", "CI_COMMIT_TIMESTAMP", "BUILDKITE_COMMIT_TIME")
@@ -60,6 +61,21 @@ def _when(report: Mapping[str, Any], key: str) -> dt.datetime:
     return parse_time(str(report[key]), f"report {key}")
 
 
+def missing_deployment_fields(version: str, commit: str) -> str:
+    """What a deployment record lacks, and where to set it ('' when complete)."""
+    missing = []
+    if not version.strip():
+        missing.append(
+            "no version: set release.version in the profile or pass --deployment-version"
+        )
+    if not commit.strip():
+        missing.append(
+            f"no commit: set {' or '.join(COMMIT_VARS)} in the environment, "
+            "or run inside the release's git checkout"
+        )
+    return "; ".join(missing)
+
+
 def gate_run(report: Mapping[str, Any], services: Sequence[str]) -> GateRun:
     return GateRun(
         id=str(report["run"]["id"]),
@@ -75,22 +91,54 @@ def gate_run(report: Mapping[str, Any], services: Sequence[str]) -> GateRun:
 
 
 _TOKEN = re.compile(r"[\s/:,@=\[\]]+")
+LOOKED = ("passed", "warned", "waived")  # outcomes of a check that judged its target
 
 
-def failing_services(
-    report: Mapping[str, Any], services: Sequence[str], families: Sequence[str]
+def not_a_gate_run(report: Mapping[str, Any]) -> str:
+    """Why this run does not count as a gate run (empty when it does): only a full run
+    that reached a verdict changes DORA history."""
+    gate = report["gate"]
+    state = gate.get("state", "passed" if gate.get("passed") else "failed")
+    mode = (report.get("selection") or {}).get("mode", "full")
+    if state == "error":
+        return f"the gate could not judge ({gate.get('reason', 'error')})"
+    if mode != "full":
+        return str(gate.get("reason") or "a partial run is not a release verdict")
+    return ""
+
+
+def _services_named(
+    report: Mapping[str, Any],
+    services: Sequence[str],
+    families: Sequence[str],
+    keep: Callable[[Mapping[str, Any]], bool],
 ) -> list[str]:
-    """Services with a blocking failure (or error) among the live checks. A live failure
-    that names no known service counts against every service of the run."""
-    blocking = set(report["gate"].get("blocking", []))
+    """Services named by the targets of the live checks ``keep`` selects; a live check
+    that names no known service stands for every service of the run."""
     hit: set[str] = set()
     for check in report["checks"]:
-        if check["nodeid"] not in blocking or check["family"] not in families:
+        if check["family"] not in families or not keep(check):
             continue
         tokens = set(_TOKEN.split(str(check.get("target", ""))))
         named = [s for s in services if s in tokens]
         hit.update(named or services)
     return [s for s in services if s in hit]
+
+
+def failing_services(
+    report: Mapping[str, Any], services: Sequence[str], families: Sequence[str]
+) -> list[str]:
+    """Services with a blocking failure (or error) among the live checks."""
+    blocking = set(report["gate"].get("blocking", []))
+    return _services_named(report, services, families, lambda c: c["nodeid"] in blocking)
+
+
+def checked_services(
+    report: Mapping[str, Any], services: Sequence[str], families: Sequence[str]
+) -> list[str]:
+    """Services a live check actually judged (passed, warned or waived): only these may
+    have their incidents resolved by a passing run."""
+    return _services_named(report, services, families, lambda c: c["outcome"] in LOOKED)
 
 
 def plan(
@@ -99,12 +147,19 @@ def plan(
     services: Sequence[str],
     options: RecordOptions,
 ) -> Batch:
-    """What to record for this run. Deployments: only when the gate passed and the run
-    asked for it. Incidents: per the profile's policy, in its environments only."""
+    """What to record for this run. Nothing unless it is a full run with a verdict.
+    Deployments: only when the gate passed and the run asked for it. Incidents: per the
+    profile's policy, in its environments only; a passing run resolves the incidents of
+    the services it checked."""
     run = gate_run(report, services)
+    if not_a_gate_run(report):
+        return Batch(run=None, deployments=(), incidents=())
     deployments: list[Deployment] = []
     if options.record_deployment and run.passed:
-        version = options.version or str(report.get("release", {}).get("version", ""))
+        version = options.version or str((report.get("release") or {}).get("version") or "")
+        missing = missing_deployment_fields(version, run.commit)
+        if missing:
+            raise DoraError(f"--record-deployment refused: {missing}")
         deployments = [
             Deployment(
                 id=f"{run.id}:{service}",
@@ -127,7 +182,7 @@ def plan(
         if run.passed and policy.resolve_on_pass:
             changes = [
                 GateIncidents(s, run.environment, run.finished_at, run.id, open=False)
-                for s in services
+                for s in checked_services(report, services, policy.families)
             ]
         elif not run.passed and policy.open_on_failure:
             title = f"gate run {run.id} failed live checks in {run.environment}"
@@ -249,7 +304,12 @@ def record_and_measure(
         "metrics": None,
         "notes": [],
     }
-    if options.record_deployment and not services:
+    refused = not_a_gate_run(report)
+    if refused:
+        result["notes"].append(f"not a gate run, DORA history left alone: {refused}")
+        if options.record_deployment:
+            result["record_error"] = f"--record-deployment refused: {refused}"
+    elif options.record_deployment and not services:
         result["notes"].append(
             "--record-deployment recorded nothing: the profile names no services "
             "(set release.services or dora.services)"
@@ -268,7 +328,7 @@ def record_and_measure(
             written = store.apply(batch, now)
             result["recorded"] = batch.run is not None
             result["written"] = written.as_dict()
-        else:
+        elif not refused:
             result["record_error"] = "recording is off (dora.record: false)"
         result.update(
             measure(

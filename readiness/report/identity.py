@@ -45,8 +45,11 @@ def detect_ci(env: Mapping[str, str]) -> tuple[str, str]:
     return "", ""
 
 
+COMMIT_VARS = ("READINESS_COMMIT", "GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT")
+
+
 def git_commit(env: Mapping[str, str], cwd: Path) -> str:
-    for name in ("READINESS_COMMIT", "GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT"):
+    for name in COMMIT_VARS:
         if env.get(name):
             return env[name]
     try:

@@ -40,6 +40,10 @@ def profile(store: str) -> str:
         extends: none
         environment: production
         release: {{version: 2.1.0, services: [cart, pay]}}
+        targets:
+          services:
+            - {{name: cart, url: "http://127.0.0.1:9/"}}
+            - {{name: pay, url: "http://127.0.0.1:9/"}}
         dora:
           store: {store}
         """
@@ -55,6 +59,7 @@ def gate(
 ) -> tuple[pytest.RunResult, dict[str, Any]]:
     (pytester.path / "broken.txt").write_text(broken)
     monkeypatch.setenv("READINESS_RUN_ID", run_id)
+    monkeypatch.setenv("READINESS_COMMIT", "9f1c2e7")
     result = pytester.runpytest_subprocess(
         "--profile=prof.yaml", "-p", "no:cacheprovider", *args, "test_checks.py"
     )

@@ -50,7 +50,7 @@ def report(
             "passed": passed,
             "blocking": [c["nodeid"] for c in checks if c["outcome"] in ("failed", "error")],
         },
-        "summary": {"passed": 3, "failed": len(checks)},
+        "summary": {"passed": 3, "failed": sum(c["outcome"] == "failed" for c in checks)},
         "checks": checks,
     }
 
@@ -64,7 +64,8 @@ def test_passing_run_with_record_deployment_records_each_service() -> None:
         kind=DeploymentKind.HOTFIX,
         commit_time=FINISHED - dt.timedelta(hours=3),
     )
-    batch = plan(report(True), DoraSettings(), SERVICES, options)
+    checked = [check("cart", outcome="passed"), check("pay", outcome="warned")]
+    batch = plan(report(True, checked), DoraSettings(), SERVICES, options)
     assert batch.run is not None
     assert (batch.run.id, batch.run.passed, batch.run.services) == ("run-7", True, ("cart", "pay"))
     assert batch.run.summary == (("failed", 0), ("passed", 3))
@@ -78,6 +79,47 @@ def test_passing_run_with_record_deployment_records_each_service() -> None:
     )
     assert d.commit_time == FINISHED - dt.timedelta(hours=3)
     assert [(c.service, c.open) for c in batch.incidents] == [("cart", False), ("pay", False)]
+
+
+def test_a_pass_resolves_only_the_services_it_checked() -> None:
+    checks = [
+        check("cart", outcome="passed"),
+        check("pay", outcome="skipped"),
+        check("pay-image", family="supply_chain", outcome="passed"),
+    ]
+    batch = plan(report(True, checks), DoraSettings(), SERVICES, RecordOptions())
+    assert [(c.service, c.open) for c in batch.incidents] == [("cart", False)]
+
+
+@pytest.mark.parametrize(
+    ("gate", "selection"),
+    [
+        ({"passed": False, "state": "partial", "reason": "partial run: 1 of 9 checks"}, "partial"),
+        ({"passed": False, "state": "error", "reason": "no check selected"}, "partial"),
+        ({"passed": False, "state": "error", "reason": "no check selected"}, "full"),
+    ],
+)
+def test_partial_or_errored_runs_record_nothing(gate: dict[str, Any], selection: str) -> None:
+    data = report(False, [check("pay")])
+    data["gate"] = {**gate, "blocking": data["gate"]["blocking"]}
+    data["selection"] = {"mode": selection}
+    batch = plan(data, DoraSettings(), SERVICES, RecordOptions(record_deployment=True))
+    assert (batch.run, batch.deployments, batch.incidents) == (None, (), ())
+
+
+@pytest.mark.parametrize(
+    ("version", "commit", "message"),
+    [
+        ("", "abc", "no version: set release.version in the profile or pass --deployment-version"),
+        ("1.0", "", "no commit: set READINESS_COMMIT or GITHUB_SHA or CI_COMMIT_SHA"),
+    ],
+)
+def test_a_deployment_needs_a_version_and_a_commit(version: str, commit: str, message: str) -> None:
+    data = report(True)
+    data["release"]["version"] = version
+    data["run"]["commit"] = commit
+    with pytest.raises(DoraError, match=message):
+        plan(data, DoraSettings(), SERVICES, RecordOptions(record_deployment=True))
 
 
 def test_passing_run_without_the_flag_deploys_nothing() -> None:
