@@ -38,6 +38,7 @@ from readiness.dora.model import (
     from_epoch,
     to_epoch,
 )
+from readiness.redact import safe_url
 
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 60.0
@@ -196,15 +197,37 @@ def is_postgres(location: str) -> bool:
     return location.startswith(("postgresql://", "postgres://"))
 
 
-def open_store(location: str) -> Store:
-    """Open (and migrate) the store at ``location``: a file path, ``sqlite:///path`` or a
-    ``postgresql://`` URL."""
-    if not location:
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")  # two letters at least: not C:\
+
+
+def sqlite_path(location: str) -> Path:
+    """The file of a SQLite store (a path, ``sqlite:PATH`` or ``sqlite:///PATH``).
+
+    Any other URL scheme is refused: a URL is never turned into a file name.
+    """
+    if not location.strip():
         raise DoraError("no DORA store given: set dora.store in the profile or pass --store")
+    scheme = _SCHEME.match(location)
+    if scheme is None:
+        return Path(location)
+    if scheme.group(1).lower() != "sqlite":
+        raise DoraError(
+            f"unsupported DORA store {safe_url(location)!r}: use a file path, sqlite:PATH, "
+            "postgresql://… or postgres://…"
+        )
+    rest = location[len(scheme.group(0)) :]
+    path = rest[2:] if rest.startswith("//") else rest
+    if not path or "?" in path:
+        raise DoraError(f"DORA store {safe_url(location)!r} names no file: use sqlite:PATH")
+    return Path(path)
+
+
+def open_store(location: str) -> Store:
+    """Open (and migrate) the store at ``location``: a file path, ``sqlite:PATH`` or a
+    ``postgresql://`` / ``postgres://`` URL."""
     if is_postgres(location):
         return PostgresStore(location)
-    path = location.removeprefix("sqlite://") if location.startswith("sqlite://") else location
-    return SqliteStore(Path(path))
+    return SqliteStore(sqlite_path(location))
 
 
 class _SqlStore:
@@ -721,7 +744,7 @@ class PostgresStore(_SqlStore):
 
     placeholder = "%s"
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, lock_timeout: float = BUSY_TIMEOUT_S):
         import psycopg
 
         self._psycopg = psycopg
@@ -733,6 +756,9 @@ class PostgresStore(_SqlStore):
                 autocommit=True,
                 connect_timeout=CONNECT_TIMEOUT_S,
                 application_name="readiness",
+                # Waiting for a lock (the migration lock, a row) ends like SQLite's busy
+                # timeout: an error, never a hang.
+                options=f"-c lock_timeout={int(lock_timeout * 1000)}",
             )
         except psycopg.Error as exc:
             raise self._fail(exc, "connecting") from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from readiness.profile.common import Model
 
@@ -39,6 +39,20 @@ class DoraSettings(Model):
     # its service (a fix release passes). Off by default: reading the store is then part
     # of the gate, and an unreachable store is an error.
     gate_open_incidents: bool = False
+
+    @field_validator("store")
+    @classmethod
+    def _known_store(cls, value: str) -> str:
+        """Only a file path, ``sqlite:``, ``postgresql://`` or ``postgres://``."""
+        from readiness.dora.model import DoraError
+        from readiness.dora.store import is_postgres, sqlite_path
+
+        if value and not is_postgres(value):
+            try:
+                sqlite_path(value)
+            except DoraError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
 
 class DoraTargets(Model):

@@ -11,6 +11,7 @@ from pydantic_core import ErrorDetails
 from readiness.errors import ProfileError
 from readiness.profile.loader import Path_, RawProfile, dotted
 from readiness.profile.loader import _is_secret_field as is_secret_field
+from readiness.redact import mask_urls
 
 MAX_LISTED_KEYS = 40
 
@@ -42,7 +43,7 @@ def _problem(raw: RawProfile, error: ErrorDetails, root: type[BaseModel]) -> Pro
             and not isinstance(error["input"], dict | list)
             and not is_secret_field(data_path)  # a refused credential is not echoed
         ):
-            message = f"{message} (got {error['input']!r})"
+            message = f"{message} (got {mask_urls(repr(error['input']))})"
     return ProfileError(message, file=file, line=line, key=dotted(data_path))
 
 

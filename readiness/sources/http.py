@@ -40,6 +40,7 @@ from readiness.errors import SourceError
 from readiness.profile.common import Auth
 from readiness.profile.http import HttpPolicy, Service
 from readiness.sources.api import gather, run_context
+from readiness.sources.deadline import Deadline, guard, guarded
 
 T = TypeVar("T")
 
@@ -229,10 +230,20 @@ class _Cache:
         if owner:
             try:
                 future.set_result(compute())
-            except BaseException as exc:  # cached and re-raised to every reader
+            except SourceError as exc:  # kept as data, raised fresh to every reader
+                future.set_result(_Failed(exc.target, exc.reason))
+            except BaseException as exc:
                 future.set_exception(exc)
-        result: T = future.result()
-        return result
+        result = future.result()
+        if isinstance(result, _Failed):
+            raise SourceError(result.target, result.reason)
+        return result  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    target: str
+    reason: str
 
 
 def _legacy_contexts() -> dict[str, ssl.SSLContext]:
@@ -417,6 +428,7 @@ class HttpSource:
         """A TCP (and TLS) connection, or SourceError when the service cannot be reached."""
         try:
             sock = socket.create_connection((host, port), timeout=timeout)
+            guard(sock)
         except OSError as exc:
             raise SourceError(
                 service.name, f"cannot connect to {host}:{port}: {_os_reason(exc)}"
@@ -486,7 +498,44 @@ class HttpSource:
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "https" else 80)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        origin = f"{parts.scheme}://{host}:{port}"
+        if run_context().dead(origin) is not None:  # it timed out before: not sampled again
+            return Fetch(url=url, status=None, timeout_s=timeout, reason="not asked again")
         self._count(url)
+        deadline = Deadline(timeout)
+        with guarded(deadline):
+            fetch = self._get_within(
+                service,
+                url,
+                (host, port, target),
+                headers,
+                credentials,
+                deadline,
+                ctx,
+                verified,
+                note,
+            )
+        if fetch.timed_out:
+            run_context().mark_dead(
+                origin, service.name, f"{url} did not answer within {timeout:g}s"
+            )
+        return fetch
+
+    def _get_within(
+        self,
+        service: Service,
+        url: str,
+        where: tuple[str, int, str],
+        headers: dict[str, str] | None,
+        credentials: str,
+        deadline: Deadline,
+        ctx: ssl.SSLContext | None,
+        verified: bool | None,
+        note: str,
+    ) -> Fetch:
+        """One GET; the deadline covers connect, handshake, headers and body together."""
+        host, port, target = where
+        timeout = deadline.seconds
         start = self._clock()
         try:
             sock = self._connect(service, host, port, timeout, ctx, service.tls.server_name or host)
@@ -529,18 +578,18 @@ class HttpSource:
                 tls_note=note,
                 credentials=credentials,
             )
-        except TimeoutError:
-            return Fetch(
-                url=url,
-                status=None,
-                elapsed_ms=(self._clock() - start) * 1000,
-                timeout_s=timeout,
-                tls_version=tls_version,
-                tls_verified=verified,
-                tls_note=note,
-                credentials=credentials,
-            )
         except (OSError, http.client.HTTPException) as exc:
+            if isinstance(exc, TimeoutError) or deadline.expired():
+                return Fetch(
+                    url=url,
+                    status=None,
+                    elapsed_ms=(self._clock() - start) * 1000,
+                    timeout_s=timeout,
+                    tls_version=tls_version,
+                    tls_verified=verified,
+                    tls_note=note,
+                    credentials=credentials,
+                )
             raise SourceError(
                 service.name, f"GET {url} failed: {type(exc).__name__}: {exc}"
             ) from None
@@ -631,6 +680,7 @@ class HttpSource:
             fetch = self._fetch_url(service, url, None, "none", seconds, False)
             if fetch.status is None:
                 timeouts += 1
+                break  # a service that timed out is not sampled again
             else:
                 durations.append(fetch.elapsed_ms)
                 statuses.append(fetch.status)
