@@ -3,8 +3,9 @@
 A family runs when the profile gives it something to look at (its targets), unless
 ``families: {NAME: {enabled: false, reason: ...}}`` turns it off; ``enabled: true``
 runs it even without targets. A family that does not run is skipped as a whole: every
-one of its checks is skipped with the family's one reason, and the terminal shows one
-line per family instead of one per check.
+one of its bundled checks (and, when ``families:`` turns it off, every check of your own
+with one of its controls) is skipped with the family's one reason, and the terminal
+shows one line per family instead of one per check.
 
 The operations checklist runs only when the profile asks for it: an ``operations:``
 section in the profile's own files (not only in a bundled parent), ``attestations``, an
@@ -22,6 +23,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
@@ -124,6 +127,7 @@ class FamilyState:
     family: str
     runs: bool
     reason: str  # why it does not run ("" when it runs)
+    by_profile: bool = False  # turned off by ``families:`` (else: nothing to look at)
 
     def line(self, checks: int) -> str:
         return f"{self.family}: {self.reason} ({checks} checks skipped)"
@@ -139,7 +143,7 @@ def family_states(profile: Profile) -> dict[str, FamilyState]:
         setting = profile.families.get(family)
         if setting is not None and not setting.enabled:
             states[family] = FamilyState(
-                family, False, f"disabled by the profile: {setting.reason}"
+                family, False, f"disabled by the profile: {setting.reason}", by_profile=True
             )
             continue
         why_not = _unconfigured(profile, family)
@@ -181,13 +185,16 @@ def apply_families(config: pytest.Config, items: list[pytest.Item]) -> None:
         for item in items
         if health is not None and (c := control_of(item)) and c.id == health.judged_by
     }
+    bundled = Path(str(resources.files("readiness.checks"))).resolve()
     skipped: Counter[str] = Counter()
     for item in items:
         ctl = control_of(item)
         if ctl is None:
             continue
         state = states.get(ctl.family)
-        if state is not None and not state.runs:
+        # Targets decide for the bundled checks; a check of your own picks its targets.
+        decides = state is not None and (state.by_profile or item.path.is_relative_to(bundled))
+        if state is not None and not state.runs and decides:
             skipped[ctl.family] += 1
             item.add_marker(pytest.mark.skip(reason=f"{ctl.family}: {state.reason}"), append=False)
         elif health is not None and ctl.id == health.control:

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import venv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,39 +18,15 @@ import pytest
 
 from readiness.demo.tls import issue, make_ca
 from tests.fixtures.tls import Site, SiteSpec, closed_port, https_site
+from tests.wheel import ROOT, install_wheel
 
-ROOT = Path(__file__).resolve().parents[2]
 FAMILY_LINE = "readiness: family skipped: "
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A venv with the wheel built from this repository; its bin directory."""
-    tmp = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp), str(ROOT)],
-        check=True,
-        cwd=tmp,
-        capture_output=True,
-    )
-    wheel = next(tmp.glob("readiness-*.whl"))
-    env_dir = tmp / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=False)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            str(env_dir / "bin" / "python"),
-            "install",
-            "--no-deps",
-            "-q",
-            str(wheel),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    _, env_dir = install_wheel(tmp_path_factory.mktemp("wheel"))
     return env_dir / "bin"
 
 

@@ -3,49 +3,22 @@
 from __future__ import annotations
 
 import subprocess
-import sys
-import venv
 import zipfile
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.wheel import install_wheel
 
 
 @pytest.mark.integration
 def test_wheel_ships_checks_and_profiles_and_runs_elsewhere(tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
-        check=True,
-        cwd=tmp_path,
-        capture_output=True,
-    )
-    wheel = next(dist.glob("readiness-*.whl"))
+    wheel, env_dir = install_wheel(tmp_path)
     names = zipfile.ZipFile(wheel).namelist()
     assert "readiness/checks/test_http.py" in names
     assert "readiness/bundled_profiles/base.yaml" in names
     assert "readiness/bundled_profiles/demo.yaml" in names
-
-    env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=False)
     python = env_dir / "bin" / "python"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            str(python),
-            "install",
-            "--no-deps",
-            "-q",
-            str(wheel),
-        ],
-        check=True,
-        capture_output=True,
-    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "mine.yaml").write_text("environment: elsewhere\n")
