@@ -35,11 +35,11 @@ def test_demo_report_page_equals_the_json_report(tmp_path: Path) -> None:
         )
         assert chips == data["summary"]
         rows = p.eval_on_selector_all(
-            "#rd-table tbody tr",
+            "#rd-table > tbody > tr",
             "rs => rs.map(r => ({id: r.dataset.nodeid, o: r.dataset.o, s: r.dataset.s,"
             " msg: (r.querySelector('.rd-msg') || {}).innerText || ''}))",
         )
-        assert Counter(r["id"] for r in rows) == Counter(checks)  # every check, once
+        assert Counter(r["id"] for r in rows) == Counter(list(checks))  # every check, once
         assert Counter(r["o"] for r in rows) == +Counter(data["summary"])
         for r in rows:  # labels and messages are the JSON's, whole
             check = checks[r["id"]]
@@ -57,7 +57,7 @@ def test_demo_report_page_equals_the_json_report(tmp_path: Path) -> None:
 
         p.select_option("#rd-f-severity", "critical")
         shown = p.eval_on_selector_all(
-            "#rd-table tbody tr:not([hidden])", "rs => rs.map(r => r.dataset.s)"
+            "#rd-table > tbody > tr:not([hidden])", "rs => rs.map(r => r.dataset.s)"
         )
         assert shown and set(shown) == {"critical"}
         assert len(shown) == sum(1 for c in data["checks"] if c["severity"] == "critical")
@@ -68,12 +68,12 @@ def test_demo_report_page_equals_the_json_report(tmp_path: Path) -> None:
             f"!document.getElementById('rd-shown').textContent.startsWith('{len(rows)} of')"
         )
         texts = p.eval_on_selector_all(
-            "#rd-table tbody tr:not([hidden])",
+            "#rd-table > tbody > tr:not([hidden])",
             "rs => rs.map(r => (r.cells[4].textContent + ' ' + r.cells[5].innerText).toLowerCase())",
         )
         assert texts and all("shop/deployment/cart" in t for t in texts)
 
-        row = p.locator("#rd-table tbody tr:not([hidden])[data-c='K8S-PROBES']").first
+        row = p.locator("#rd-table > tbody > tr:not([hidden])[data-c='K8S-PROBES']").first
         row.locator("details.rd-detail summary").click()
         assert row.locator(".rd-ev table th").count() > 0
 

@@ -69,7 +69,7 @@ waivers:
 
 def _shown(page: Any) -> list[dict[str, str]]:
     return page.eval_on_selector_all(
-        "#rd-table tbody tr:not([hidden])",
+        "#rd-table > tbody > tr:not([hidden])",
         "rows => rows.map(r => ({o: r.dataset.o, s: r.dataset.s, c: r.dataset.c,"
         " target: r.cells[4].textContent, fw: r.dataset.fw}))",
     )
@@ -145,14 +145,14 @@ def test_page_matches_the_json_and_filters_search_sort_and_evidence_work(
         assert [r["target"] for r in _shown(p)] == sorted(targets, reverse=True)
 
         # Evidence: collapsed by default, a key/value table with links and code blocks.
-        row = p.locator("#rd-table tbody tr[data-c='HTTP-HEALTH']").first
+        row = p.locator("#rd-table > tbody > tr[data-c='HTTP-HEALTH']").first
         assert not row.locator(".rd-ev").is_visible()
         row.locator("details.rd-detail summary").click()
         ev = row.locator(".rd-ev")
         assert ev.locator("th", has_text="url").count() == 1
         assert ev.locator("a").first.get_attribute("href").endswith(".example.test/healthz")
         assert ev.locator("table table th", has_text="code").count() == 1
-        digest = p.locator("#rd-table tbody tr[data-c='K8S-IMAGE-DIGEST']").first
+        digest = p.locator("#rd-table > tbody > tr[data-c='K8S-IMAGE-DIGEST']").first
         digest.locator("details.rd-detail summary").click()
         assert 'code=~"5.."' in digest.locator(".rd-ev pre code").inner_text()
 
