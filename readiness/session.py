@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from readiness.gate import GateState
+from readiness.gate import GateState, Outcome
 from readiness.judging import result_of
 from readiness.profile.model import Profile
 from readiness.report.files import HTML_NAME, JUNIT_NAME, ReportSet
@@ -150,6 +150,13 @@ class ReadinessSession:
             errors.append("the run was interrupted before every check was judged")
         if selection.selected == 0 and not errors:
             errors.append(no_checks_reason(selection))
+        elif self.results and not errors and all(
+            r.outcome == Outcome.SKIPPED for r in self.results.values()
+        ):
+            errors.append(
+                f"all {len(self.results)} selected checks were skipped: nothing was judged, "
+                "so nothing passed (configure targets for the families you want judged)"
+            )
         return build_report(
             self.profile,
             self.identity,

@@ -203,16 +203,19 @@ def test_skips_disabled_controls_and_empty_targets(pytester: pytest.Pytester) ->
         pytester,
         profile_text("controls:\n  HTTP-HEALTH: {enabled: false, reason: no HTTP here}\n"),
     )
-    assert result.ret == 0
+    # Every check skipped: nothing was judged, so the gate cannot pass.
+    assert result.ret == 1
     data = report(pytester)
     assert set(outcomes(data).values()) == {"skipped"}
     assert "disabled by the profile: no HTTP here" in data["checks"][0]["message"]
+    assert data["gate"]["state"] == "error" and not data["gate"]["passed"]
+    assert "all 3 selected checks were skipped" in data["gate"]["reason"]
 
     empty = CHECKS.replace(
         'TARGETS = {"cart": "ok", "pay": "bad", "ledger": "down"}', "TARGETS = {}"
     )
     result = run(pytester, profile_text(), checks=empty)
-    assert result.ret == 0
+    assert result.ret == 1
     data = report(pytester)
     assert [c["outcome"] for c in data["checks"]] == ["skipped"]
     assert "no target configured" in data["checks"][0]["message"]
