@@ -15,7 +15,6 @@ readiness page: a severity filter, a free-text search, a sort, opening one evide
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,9 @@ import textwrap
 import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.browser import CHROMIUM_ARGS, chromium_path
 
 CHECKS = """
 import pytest
@@ -58,16 +60,6 @@ families: {kubernetes: {enabled: true}}
 controls:
   K8S-PROBES: {severity: high, reason: bench}
 """
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def build(root: Path, n: int) -> dict[str, Path]:
@@ -160,9 +152,7 @@ def main() -> None:
     parser.add_argument("--checks", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        sys.exit("chromium is not installed (Debian package chromium)")
+    chromium = chromium_path()
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -79,6 +79,7 @@ class ReportExtras:
             )
             self.problems += problems
 
+    @pytest.hookimpl(trylast=True)  # after the readiness gate section
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.report is None:
             return

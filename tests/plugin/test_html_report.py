@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.browser import CHROMIUM_ARGS, chromium_path
 from tests.plugin.test_plugin import profile_text, report, run
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.fail("chromium is not installed; run ./setup.sh (Debian package chromium)")
-    return path
+CHROMIUM_FLAGS = ["--headless", *CHROMIUM_ARGS]
 
 
 def render(html: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
-            chromium(),
+            chromium_path(),
             *CHROMIUM_FLAGS,
             f"--user-data-dir={tmp_path / 'chrome'}",
             *extra,
