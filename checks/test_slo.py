@@ -82,6 +82,14 @@ def _conditions(profile: Profile) -> tuple[rules.BurnCondition, ...]:
     return profile.slo.conditions()
 
 
+def _fresh(error: Exception) -> SourceError:
+    """A new exception for a cached error: re-raising one stored object grows its traceback
+    with every check that raises it (quadratic reports with many SLOs)."""
+    if isinstance(error, SourceError):
+        return SourceError(error.target, error.reason)
+    return SourceError("slo", f"{type(error).__name__}: {error}")
+
+
 def _endpoint(profile: Profile) -> Endpoint:
     endpoint = profile.slo.prometheus or getattr(profile.targets, "prometheus", None)
     if endpoint is None:
@@ -125,7 +133,7 @@ def measurement(
 ) -> rules.Measurement:
     found = slo_measurements[slo.id]
     if isinstance(found, Exception):
-        raise found
+        raise _fresh(found)
     return found
 
 
@@ -156,7 +164,7 @@ def test_slo_spec(
 ) -> None:
     if isinstance(slo_spec, SpecError):
         evidence.add(file=slo_spec.file, key=slo_spec.key, reason=slo_spec.reason)
-        raise slo_spec
+        raise SpecError(slo_spec.file, slo_spec.key, slo_spec.message) from None
     evidence.add(
         file=slo_spec.path,
         format=slo_spec.format,
@@ -309,7 +317,7 @@ def test_slo_alerts(
             "recognised from the SLI's metrics nor suggested",
         )
     if isinstance(slo_rules, SourceError):
-        raise slo_rules
+        raise _fresh(slo_rules)
     cov = coverage(slo, slo_rules, _conditions(profile))
     declared = slo.alerting
     evidence.add(
