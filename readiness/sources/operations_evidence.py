@@ -128,7 +128,10 @@ class OperationsEvidence:
                     raise SourceError(name, "not configured in the profile")
                 future = self._pool.submit(collector)
                 self._futures[name] = future
-        return future.result()
+        try:
+            return future.result()
+        except SourceError as exc:
+            raise fresh(exc) from None
 
     def prefetch(self, names: Iterable[str]) -> None:
         """Start collecting ``names`` (those configured) concurrently; returns at once."""
@@ -266,5 +269,13 @@ class OperationsEvidence:
 def _one(results: dict[str, T | Exception], key: str) -> T:
     value = results[key]
     if isinstance(value, Exception):
-        raise value
+        raise fresh(value) from None
     return value
+
+
+def fresh(error: Exception) -> SourceError:
+    """A new exception for a cached error: re-raising the stored object would grow its
+    traceback with every check that asks for the failed evidence."""
+    if isinstance(error, SourceError):
+        return SourceError(error.target, error.reason)
+    return SourceError("operations", f"{type(error).__name__}: {error}")
