@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from readiness import Evidence, assert_no_findings, control, parametrize
 from readiness.checking import profile_of
+from readiness.collect import Job
 from readiness.profile.alerting import RequiredAlert, RoutingRequirement
 from readiness.rules import alerting as rules
 from readiness.rules import alerting_live as live_rules
@@ -21,6 +24,12 @@ def _evidence_of(config: pytest.Config) -> AlertingEvidence:
     if _EVIDENCE not in config.stash:
         config.stash[_EVIDENCE] = AlertingEvidence(profile_of(config), config.invocation_params.dir)
     return config.stash[_EVIDENCE]
+
+
+def readiness_collect(config: pytest.Config, items: Sequence[pytest.Item]) -> list[Job]:
+    """Prometheus's and Alertmanager's live views, read in the run's collection phase."""
+    evidence = _evidence_of(config)
+    return [Job("alerting", evidence.prefetch, "alerting")]
 
 
 @pytest.fixture(scope="session")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Literal
 
 import pytest
 
 from readiness import Evidence, SourceError, assert_no_findings, control, parametrize
 from readiness.checking import profile_of
+from readiness.collect import Job, params
 from readiness.profile.http import HttpPolicy, JsonExpectation, Service
-from readiness.profile.model import Profile
 from readiness.rules import http as rules
 from readiness.sources.http import Fetch, HttpSource, shared_http_source
 
@@ -42,18 +44,31 @@ def _jobs(source: HttpSource, s: Service, policy: HttpPolicy) -> list[Callable[[
     return jobs
 
 
+def _source(config: pytest.Config) -> HttpSource:
+    return shared_http_source(profile_of(config).http)
+
+
+def readiness_collect(config: pytest.Config, items: Sequence[pytest.Item]) -> list[Job]:
+    """Every probe of every selected service, read in the run's collection phase."""
+    source = _source(config)
+    policy = profile_of(config).http
+    return [
+        Job(f"{s.host}:{s.port}", partial(_quietly, job), s.name)
+        for s in params(items, "service", Service)
+        for job in _jobs(source, s, policy)
+    ]
+
+
+def _quietly(job: Callable[[], object]) -> None:
+    """Errors stay in the source's cache, raised to the checks that read them."""
+    with contextlib.suppress(SourceError):
+        job()
+
+
 @pytest.fixture(scope="session")
-def http_source(profile: Profile, request: pytest.FixtureRequest) -> HttpSource:
-    """Every probe of every selected service, run concurrently once per session."""
-    source = shared_http_source(profile.http)
-    selected = {
-        item.callspec.params["service"].name
-        for item in request.session.items
-        if hasattr(item, "callspec") and isinstance(item.callspec.params.get("service"), Service)
-    }
-    services = [s for s in profile.targets.services if s.name in selected]
-    source.prefetch(job for s in services for job in _jobs(source, s, profile.http))
-    return source
+def http_source(pytestconfig: pytest.Config) -> HttpSource:
+    """The run's HTTP source, filled by the collection phase."""
+    return _source(pytestconfig)
 
 
 def _require_https(service: Service, *, judged_here: bool = False) -> None:

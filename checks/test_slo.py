@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ import pytest
 
 from readiness import Evidence, SourceError, assert_no_findings, control, parametrize
 from readiness.checking import profile_of
+from readiness.collect import Job
 from readiness.findings import Finding
 from readiness.profile.common import Endpoint
 from readiness.profile.model import Profile
@@ -18,7 +21,7 @@ from readiness.report.slo_chart import burn_down_svg
 from readiness.rules import slo as rules
 from readiness.rules.slo_alerts import Rule, coverage, coverage_findings
 from readiness.rules.slo_model import Objective
-from readiness.sources.api import ApiClient
+from readiness.sources.api import ApiClient, run_context
 from readiness.sources.prometheus import PrometheusClient
 from readiness.sources.slo_prometheus import Settings, collect, loaded_rules
 from readiness.sources.slo_specs import SpecError, SpecFile, check_unique, from_native, load_file
@@ -101,30 +104,59 @@ def _endpoint(profile: Profile) -> Endpoint:
     return endpoint
 
 
-@pytest.fixture(scope="session")
-def slo_measurements(
-    profile: Profile, pytestconfig: pytest.Config
-) -> dict[str, rules.Measurement | Exception]:
-    specs = _specs(pytestconfig)
-    try:
-        client = PrometheusClient(ApiClient("prometheus", _endpoint(profile)))
-    except SourceError as exc:
-        return {o.id: exc for o in specs.objectives}
-    policy = profile.slo
-    settings = Settings(
-        at=specs.at,
-        lookback=lambda o: rules.lookback_seconds(o, policy.postmortem_lookback),
-        conditions=_conditions(profile),
-    )
-    return collect(client, specs.objectives, settings, policy.concurrency)
+def _measurements(config: pytest.Config) -> dict[str, rules.Measurement | Exception]:
+    def measure() -> dict[str, rules.Measurement | Exception]:
+        profile = profile_of(config)
+        specs = _specs(config)
+        try:
+            client = PrometheusClient(ApiClient("prometheus", _endpoint(profile)))
+        except SourceError as exc:
+            return {o.id: exc for o in specs.objectives}
+        policy = profile.slo
+        settings = Settings(
+            at=specs.at,
+            lookback=lambda o: rules.lookback_seconds(o, policy.postmortem_lookback),
+            conditions=_conditions(profile),
+        )
+        return collect(client, specs.objectives, settings, policy.concurrency)
+
+    return run_context().once(("slo-measurements",), measure)  # type: ignore[no-any-return]
+
+
+def _rules(config: pytest.Config) -> list[Rule] | SourceError:
+    def load() -> list[Rule] | SourceError:
+        try:
+            return loaded_rules(
+                PrometheusClient(ApiClient("prometheus", _endpoint(profile_of(config))))
+            )
+        except SourceError as exc:
+            return exc
+
+    return run_context().once(("slo-rules",), load)  # type: ignore[no-any-return]
+
+
+def readiness_collect(config: pytest.Config, items: Sequence[pytest.Item]) -> list[Job]:
+    """SLI measurements and the loaded rules, read in the run's collection phase."""
+    return [
+        Job("slo", lambda: _read(_measurements, config), "slo measurements"),
+        Job("slo", lambda: _read(_rules, config), "slo rules"),
+    ]
+
+
+def _read(read: Callable[[pytest.Config], object], config: pytest.Config) -> None:
+    """Errors stay in the run's cache, raised to the checks that read them."""
+    with contextlib.suppress(SourceError):
+        read(config)
 
 
 @pytest.fixture(scope="session")
-def slo_rules(profile: Profile) -> list[Rule] | SourceError:
-    try:
-        return loaded_rules(PrometheusClient(ApiClient("prometheus", _endpoint(profile))))
-    except SourceError as exc:
-        return exc
+def slo_measurements(pytestconfig: pytest.Config) -> dict[str, rules.Measurement | Exception]:
+    return _measurements(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def slo_rules(pytestconfig: pytest.Config) -> list[Rule] | SourceError:
+    return _rules(pytestconfig)
 
 
 @pytest.fixture

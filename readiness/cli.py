@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from readiness import authoring_cli, vulndb_cli
+from readiness import authoring_cli, merge, vulndb_cli
 from readiness.controls import Control, catalogue
 from readiness.controls.frameworks import FRAMEWORK_KEYS, FRAMEWORKS, controls_for
 from readiness.dora import cli as dora_cli
@@ -157,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     dora_cli.add_parser(sub)
     verdict_cli.add_parser(sub)
     vulndb_cli.add_parser(sub)
+    merge.add_parser(sub)
     return parser
 
 

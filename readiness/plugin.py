@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from readiness import hookspecs, selection
+from readiness import hookspecs, scale, selection
 from readiness.checking import MARKER, Evidence
 from readiness.controls import SEVERITY_NAMES
 from readiness.errors import ProfileError
@@ -56,6 +56,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--compare-to", default=None, help="an earlier readiness-report.json to compare with"
     )
     selection.add_options(group)
+    scale.addoptions(group)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -84,6 +85,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.getoption("report_dir") or profile.report.dir
     )
     config.stash[REPORT_DIR] = report_dir
+    config.pluginmanager.register(scale.ScalePlugin(config), "readiness-scale")
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = [str(checks_dir())]
     tracker = selection.SelectionTracker(config, checks_dir())

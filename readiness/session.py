@@ -150,8 +150,10 @@ class ReadinessSession:
             errors.append("the run was interrupted before every check was judged")
         if selection.selected == 0 and not errors:
             errors.append(no_checks_reason(selection))
-        elif self.results and not errors and all(
-            r.outcome == Outcome.SKIPPED for r in self.results.values()
+        elif (
+            self.results
+            and not errors
+            and all(r.outcome == Outcome.SKIPPED for r in self.results.values())
         ):
             errors.append(
                 f"all {len(self.results)} selected checks were skipped: nothing was judged, "

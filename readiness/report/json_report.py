@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -66,8 +66,8 @@ def build_report(
         ),
         "selection": selection,
         "summary": summary,
-        "by_family": _breakdown(ordered, "family"),
-        "by_severity": _breakdown(ordered, "severity"),
+        "by_family": breakdown((r.family, r.outcome) for r in ordered),
+        "by_severity": breakdown((r.severity, r.outcome) for r in ordered),
         "checks": [r.contract() for r in ordered],
         "waivers": [
             {
@@ -131,11 +131,12 @@ def partial_text(selection: dict[str, Any]) -> str:
     return f"partial run: {count} checks{why}, not a release verdict"
 
 
-def _breakdown(results: Sequence[CheckResult], attr: str) -> dict[str, dict[str, int]]:
+def breakdown(pairs: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    """Outcome counts per group, from (group, outcome) pairs."""
     out: dict[str, dict[str, int]] = {}
-    for r in results:
-        row = out.setdefault(getattr(r, attr), {o: 0 for o in OUTCOMES})
-        row[r.outcome] += 1
+    for group, outcome in pairs:
+        row = out.setdefault(group, {o: 0 for o in OUTCOMES})
+        row[outcome] += 1
     return dict(sorted(out.items()))
 
 

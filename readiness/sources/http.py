@@ -45,6 +45,7 @@ from readiness.sources.deadline import Deadline, guard, guarded
 T = TypeVar("T")
 
 MAX_BODY = 4 * 1024 * 1024
+LATENCY_PARALLEL = 10  # concurrent latency samples of one service
 USER_AGENT = "readiness"
 _REDACTED_HEADERS = frozenset({"set-cookie", "authorization", "proxy-authorization", "cookie"})
 
@@ -671,20 +672,29 @@ class HttpSource:
             )
 
     def _latency(self, service: Service, path: str, requests: int) -> LatencySample:
-        durations: list[float] = []
-        statuses: list[int] = []
-        timeouts = 0
+        """``requests`` samples of ``path``: the first alone, the rest concurrently, and only
+        when the first was answered (a silent target is not sampled again)."""
         seconds = service.timeout or self.policy.timeout
         url = service.url + path
-        for _ in range(requests):
-            fetch = self._fetch_url(service, url, None, "none", seconds, False)
-            if fetch.status is None:
-                timeouts += 1
-                break  # a service that timed out is not sampled again
-            else:
-                durations.append(fetch.elapsed_ms)
-                statuses.append(fetch.status)
-        return LatencySample(url, tuple(durations), tuple(statuses), timeouts, seconds)
+
+        def sample(_: int) -> Fetch:
+            return self._fetch_url(service, url, None, "none", seconds, False)
+
+        fetches = [sample(0)]
+        if fetches[0].status is not None and requests > 1:
+            rest = gather(sample, range(1, requests), max_workers=LATENCY_PARALLEL)
+            for result in rest:
+                if isinstance(result, Exception):
+                    raise result
+                fetches.append(result)
+        answered = [f for f in fetches if f.status is not None]
+        return LatencySample(
+            url,
+            tuple(f.elapsed_ms for f in answered),
+            tuple(f.status for f in answered if f.status is not None),
+            len(fetches) - len(answered),
+            seconds,
+        )
 
 
 # ------------------------------------------------------------------------- helpers
