@@ -29,7 +29,14 @@ from readiness.rules.slo_model import (
     parse_duration,
     render_window,
 )
-from readiness.sources.slo_openslo import ALPHA_UNITS, shorthand_seconds, sli_kinds, validate
+from readiness.sources.slo_openslo import (
+    ALPHA_UNITS,
+    Problem,
+    shorthand_seconds,
+    sli_kinds,
+    validate,
+)
+from readiness.sources.slo_validate import pyrra_problems, sloth_problems
 
 DEFAULT_WINDOW = 30 * 86400
 _GROUPING = r"(?:(?:by|without)\s*\([^)]*\)\s*)?"
@@ -133,6 +140,15 @@ def _percent(doc: _Doc, name: str) -> float:
             doc.file, doc.path(name), f"{value:g} looks like a ratio; give a percentage (99.9)"
         )
     return round(value / 100, 12)
+
+
+def _tool_percent(doc: _Doc, name: str) -> tuple[float, str]:
+    """A Sloth/Pyrra target as those tools read it: a percentage (0.9 means 0.9 %), already
+    validated; a 100 % target leaves no error budget, so it cannot be judged."""
+    value = doc.num(name)
+    if value >= 100:
+        return 0.0, f"a {value:g} % target leaves no error budget to judge"
+    return round(value / 100, 12), ""
 
 
 def _ratio(doc: _Doc, name: str) -> float:
@@ -266,17 +282,18 @@ def _sloth(doc: _Doc, crd: bool) -> list[Objective]:
                 page=not (page is not None and bool(page.data.get("disable"))),
                 ticket=not (ticket is not None and bool(ticket.data.get("disable"))),
             )
+        target, full = _tool_percent(o, "objective")
         out.append(
             Objective(
                 service=service,
                 name=name,
-                target=_percent(o, "objective"),
+                target=target,
                 window=DEFAULT_WINDOW,
                 sli=the_sli,
                 source=doc.file,
                 description=o.text("description", ""),
                 alerting=declared,
-                unsupported=unsupported,
+                unsupported=unsupported or full,
             )
         )
     return out
@@ -305,16 +322,17 @@ def _pyrra(doc: _Doc) -> list[Objective]:
         kinds = ", ".join(sorted(indicator.data)) or "nothing"
         sli = Sli(source="pyrra")
         unsupported = f"Pyrra indicator {kinds} is not evaluated (ratio and latency are)"
+    target, full = _tool_percent(spec, "target")
     return [
         Objective(
             service=service,
             name=name,
-            target=_percent(spec, "target"),
+            target=target,
             window=spec.window("window", DEFAULT_WINDOW),
             sli=sli,
             source=doc.file,
             description=spec.text("description", ""),
-            unsupported=unsupported,
+            unsupported=unsupported or full,
         )
     ]
 
@@ -535,6 +553,33 @@ def _documents(path: Path) -> list[Any]:
     return flat
 
 
+def _raise_problems(file: str, what: str, problems: Sequence[tuple[_Doc, Problem]]) -> None:
+    if not problems:
+        return
+    first_doc, first = problems[0]
+    text = "; ".join(
+        f"{d.data.get('kind') or 'spec'} {d.key or ''} {p.render()}".replace("  ", " ")
+        for d, p in problems
+    )
+    raise SpecError(file, first_doc.path(first.path), f"invalid {what}: {text}")
+
+
+def _validate_tools(file: str, docs: Sequence[_Doc]) -> None:
+    """Sloth and Pyrra specs, rejected for what ``sloth validate`` and Pyrra's webhook
+    reject (see :mod:`readiness.sources.slo_validate`)."""
+    sloth, pyrra = [], []
+    for d in docs:
+        api = str(d.data.get("apiVersion", ""))
+        if str(d.data.get("version", "")) == "prometheus/v1":
+            sloth += [(d, p) for p in sloth_problems(d.data, crd=False)]
+        elif api.startswith("sloth.slok.dev/"):
+            sloth += [(d, p) for p in sloth_problems(d.data, crd=True)]
+        elif api.startswith("pyrra.dev/"):
+            pyrra += [(d, p) for p in pyrra_problems(d.data)]
+    _raise_problems(file, "Sloth spec (as sloth validate)", sloth)
+    _raise_problems(file, "Pyrra spec (as its admission webhook)", pyrra)
+
+
 def _validate_openslo(file: str, docs: Sequence[_Doc]) -> None:
     """Every OpenSLO object of the file, validated as ``oslo validate`` does; all problems."""
     objects = [d.data for d in docs if str(d.data.get("apiVersion", "")).startswith("openslo/")]
@@ -545,13 +590,7 @@ def _validate_openslo(file: str, docs: Sequence[_Doc]) -> None:
         if str(d.data.get("apiVersion", "")).startswith("openslo/")
         for p in validate(d.data, slis)
     ]
-    if problems:
-        first_doc, first = problems[0]
-        text = "; ".join(
-            f"{d.data.get('kind', '?')} {d.key or ''} {p.render()}".replace("  ", " ")
-            for d, p in problems
-        )
-        raise SpecError(file, first_doc.path(first.path), f"invalid OpenSLO: {text}")
+    _raise_problems(file, "OpenSLO", problems)
 
 
 def load_file(path: Path) -> SpecFile:
@@ -564,9 +603,10 @@ def load_file(path: Path) -> SpecFile:
     api = str(first.get("apiVersion", ""))
     if "slos" in first and "version" not in first and not api:
         return SpecFile(file, "native", tuple(_native_file(first, file)))
+    _validate_openslo(file, docs)
+    _validate_tools(file, docs)
     if str(first.get("version", "")) == "prometheus/v1":
         return SpecFile(file, "sloth", tuple(o for d in docs for o in _sloth(d, crd=False)))
-    _validate_openslo(file, docs)
     out: list[Objective] = []
     formats = set()
     openslo_v1 = []

@@ -137,7 +137,9 @@ def test_feature_release(pytester: pytest.Pytester, slo_lab: SloLab) -> None:
     assert "- alert: ExhaustedAvailabilityErrorBudgetBurn" in missing
     assert "no data over the 30d window" in checks[("SLO-DATA", "ghost/availability")]["message"]
     spec = checks[("SLO-SPEC", "broken.yaml")]
-    assert spec["outcome"] == "error" and "key 'slos[0].sli'" in spec["message"]
+    assert spec["outcome"] == "error" and "invalid Sloth spec" in spec["message"]
+    for problem in ("objective must >0 and <=100", "at least one SLI type is required"):
+        assert problem in spec["message"]
     assert checks[("SLO-SPEC", "profile")]["outcome"] == "passed"
     repeated = checks[("SLO-SPEC", str(SLOTH_CRD))]
     assert repeated["outcome"] == "failed"

@@ -120,7 +120,7 @@ PYRRA = {
         "latency": {"success": {"metric": 'h_bucket{le="1"}'}, "total": {"metric": "h_count"}}
     },
     "bool_gauge": {"bool_gauge": {"metric": "probe_success"}},
-    "latencyNative": {"latencyNative": {"latency": "1", "total": {"metric": "h"}}},
+    "latencyNative": {"latencyNative": {"latency": "1s", "total": {"metric": "h"}}},
 }
 
 
@@ -142,7 +142,9 @@ def _cases() -> list[tuple[str, str]]:
         spec = {
             "version": "prometheus/v1",
             "service": "api",
-            "slos": [{"name": "a", "objective": 99.9, "sli": sli}],
+            "slos": [
+                {"name": "avail", "objective": 99.9, "sli": sli, "alerting": {"name": "Burn"}}
+            ],
         }
         cases.append((f"sloth-{shape}", json.dumps(spec)))
         crd_sli = {
@@ -154,7 +156,17 @@ def _cases() -> list[tuple[str, str]]:
             "apiVersion": "sloth.slok.dev/v1",
             "kind": "PrometheusServiceLevel",
             "metadata": {"name": "api"},
-            "spec": {"service": "api", "slos": [{"name": "a", "objective": 99.9, "sli": crd_sli}]},
+            "spec": {
+                "service": "api",
+                "slos": [
+                    {
+                        "name": "avail",
+                        "objective": 99.9,
+                        "sli": crd_sli,
+                        "alerting": {"name": "Burn"},
+                    }
+                ],
+            },
         }
         cases.append((f"sloth-crd-{shape}", json.dumps(crd)))
     for shape, indicator in PYRRA.items():
@@ -184,7 +196,7 @@ LOADED_RULES = [
         "SlothPage",
         "alerting",
         "x > 1",
-        labels={"sloth_service": "api", "sloth_slo": "a", "long": "1h", "short": "5m"},
+        labels={"sloth_service": "api", "sloth_slo": "avail", "long": "1h", "short": "5m"},
     ),
     Rule("slo:rate1h", "recording", PROM),
 ]

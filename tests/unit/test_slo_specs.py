@@ -158,12 +158,13 @@ def _write(tmp_path: Path, text: str) -> Path:
             service: api
             slos:
               - name: avail
-                objective: 0.999
+                objective: 120
                 sli: {events: {error_query: 'sum(rate(e[{{.window}}]))',
                                total_query: 'sum(rate(t[{{.window}}]))'}}
+                alerting: {name: AvailAlert}
             """,
             "slos[0].objective",
-            "looks like a ratio",
+            "objective must >0 and <=100",
         ),
         (
             """
@@ -174,6 +175,7 @@ def _write(tmp_path: Path, text: str) -> Path:
                 objective: 99.9
                 sli: {events: {error_query: 'sum(rate(e[{{.window}}])',
                                total_query: 'sum(rate(t[{{.window}}]))'}}
+                alerting: {name: AvailAlert}
             """,
             "slos[0].sli.events.error_query",
             "invalid PromQL",
@@ -186,9 +188,10 @@ def _write(tmp_path: Path, text: str) -> Path:
               - name: avail
                 objective: 99.9
                 sli: {}
+                alerting: {name: AvailAlert}
             """,
             "slos[0].sli",
-            "needs events, raw or plugin",
+            "at least one SLI type is required",
         ),
         (
             """
@@ -235,7 +238,7 @@ def _write(tmp_path: Path, text: str) -> Path:
               indicator: {ratio: {errors: {metric: 'rate(x[5m]) + 1'}, total: {metric: t}}}
             """,
             "spec.indicator.ratio.errors.metric",
-            "must use {{.window}}",
+            "ratio errors metric must be a vector selector, but got BinaryExpr",
         ),
         (
             """
