@@ -14,6 +14,7 @@ import pytest
 from readiness import Evidence, SourceError, assert_no_findings, control, parametrize
 from readiness.checking import profile_of
 from readiness.collect import Job
+from readiness.errors import raise_fresh
 from readiness.findings import Finding
 from readiness.profile.common import Endpoint
 from readiness.profile.model import Profile
@@ -83,14 +84,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def _conditions(profile: Profile) -> tuple[rules.BurnCondition, ...]:
     return profile.slo.conditions()
-
-
-def _fresh(error: Exception) -> SourceError:
-    """A new exception for a cached error: re-raising one stored object grows its traceback
-    with every check that raises it (quadratic reports with many SLOs)."""
-    if isinstance(error, SourceError):
-        return SourceError(error.target, error.reason)
-    return SourceError("slo", f"{type(error).__name__}: {error}")
 
 
 def _endpoint(profile: Profile) -> Endpoint:
@@ -165,7 +158,7 @@ def measurement(
 ) -> rules.Measurement:
     found = slo_measurements[slo.id]
     if isinstance(found, Exception):
-        raise _fresh(found)
+        raise_fresh(found)
     return found
 
 
@@ -196,7 +189,7 @@ def test_slo_spec(
 ) -> None:
     if isinstance(slo_spec, SpecError):
         evidence.add(file=slo_spec.file, key=slo_spec.key, reason=slo_spec.reason)
-        raise SpecError(slo_spec.file, slo_spec.key, slo_spec.message) from None
+        raise_fresh(slo_spec)
     evidence.add(
         file=slo_spec.path,
         format=slo_spec.format,
@@ -349,7 +342,7 @@ def test_slo_alerts(
             "recognised from the SLI's metrics nor suggested",
         )
     if isinstance(slo_rules, SourceError):
-        raise _fresh(slo_rules)
+        raise_fresh(slo_rules)
     cov = coverage(slo, slo_rules, _conditions(profile))
     declared = slo.alerting
     evidence.add(

@@ -16,7 +16,7 @@ import pytest
 
 from readiness import Evidence, assert_no_findings, control, parametrize
 from readiness.checking import profile_of
-from readiness.errors import SourceError
+from readiness.errors import SourceError, raise_fresh
 from readiness.findings import Finding
 from readiness.profile.model import Profile
 from readiness.profile.supply_chain import Image
@@ -244,7 +244,7 @@ def test_vulnerabilities(
     vuln: VulnItem, profile: Profile, evidence: Evidence, pytestconfig: pytest.Config
 ) -> None:
     if vuln.error is not None:
-        raise vuln.error
+        raise_fresh(vuln.error)
     coll = collector(pytestconfig)
     _, status = coll.vuln_database()
     if status is not None:
@@ -303,7 +303,7 @@ def test_container_runtime(
     container: ContainerInfo | SourceError, profile: Profile, evidence: Evidence
 ) -> None:
     if isinstance(container, SourceError):
-        raise container
+        raise_fresh(container)
     evidence.add(
         container=container.name,
         image=container.image,

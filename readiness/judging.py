@@ -12,7 +12,7 @@ import pytest
 
 from readiness.checking import MARKER, Evidence
 from readiness.controls import Control, Severity, get_control
-from readiness.errors import SourceError
+from readiness.errors import ReadinessError, SourceError
 from readiness.gate import Outcome, RawResult, Verdict, judge, matching_waiver
 from readiness.profile.model import Profile
 from readiness.redact import Redactor
@@ -84,6 +84,32 @@ def raw_result(
         text = excinfo.value.msg if isinstance(excinfo.value, pytest.fail.Exception) else ""
         return "failed", text or report.longreprtext
     return "error", f"could not run: {_exception_text(excinfo.value)}"
+
+
+def short_error_report(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
+    """The report of a check that hit a readiness error (a source unreachable, bad data),
+    without formatting a Python traceback: like a failure, an error is its message. Other
+    exceptions (bugs) keep pytest's full report."""
+    excinfo = call.excinfo
+    if excinfo is None or not isinstance(excinfo.value, ReadinessError):
+        return None
+    sections = [
+        (f"Captured {key} {when}", content)
+        for when, key, content in item._report_sections  # as pytest's own reports do
+    ]
+    return pytest.TestReport(
+        item.nodeid,
+        item.location,
+        dict.fromkeys(item.keywords, 1),
+        "failed",
+        _exception_text(excinfo.value),
+        call.when,  # type: ignore[arg-type]
+        sections,
+        call.duration,
+        call.start,
+        call.stop,
+        user_properties=item.user_properties,
+    )
 
 
 def _exception_text(exc: BaseException) -> str:

@@ -14,7 +14,14 @@ from readiness.checking import MARKER, Evidence
 from readiness.controls import SEVERITY_NAMES
 from readiness.errors import ProfileError
 from readiness.families import apply_families
-from readiness.judging import EVIDENCE, apply_to_report, build_result, control_of, result_of
+from readiness.judging import (
+    EVIDENCE,
+    apply_to_report,
+    build_result,
+    control_of,
+    result_of,
+    short_error_report,
+)
 from readiness.keys import PROFILE, REDACTOR, REPORT_DIR
 from readiness.profile import load_profile
 from readiness.profile.model import Profile
@@ -156,8 +163,17 @@ def evidence(request: pytest.FixtureRequest) -> Evidence:
     return ev
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> pytest.TestReport | None:
+    if PROFILE not in item.config.stash:
+        return None
+    return short_error_report(item, call)
+
+
+@pytest.hookimpl(wrapper=True, specname="pytest_runtest_makereport")
+def pytest_readiness_result_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield

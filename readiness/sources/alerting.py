@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from readiness.errors import SourceError
+from readiness.errors import CachedError, SourceError
 from readiness.profile.model import Profile
 from readiness.rules.alerting import runbook_urls
 from readiness.rules.alerting_model import (
@@ -76,10 +76,10 @@ class AlertingEvidence:
                 try:
                     self._cache[key] = fetch()
                 except SourceError as exc:
-                    self._cache[key] = exc
+                    self._cache[key] = CachedError(exc)
             value = self._cache[key]
-        if isinstance(value, SourceError):
-            raise value
+        if isinstance(value, CachedError):
+            value.reraise()
         return value  # type: ignore[no-any-return]
 
     def prefetch(self) -> None:
@@ -106,7 +106,9 @@ class AlertingEvidence:
         results = gather(lambda job: job[1](), todo, max_workers=8)
         with self._lock:
             for (key, _), result in zip(todo, results, strict=True):
-                if not isinstance(result, Exception) or isinstance(result, SourceError):
+                if isinstance(result, SourceError):
+                    self._cache.setdefault(key, CachedError(result))
+                elif not isinstance(result, Exception):
                     self._cache.setdefault(key, result)
 
     # -- rule sources --------------------------------------------------------------------

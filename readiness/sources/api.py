@@ -28,7 +28,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from readiness.errors import SourceError
+from readiness.errors import OnceCache, SourceError
 from readiness.profile.common import Auth, Endpoint
 from readiness.redact import safe_url
 from readiness.sources.deadline import Deadline, guard_pool_manager, guarded
@@ -66,40 +66,19 @@ class _Failure:
         return SourceError(self.target, self.reason)
 
 
-class _Entry:
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.value: Any = None
-        self.failure: _Failure | None = None
-
-
 class RunContext:
     """What one run shares between sources: limits, JSON answers, timed-out targets."""
 
     def __init__(self, limits: Limits | None = None):
         self.limits = limits or Limits()
         self._lock = threading.Lock()
-        self._answers: dict[tuple[str, ...], _Entry] = {}
+        self._answers = OnceCache()
         self._dead: dict[str, _Failure] = {}
 
     def once(self, key: tuple[str, ...], compute: Callable[[], Any]) -> Any:
-        """``compute()`` once per key; concurrent callers wait for the first."""
-        with self._lock:
-            entry = self._answers.get(key)
-            owner = entry is None
-            if entry is None:
-                entry = self._answers[key] = _Entry()
-        if owner:
-            try:
-                entry.value = compute()
-            except SourceError as exc:
-                entry.failure = _Failure(exc.target, exc.reason)
-            finally:
-                entry.done.set()
-        entry.done.wait()
-        if entry.failure is not None:
-            raise entry.failure.error()
-        return entry.value
+        """``compute()`` once per key; concurrent callers wait for the first; an error is
+        kept as data and raised fresh to every caller."""
+        return self._answers.get(key, compute)
 
     def dead(self, base: str) -> _Failure | None:
         with self._lock:

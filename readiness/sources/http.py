@@ -26,8 +26,7 @@ import ssl
 import threading
 import time
 import warnings
-from collections.abc import Callable, Hashable, Iterable
-from concurrent.futures import Future
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
@@ -36,7 +35,7 @@ from urllib.parse import urlsplit
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from readiness.errors import SourceError
+from readiness.errors import OnceCache, SourceError
 from readiness.profile.common import Auth
 from readiness.profile.http import HttpPolicy, Service
 from readiness.sources.api import gather, run_context
@@ -214,39 +213,6 @@ class _Stats:
     urls: dict[str, int] = field(default_factory=dict)
 
 
-class _Cache:
-    """Results by key, computed once; concurrent callers of one key wait for the first."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._futures: dict[Hashable, Future[Any]] = {}
-
-    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
-        with self._lock:
-            future = self._futures.get(key)
-            owner = future is None
-            if future is None:
-                future = Future()
-                self._futures[key] = future
-        if owner:
-            try:
-                future.set_result(compute())
-            except SourceError as exc:  # kept as data, raised fresh to every reader
-                future.set_result(_Failed(exc.target, exc.reason))
-            except BaseException as exc:
-                future.set_exception(exc)
-        result = future.result()
-        if isinstance(result, _Failed):
-            raise SourceError(result.target, result.reason)
-        return result  # type: ignore[no-any-return]
-
-
-@dataclass(frozen=True, slots=True)
-class _Failed:
-    target: str
-    reason: str
-
-
 def _legacy_contexts() -> dict[str, ssl.SSLContext]:
     """Client contexts able to offer one old version each (made once, warnings muted)."""
     contexts = {}
@@ -281,8 +247,8 @@ class HttpSource:
     ):
         self.policy = policy
         self._clock = clock
-        self._cache = _Cache()
-        self._contexts = _Cache()
+        self._cache = OnceCache()
+        self._contexts = OnceCache()
         self._stats_lock = threading.Lock()
         self.stats = _Stats()
         # Built here, in the caller's thread: old versions raise DeprecationWarning.
@@ -410,7 +376,8 @@ class HttpSource:
                     service.name, f"cannot load ca_file {service.ca_file}: {exc}"
                 ) from None
 
-        return self._contexts.get(("verify", service.ca_file), make)
+        context: ssl.SSLContext | None = self._contexts.get(("verify", service.ca_file), make)
+        return context
 
     def _trust(self, service: Service) -> str:
         if not service.verify_tls:

@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from readiness.errors import SourceError
+from readiness.errors import SourceError, raise_fresh
 from readiness.profile.common import Endpoint
 from readiness.profile.model import Profile
 from readiness.profile.operations import BackupLocation
@@ -128,10 +128,10 @@ class OperationsEvidence:
                     raise SourceError(name, "not configured in the profile")
                 future = self._pool.submit(collector)
                 self._futures[name] = future
-        try:
-            return future.result()
-        except SourceError as exc:
-            raise fresh(exc) from None
+        error = future.exception()  # waits; never re-raises the stored exception object
+        if error is not None:
+            raise_fresh(error)
+        return future.result()
 
     def prefetch(self, names: Iterable[str]) -> None:
         """Start collecting ``names`` (those configured) concurrently; returns at once."""
@@ -269,13 +269,5 @@ class OperationsEvidence:
 def _one(results: dict[str, T | Exception], key: str) -> T:
     value = results[key]
     if isinstance(value, Exception):
-        raise fresh(value) from None
+        raise_fresh(value)
     return value
-
-
-def fresh(error: Exception) -> SourceError:
-    """A new exception for a cached error: re-raising the stored object would grow its
-    traceback with every check that asks for the failed evidence."""
-    if isinstance(error, SourceError):
-        return SourceError(error.target, error.reason)
-    return SourceError("operations", f"{type(error).__name__}: {error}")

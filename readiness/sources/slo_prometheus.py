@@ -9,13 +9,11 @@ step 1d) and the page-window error ratios over the post-mortem look-back (range)
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from readiness.errors import SourceError
+from readiness.errors import OnceCache, SourceError
 from readiness.rules.slo import (
     CONDITIONS,
     BurnCondition,
@@ -98,28 +96,18 @@ class SharedQueries:
     def __init__(self, client: PrometheusClient):
         self.client = client
         self.name = client.name
-        self._lock = threading.Lock()
-        self._futures: dict[tuple[object, ...], Future[list[dict[str, Any]]]] = {}
+        self._cache = OnceCache()
         self.executed = 0
 
     def _once(
         self, key: tuple[object, ...], run: Callable[[], list[dict[str, Any]]]
     ) -> list[dict[str, Any]]:
-        with self._lock:
-            future = self._futures.get(key)
-            owner = future is None
-            if future is None:
-                future = self._futures[key] = Future()
-        if owner:
-            try:
-                result = run()
-            except BaseException as exc:
-                future.set_exception(exc)
-                raise
+        def counted() -> list[dict[str, Any]]:
+            result = run()
             self.executed += 1
-            future.set_result(result)
             return result
-        return future.result()
+
+        return self._cache.get(key, counted)
 
     def query(self, promql: str, time: float) -> list[dict[str, Any]]:
         return self._once(("q", promql, time), lambda: self.client.query(promql, time=time))

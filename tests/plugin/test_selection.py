@@ -31,7 +31,10 @@ def test_default_deny(service):
     )
 """
 
-PROFILE = "environment: test\ngate: {fail_on: medium}\ndora: {record: false}\n"
+PROFILE = (
+    "environment: test\ngate: {fail_on: medium}\ndora: {record: false}\n"
+    "families: {http: {enabled: true}, kubernetes: {enabled: true}}\n"
+)
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:

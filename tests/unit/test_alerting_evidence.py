@@ -66,7 +66,8 @@ def test_failures_are_remembered_not_retried(tmp_path: Path) -> None:
         ev.targets()
     with pytest.raises(SourceError) as second:
         ev.targets()
-    assert first.value is second.value
+    # Remembered (not asked again) as data: each reader gets a fresh exception.
+    assert first.value is not second.value and str(first.value) == str(second.value)
     assert f"cannot reach http://127.0.0.1:{port}/api/v1/targets" in str(first.value)
     with pytest.raises(SourceError, match=r"targets\.alertmanager is not configured"):
         ev.am_status()

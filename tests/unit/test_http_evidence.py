@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from readiness.demo.tls import issue, make_ca
-from readiness.errors import SourceError
-from readiness.sources.http import Fetch, _auth_headers, _Cache, _clean_header, parse_certificate
+from readiness.sources.http import Fetch, _auth_headers, _clean_header, parse_certificate
 
 
 def test_parse_certificate(tmp_path: Path) -> None:
@@ -60,39 +58,3 @@ def test_fetch_headers_and_summary() -> None:
 def test_auth_headers() -> None:
     assert _auth_headers(None, ("admin", "admin")) == {"Authorization": "Basic YWRtaW46YWRtaW4="}
     assert _auth_headers(None, None) is None
-
-
-def test_cache_computes_once_for_concurrent_callers() -> None:
-    cache = _Cache()
-    calls: list[int] = []
-    gate = threading.Event()
-
-    def compute() -> int:
-        calls.append(1)
-        gate.wait(5)
-        return 42
-
-    results: list[int] = []
-    threads = [
-        threading.Thread(target=lambda: results.append(cache.get("k", compute))) for _ in range(8)
-    ]
-    for t in threads:
-        t.start()
-    gate.set()
-    for t in threads:
-        t.join(5)
-    assert results == [42] * 8 and len(calls) == 1
-
-
-def test_cache_keeps_errors() -> None:
-    cache = _Cache()
-    calls: list[int] = []
-
-    def fail() -> int:
-        calls.append(1)
-        raise SourceError("svc", "down")
-
-    for _ in range(3):
-        with pytest.raises(SourceError, match="svc: down"):
-            cache.get("k", fail)
-    assert len(calls) == 1
