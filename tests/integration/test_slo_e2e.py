@@ -160,3 +160,34 @@ def test_fix_release_passes_freeze_and_emergency_with_a_warning(
     assert level["healthy"] == "passed"
     message = checks[("SLO-BUDGET-LEVEL", "emergency/availability")]["message"]
     assert "policy state is emergency; this fix release is allowed" in message
+
+
+def test_objectives_readiness_cannot_evaluate_are_errors_with_their_reason(
+    pytester: pytest.Pytester, slo_lab: SloLab
+) -> None:
+    """go-sdk's v1alpha example: a threshold SLI and a Datadog ratio SLI, beside a live
+    Prometheus that holds burn-rate rules. No check crashes or passes on them."""
+    spec = Path(__file__).parent.parent / "data/slo/go-sdk/pkg/openslo/v1alpha/examples/slos.yaml"
+    profile = {
+        "environment": "test",
+        "slo_files": [str(spec)],
+        "slo": {"prometheus": {"url": slo_lab.url}},
+    }
+    pytester.makefile(".yaml", prof=json.dumps(profile))
+    pytester.makepyfile(test_slo=CHECKS.read_text())
+    pytester.runpytest_subprocess("--profile=prof.yaml", "-p", "no:cacheprovider", "test_slo.py")
+    data = json.loads((pytester.path / "reports" / "readiness-report.json").read_text())
+    checks = {(c["control"], c["target"]): c for c in data["checks"]}
+    (spec_check,) = [c for (ctl, _), c in checks.items() if ctl == "SLO-SPEC"]
+    assert spec_check["outcome"] == "passed"
+    reasons = {
+        "web/web-latency-threshold": "thresholdMetric SLIs are not evaluated",
+        "web/web-availability-ratio": "metric source 'datadog' is not Prometheus",
+    }
+    assert spec_check["evidence"]["not_evaluable"].keys() == reasons.keys()
+    for target, reason in reasons.items():
+        for control in ("SLO-ALERTS", "SLO-ATTAINMENT", "SLO-BURN-RATE", "SLO-DATA"):
+            check = checks[(control, target)]
+            assert check["outcome"] == "error", (control, target)
+            assert reason in check["message"]
+            assert "Traceback" not in check["message"] and "AssertionError" not in check["message"]
