@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from readiness import hookspecs, scale, selection
+from readiness import hookspecs, scale, selection, signals
 from readiness.checking import MARKER, Evidence
 from readiness.controls import SEVERITY_NAMES
 from readiness.errors import ProfileError
@@ -87,6 +87,9 @@ def pytest_configure(config: pytest.Config) -> None:
         profile = _with_fail_on(profile, fail_on)
     config.stash[PROFILE] = profile
     start_run(Limits(profile.limits.deadline, profile.limits.max_body_bytes()))
+    config.add_cleanup(signals.install())  # SIGTERM/SIGHUP/SIGPIPE end the run like Ctrl-C
+    if config.option.tbstyle == "auto":  # a check's error is its message, not a traceback
+        config.option.tbstyle = "line"  # (and long ones cost seconds per errored check)
     config.stash[REDACTOR] = Redactor(profile.secrets)
     report_dir = config.invocation_params.dir / (
         config.getoption("report_dir") or profile.report.dir

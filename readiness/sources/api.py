@@ -31,7 +31,7 @@ from requests.adapters import HTTPAdapter
 from readiness.errors import OnceCache, SourceError
 from readiness.profile.common import Auth, Endpoint
 from readiness.redact import safe_url
-from readiness.sources.deadline import Deadline, guard_pool_manager, guarded
+from readiness.sources.deadline import WATCHDOG, Deadline, guard_pool_manager, guarded
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -96,6 +96,7 @@ def start_run(limits: Limits | None = None) -> RunContext:
     """A fresh run: new limits, no cached answers, no timed-out targets."""
     global _run
     _run = RunContext(limits)
+    WATCHDOG.reset()
     return _run
 
 
@@ -212,6 +213,8 @@ def send(
     REQUESTS_CA_BUNDLE would override a session's own setting.
     """
     shown = safe_url(url)
+    if WATCHDOG.aborted:
+        raise SourceError(name, f"not read: the run was interrupted before {shown}")
     origin = _origin(url)
     dead = _run.dead(origin)
     if dead is not None:
@@ -239,6 +242,8 @@ def send(
                     body = read_capped(response, name, cap, deadline)
                 finally:
                     response.close()
+                if deadline.expired():  # cut off by the deadline: not a real answer
+                    raise SourceError(name, _late(shown, deadline))
             except requests.TooManyRedirects:
                 raise SourceError(name, f"{shown} redirects in a loop (more than 30)") from None
             except requests.RequestException as exc:

@@ -58,8 +58,25 @@ class _Watchdog:
         self._socks: dict[int, socket.socket] = {}
         self._ids = itertools.count()
         self._thread: threading.Thread | None = None
+        self.aborted = False
+
+    def abort(self) -> None:
+        """The run is being interrupted: every watched socket now, every new one at once."""
+        with self._cond:
+            self.aborted = True
+            socks = list(self._socks.values())
+            self._socks.clear()
+            self._heap.clear()
+        for sock in socks:
+            _shut(sock)
+
+    def reset(self) -> None:
+        with self._cond:
+            self.aborted = False
 
     def watch(self, sock: socket.socket, end: float) -> int:
+        if self.aborted:
+            _shut(sock)
         with self._cond:
             token = next(self._ids)
             self._socks[token] = sock

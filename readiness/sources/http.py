@@ -532,6 +532,8 @@ class HttpSource:
             )
             response = conn.getresponse()
             body = response.read(MAX_BODY)
+            if deadline.expired():  # cut off by the deadline: headers or body incomplete
+                raise TimeoutError
             elapsed = (self._clock() - start) * 1000
             return Fetch(
                 url=url,

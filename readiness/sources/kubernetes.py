@@ -24,8 +24,10 @@ from kubernetes.config.config_exception import ConfigException
 
 from readiness.errors import SourceError
 from readiness.profile.kubernetes import KubeCluster
+from readiness.redact import safe_url
 from readiness.rules.kubernetes_model import Inventory, RawObject, build_inventory
 from readiness.sources.api import gather, run_context
+from readiness.sources.deadline import Deadline, guard_pool_manager, guarded
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +169,9 @@ def api_client(cluster: KubeCluster) -> k8s.ApiClient:
         cfg.verify_ssl = False
     cfg.retries = 1
     cfg.connection_pool_maxsize = max(cluster.max_workers, 4)
-    return k8s.ApiClient(cfg)
+    client = k8s.ApiClient(cfg)
+    guard_pool_manager(client.rest_client.pool_manager)  # reads honour their deadline
+    return client
 
 
 CLUSTER_WIDE_FROM = 4  # list_scope "auto": this many namespaces or more -> one LIST per kind
@@ -268,20 +272,54 @@ class ClusterReader:
             fn, args = getattr(api, f"list_namespaced_{spec.snake}"), (job.namespace,)
         with self._lock:
             self.requests += 1
-        response = fn(*args, **kwargs)
+        deadline = Deadline(run_context().limits.deadline)
+        with guarded(deadline):
+            per_call = deadline.timeout(self.cluster.timeout)
+            kwargs["_request_timeout"] = (per_call, per_call)
+            response = fn(*args, **kwargs)
+            try:
+                data = self._read_capped(job, response, deadline)
+            finally:
+                response.release_conn()
         try:
-            body = json.loads(response.data)
-        except ValueError:
+            body = json.loads(data)
+        except (ValueError, RecursionError):
             raise SourceError(
-                self.cluster.name, f"listing {_describe(job)} did not return JSON"
+                self.cluster.name,
+                f"listing {_describe(job)} at {safe_url(self.client.configuration.host)}: "
+                "the API answered, but not like Kubernetes (not JSON)",
             ) from None
-        finally:
-            response.release_conn()
-        if not isinstance(body, dict) or not isinstance(body.get("items", []), list):
+        if not _is_list(body):
             raise SourceError(
-                self.cluster.name, f"listing {_describe(job)} did not return a List object"
+                self.cluster.name,
+                f"listing {_describe(job)} at {safe_url(self.client.configuration.host)}: "
+                "the API answered, but not like Kubernetes (no List object with items); "
+                "check api_url points at the API server",
             )
-        return body
+        listed: dict[str, Any] = body
+        return listed
+
+    def _read_capped(self, job: ListJob, response: Any, deadline: Deadline) -> bytes:
+        """The page's body, streamed within the deadline and the size cap."""
+        cap = run_context().limits.cap("kubernetes")
+        chunks: list[bytes] = []
+        size = 0
+        where = f"listing {_describe(job)} at {safe_url(self.client.configuration.host)}"
+        try:
+            for chunk in response.stream(64 * 1024, decode_content=True):
+                size += len(chunk)
+                if size > cap:
+                    raise SourceError(
+                        self.cluster.name, f"{where}: answer over the {cap // 2**20} MiB cap"
+                    )
+                chunks.append(chunk)
+        except urllib3.exceptions.HTTPError:
+            if deadline.expired():
+                raise SourceError(
+                    self.cluster.name, f"{where}: no complete answer within {deadline.seconds:g}s"
+                ) from None
+            raise
+        return b"".join(chunks)
 
     def list_all(self, job: ListJob) -> ListResult:
         """Every object of one kind in one scope, page by page (``continue`` tokens).
@@ -388,6 +426,13 @@ class ClusterReader:
 
     def close(self) -> None:
         self.client.close()  # type: ignore[no-untyped-call]
+
+
+def _is_list(body: Any) -> bool:
+    """A Kubernetes List: ``items`` and a ``…List`` kind or an apiVersion."""
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        return False
+    return str(body.get("kind", "")).endswith("List") or "apiVersion" in body
 
 
 def _reason(exc: Exception) -> str:

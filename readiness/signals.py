@@ -1,0 +1,73 @@
+"""SIGTERM, SIGHUP and SIGPIPE end a run the way Ctrl-C does, and Ctrl-C ends it fast.
+
+CI cancels a job with SIGTERM, ``timeout`` and Kubernetes send SIGTERM, a closed
+terminal sends SIGHUP, ``readiness … | head`` closes the pipe. Each becomes a
+KeyboardInterrupt in the main thread, so pytest finishes the session as interrupted
+(reports written, ``interrupted: true``, exit status 2). Every read in flight is cut at
+once (its socket shut down) so the run does not wait out the targets' deadlines. After
+SIGPIPE the output goes to /dev/null: there is no reader left, and the reports must
+still be written. A second signal while the run is ending is ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from readiness.sources.deadline import WATCHDOG
+
+HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE)
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal asked the run to stop."""
+
+
+def _silence_output() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            fd = stream.fileno()
+        except (OSError, ValueError, AttributeError):
+            continue  # captured or replaced: nothing to redirect
+        os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+class _Handler:
+    def __init__(self) -> None:
+        self.signalled: str | None = None
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        WATCHDOG.abort()
+        if signum == signal.SIGPIPE:
+            _silence_output()
+        if self.signalled is not None:
+            return  # already ending: let the reports be written
+        self.signalled = name
+        raise Interrupted(f"{name} received")
+
+
+def install() -> Callable[[], None]:
+    """Install the handlers (main thread only); returns what restores the previous ones."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    handler = _Handler()
+    previous: dict[int, Any] = {}
+    for signum in HANDLED:
+        try:
+            previous[signum] = signal.signal(signum, handler)
+        except (OSError, ValueError):
+            continue  # not available here
+
+    def restore() -> None:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+    return restore
