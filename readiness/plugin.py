@@ -27,7 +27,13 @@ from readiness.profile import load_profile
 from readiness.profile.model import Profile
 from readiness.redact import Redactor
 from readiness.report.outputs import ReportExtras, parse_exports
-from readiness.session import ReadinessSession, ReportOutputs, utcnow, write_error_reports
+from readiness.session import (
+    ReadinessSession,
+    ReportOutputs,
+    quiet_short_summary,
+    utcnow,
+    write_error_reports,
+)
 from readiness.sources.api import Limits, start_run
 
 
@@ -103,6 +109,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):  # xdist worker: the controller writes the reports
         return
     outputs = ReportOutputs.prepare(config, report_dir)
+    quiet_short_summary(config)
     config.pluginmanager.register(
         ReadinessSession(config, profile, outputs, tracker), "readiness-session"
     )

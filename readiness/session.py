@@ -96,6 +96,16 @@ def write_error_reports(
     ReportOutputs(report_set).publish_error(report)
 
 
+def quiet_short_summary(config: pytest.Config) -> None:
+    """The gate's own summary folds what pytest's short summary would repeat line by line:
+    keep pytest's off for profile runs unless ``-r`` asks for it."""
+    given = [*config.invocation_params.args, *os.environ.get("PYTEST_ADDOPTS", "").split()]
+    given += [str(a) for a in config.getini("addopts")]
+    if any(str(a).startswith("-r") for a in given):
+        return
+    config.option.reportchars = "N"
+
+
 def no_checks_reason(selection: Selection) -> str:
     reasons = selection.reasons()
     by = f" by {', '.join(reasons)}" if reasons else ""

@@ -94,7 +94,7 @@ def test_failures_block_and_errors_are_errors(pytester: pytest.Pytester) -> None
     assert pay["evidence"] == {"state": "bad"}
     assert "connection refused" in by_target["ledger"]["message"]
     result.stdout.fnmatch_lines(
-        ["*gate FAILED*", "*blocking: HTTP-HEALTH ?pay? health endpoint failed*"]
+        ["*gate FAILED*", "*critical HTTP-HEALTH ?pay? health endpoint failed*"]
     )
 
 
@@ -269,7 +269,7 @@ def test_job_summary_is_appended(
     text = summary.read_text()
     assert text.startswith("# earlier step\n")
     assert "## Readiness: gate FAILED" in text
-    assert "| ❌ failed | HTTP-HEALTH | critical | pay | health endpoint failed |" in text
+    assert "| critical | health endpoint failed | 1 | pay | HTTP-HEALTH |" in text
 
 
 def test_report_dir_option(pytester: pytest.Pytester) -> None:

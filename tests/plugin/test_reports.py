@@ -155,3 +155,12 @@ def test_a_passing_run_leaves_exactly_one_fresh_set(pytester: pytest.Pytester) -
     ]
     html = (report_dir / "readiness-report.html").read_text()
     assert data["run"]["id"] in html
+
+
+def test_pytest_short_summary_only_when_asked(pytester: pytest.Pytester) -> None:
+    result = run(pytester, profile_text())
+    out = result.stdout.str()
+    assert "short test summary info" not in out
+    assert out.index("blocking (2 checks, 2 causes):") > out.index("readiness gate")
+    result = run(pytester, profile_text(), "-rfE")
+    result.stdout.fnmatch_lines(["*short test summary info*", "FAILED test_checks.py::*pay*"])
