@@ -17,6 +17,7 @@ from readiness.profile.common import Endpoint
 from readiness.profile.http import Service
 from readiness.profile.model import Profile
 from readiness.profile.operations import BackupLocation
+from readiness.redact import safe_url
 from readiness.rules import operations as rules
 from readiness.rules import operations_backups as backup_rules
 from readiness.rules import operations_observability as obs
@@ -29,9 +30,10 @@ from readiness.rules.operations_attest import (
 from readiness.sources import checklist
 from readiness.sources.operations_evidence import (
     OperationsEvidence,
+    RunbookTarget,
     alertmanager_endpoint,
     prometheus_endpoint,
-    rule_files,
+    runbook_targets,
     services,
 )
 from readiness.sources.runbooks import shared_prober
@@ -43,7 +45,6 @@ LIVE, MANIFESTS = "live", "manifests"
 # The evidence each check reads: started together as soon as the run begins.
 NEEDS: dict[str, tuple[str, ...]] = {
     "test_runbooks": ("prometheus_alerts", "rule_file_alerts"),
-    "test_runbook_links": ("prometheus_alerts", "rule_file_alerts"),
     "test_oncall": ("alertmanager",),
     "test_escalation": ("alertmanager",),
     "test_rollback_revisions": ("live_workloads",),
@@ -68,6 +69,21 @@ def _mode(automated: bool, name: str) -> list[tuple[str, str]]:
     return [(name, AUTOMATED)] if automated else [(ATTESTED, ATTESTED)]
 
 
+_RUNBOOKS = pytest.StashKey[list[RunbookTarget]]()
+
+
+def _runbook_targets(config: pytest.Config) -> list[RunbookTarget]:
+    """Every distinct runbook URL per source, read once per run (at collection: one target
+    per URL; the Prometheus rules answer is the run's, shared with the alerting family)."""
+    if _RUNBOOKS not in config.stash:
+        profile = profile_of(config)
+        found = runbook_targets(profile, config.invocation_params.dir)
+        if not profile.operations.runbooks.alerts_need_runbook_url:
+            found = [t for t in found if t.url is not None or t.error]
+        config.stash[_RUNBOOKS] = found
+    return config.stash[_RUNBOOKS]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     profile = profile_of(metafunc.config)
     ops = profile.operations
@@ -80,8 +96,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         shutdown_sources = []  # K8S-GRACEFUL-SHUTDOWN judges the workloads; SIGTERM is attested
     params: dict[str, list[tuple[str, Any]]] = {
         "runbook_dir": [("runbooks", ops.runbooks.directory)] if ops.runbooks.directory else [],
-        "runbook_source": ([("prometheus", "prometheus")] if prometheus_endpoint(profile) else [])
-        + ([("rule-files", "rule-files")] if rule_files(profile) else []),
+        "runbook_link": [(t.id, t) for t in _runbook_targets(metafunc.config)],
         "oncall_mode": _mode(alertmanager_endpoint(profile) is not None, "alertmanager"),
         "escalation_mode": _mode(alertmanager_endpoint(profile) is not None, "alertmanager"),
         "rollback_mode": _mode(ops.rollback.document is not None, "rollback-document"),
@@ -234,31 +249,31 @@ def test_runbooks(
 
 @control("OPS-RUNBOOK-LINKS")
 def test_runbook_links(
-    runbook_source: str,
+    runbook_link: RunbookTarget,
     profile: Profile,
     base_dir: Path,
-    ops: OperationsEvidence,
+    pytestconfig: pytest.Config,
     evidence: Evidence,
 ) -> None:
+    if runbook_link.error:
+        raise SourceError(runbook_link.source, runbook_link.error)
     policy = profile.operations.runbooks
     directory = checklist.resolve(policy.directory, base_dir) if policy.directory else None
-    pairs = sorted(set(ops.alert_runbooks(runbook_source)[runbook_source]), key=str)
     tls = profile.alerting.runbooks  # one prober, the alerting family's CA, for both families
     prober = shared_prober(tls.timeout, tls.max_concurrency, tls.ca_file)
-    resolved = checklist.runbook_links(pairs, directory, base_dir, prober, policy.check_reachable)
-    by_url: dict[str, dict[str, Any]] = {}
-    for lk in resolved:
-        entry = by_url.setdefault(
-            lk.url or "", {"url": lk.url, "ok": lk.resolved, "detail": lk.detail, "alerts": []}
-        )
-        entry["alerts"].append(lk.alert)
+    if policy.check_reachable:  # the first check fetches every URL at once; the rest wait
+        prober.probe(t.url for t in _runbook_targets(pytestconfig) if checklist.is_web(t.url))
+    pairs = [(alert, runbook_link.url) for alert in runbook_link.alerts]
+    links = checklist.runbook_links(pairs, directory, base_dir, prober, policy.check_reachable)
     evidence.add(
         kind=AUTOMATED,
-        distinct_urls=len([u for u in by_url if u]),
-        alerts=len(pairs),
-        links=list(by_url.values()),
+        source=runbook_link.source,
+        url=safe_url(runbook_link.url) if runbook_link.url else None,
+        alerts=list(runbook_link.alerts),
+        resolved=all(lk.resolved for lk in links),
+        detail=links[0].detail if links else "",
     )
-    assert_no_findings(rules.runbook_link_findings(resolved, policy.alerts_need_runbook_url))
+    assert_no_findings(rules.runbook_link_findings(links, policy.alerts_need_runbook_url))
 
 
 @control("OPS-ONCALL")

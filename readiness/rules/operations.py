@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from readiness.findings import Finding
+from readiness.redact import safe_url
 
 
 def runbook_key(name: str) -> str:
@@ -66,7 +67,7 @@ def runbook_link_findings(links: Sequence[RunbookLink], require_url: bool) -> li
         findings.append(
             Finding(
                 f"runbook of alert{'s' if len(alerts) > 1 else ''} {', '.join(alerts)} does not "
-                f"resolve: {url}",
+                f"resolve: {safe_url(url)}",
                 expected="an HTTP answer below 400 (after redirects) or an existing file",
                 found=same[0].detail,
                 fix="fix the runbook_url or publish the runbook there",

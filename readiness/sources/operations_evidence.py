@@ -13,6 +13,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -20,6 +21,7 @@ from readiness.errors import SourceError, raise_fresh
 from readiness.profile.common import Endpoint
 from readiness.profile.model import Profile
 from readiness.profile.operations import BackupLocation
+from readiness.redact import safe_url
 from readiness.rules import operations as rules
 from readiness.rules import operations_observability as obs
 from readiness.rules.alerting_model import AlertmanagerConfig
@@ -58,6 +60,59 @@ def rule_files(profile: Profile) -> list[str]:
     return list(getattr(profile.targets, "rule_files", None) or [])
 
 
+@dataclass(frozen=True, slots=True)
+class RunbookTarget:
+    """One distinct runbook URL of a source and the alerts that name it (``url`` None: the
+    alerts without one); ``error`` when the source could not be read."""
+
+    source: str  # "prometheus" or "rule-files"
+    url: str | None
+    alerts: tuple[str, ...] = ()
+    error: str = ""
+
+    @property
+    def id(self) -> str:
+        if self.error:
+            return self.source
+        return f"{self.source}:{safe_url(self.url) if self.url else 'no-runbook-url'}"
+
+
+def runbook_sources(profile: Profile) -> list[str]:
+    return (["prometheus"] if prometheus_endpoint(profile) else []) + (
+        ["rule-files"] if rule_files(profile) else []
+    )
+
+
+def alert_runbook_pairs(profile: Profile, base: Path, source: str) -> list[tuple[str, str | None]]:
+    """(alert, runbook_url) of every alerting rule of a source, as many as there are rules
+    (one alert name may carry different URLs, e.g. one per service)."""
+    if source == "prometheus":
+        endpoint = prometheus_endpoint(profile)
+        if endpoint is None:
+            raise SourceError("prometheus", "not configured in the profile")
+        rule_set = PrometheusClient(ApiClient("prometheus", endpoint)).rule_set()
+        return [(r.name, r.annotations.get("runbook_url")) for r in rule_set.alerts]
+    return checklist.file_alert_runbooks(rule_files(profile), base)
+
+
+def runbook_targets(profile: Profile, base: Path) -> list[RunbookTarget]:
+    """Every distinct runbook URL per source: the targets of OPS-RUNBOOK-LINKS. The
+    Prometheus rules are the run's shared answer (read once for every family)."""
+    targets: list[RunbookTarget] = []
+    for source in runbook_sources(profile):
+        try:
+            pairs = alert_runbook_pairs(profile, base, source)
+        except SourceError as exc:
+            targets.append(RunbookTarget(source, None, (), exc.reason))
+            continue
+        by_url: dict[str | None, set[str]] = {}
+        for alert, url in pairs:
+            by_url.setdefault(url, set()).add(alert)
+        for url, alerts in sorted(by_url.items(), key=lambda item: item[0] or ""):
+            targets.append(RunbookTarget(source, url, tuple(sorted(alerts))))
+    return targets
+
+
 def services(profile: Profile, own: list[str]) -> list[str]:
     """The services to look for: the section's list, else the names of targets.services."""
     return own or [s.name for s in profile.targets.services]
@@ -79,11 +134,13 @@ class OperationsEvidence:
         t = self.profile.targets
         found: dict[str, Callable[[], Any]] = {"backups": self._backups}
         if prometheus_endpoint(self.profile):
-            found["prometheus_alerts"] = self._prometheus_alerts
+            found["prometheus_alerts"] = lambda: alert_runbook_pairs(
+                self.profile, self.base, "prometheus"
+            )
             found["monitoring"] = self._monitoring
         if rule_files(self.profile):
-            found["rule_file_alerts"] = lambda: checklist.file_alert_runbooks(
-                rule_files(self.profile), self.base
+            found["rule_file_alerts"] = lambda: alert_runbook_pairs(
+                self.profile, self.base, "rule-files"
             )
         if alertmanager_endpoint(self.profile):
             found["alertmanager"] = self._alertmanager
@@ -198,12 +255,6 @@ class OperationsEvidence:
         endpoint = prometheus_endpoint(self.profile)
         assert endpoint is not None
         return PrometheusClient(ApiClient("prometheus", endpoint))
-
-    def _prometheus_alerts(self) -> list[tuple[str, str | None]]:
-        return [
-            (rule.name, rule.annotations.get("runbook_url"))
-            for rule in self._prometheus().rule_set().alerts
-        ]
 
     def _monitoring(self) -> rules.MonitoringState:
         return oncall.monitoring_state(self._prometheus())

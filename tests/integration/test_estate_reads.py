@@ -132,12 +132,14 @@ def test_each_path_is_read_once_per_run(pytester: pytest.Pytester, estate: Any) 
     # every distinct runbook URL: read once for both families, every one of them judged
     pages = {f"/{page}" for _, _, page in ALERTS}
     assert Counter(runbooks.requests) == dict.fromkeys(pages, 1)
-    links = checks[("OPS-RUNBOOK-LINKS", "rule-files")]
-    assert links["outcome"] in ("failed", "warned")  # below the gate: still a failure
-    assert links["evidence"]["distinct_urls"] == len(pages) == 4
-    assert links["evidence"]["alerts"] == len(ALERTS)
-    assert f"{runbooks.url}/checkout/latency.md" in links["message"]
-    assert "HighLatency" in links["message"]
+    links = {t: c for (ctl, t), c in checks.items() if ctl == "OPS-RUNBOOK-LINKS"}
+    assert set(links) == {f"rule-files:{runbooks.url}{page}" for page in pages} and len(pages) == 4
+    broken = links[f"rule-files:{runbooks.url}/checkout/latency.md"]
+    assert broken["outcome"] in ("failed", "warned")  # below the gate: still a failure
+    assert "HighLatency" in broken["message"] and "HTTP 404" in broken["message"]
+    shared = links[f"rule-files:{runbooks.url}/cart/down.md"]
+    assert shared["outcome"] == "passed"
+    assert shared["evidence"]["alerts"] == ["HighLatency", "ServiceDown"]
 
     # the cluster: each LIST once, though both families judge Deployments and ReplicaSets
     lists = Counter(cluster.server.requests)

@@ -157,8 +157,17 @@ def test_operations_checklist_end_to_end(
     assert outcome("OPS-RUNBOOKS", "runbooks") == "failed"
     assert "CertificateExpiry" in got[("OPS-RUNBOOKS", "runbooks")]["message"]
     assert "region-failover" in got[("OPS-RUNBOOKS", "runbooks")]["message"]
-    assert outcome("OPS-RUNBOOK-LINKS", "prometheus") == "warned"  # medium, below the gate
-    assert outcome("OPS-RUNBOOK-LINKS", "rule-files") == "passed"
+    links = {t: c for (ctl, t), c in got.items() if ctl == "OPS-RUNBOOK-LINKS"}
+    prom = f"prometheus:{ops_prometheus.runbooks}"  # one target per distinct runbook URL
+    assert {t: c["outcome"] for t, c in links.items()} == {
+        f"{prom}/HighErrorRate.md": "passed",
+        f"{prom}/disk-full.md": "warned",  # medium, below the gate
+        "prometheus:no-runbook-url": "warned",
+        "rule-files:runbooks/disk-full.md": "passed",
+    }
+    assert links[f"{prom}/disk-full.md"]["evidence"]["alerts"] == ["DiskFull"]
+    assert "HTTP 404" in links[f"{prom}/disk-full.md"]["message"]
+    assert "CertificateExpiry" in links["prometheus:no-runbook-url"]["message"]
     assert "QueueBacklog" in got[("OPS-RUNBOOKS", "runbooks")]["message"]
     assert outcome("OPS-ONCALL", "alertmanager") == "passed"
     assert outcome("OPS-ESCALATION", "alertmanager") == "failed"
