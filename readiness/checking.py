@@ -76,4 +76,7 @@ def parametrize(
             ids=["-"],
         )
         return
+    from readiness.grouping import grouped
+
+    pairs = grouped(metafunc, name, pairs, profile_of(metafunc.config))
     metafunc.parametrize(name, [v for _, v in pairs], ids=[i for i, _ in pairs])

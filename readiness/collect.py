@@ -25,6 +25,8 @@ from typing import Any, Protocol, TypeVar
 
 import pytest
 
+from readiness.grouping import Group
+
 T = TypeVar("T")
 
 WORKERS = 32
@@ -156,11 +158,14 @@ def collect(config: pytest.Config, items: Sequence[pytest.Item]) -> Stats:
 
 
 def params(items: Iterable[pytest.Item], name: str, kind: type[T]) -> list[T]:
-    """The distinct values of parameter ``name`` among ``items`` (in order, by identity)."""
+    """The distinct values of parameter ``name`` among ``items`` (in order, by identity),
+    the targets of grouped checks included."""
     seen: dict[int, T] = {}
     for item in items:
         callspec = getattr(item, "callspec", None)
         value = callspec.params.get(name) if callspec is not None else None
-        if isinstance(value, kind) and id(value) not in seen:
-            seen[id(value)] = value
+        values = [v for _, v in value.members] if isinstance(value, Group) else [value]
+        for v in values:
+            if isinstance(v, kind) and id(v) not in seen:
+                seen[id(v)] = v
     return list(seen.values())

@@ -30,7 +30,8 @@ import pytest
 from pydantic import BaseModel
 
 from readiness.controls import catalogue
-from readiness.judging import control_of, target_of
+from readiness.grouping import item_targets
+from readiness.judging import control_of
 from readiness.keys import PROFILE
 from readiness.profile.alerting import AlertingTargets
 from readiness.profile.http import HttpTargets, Service
@@ -181,9 +182,10 @@ def apply_families(config: pytest.Config, items: list[pytest.Item]) -> None:
     states = family_states(profile)
     health = judged_elsewhere(profile, "OPS-HEALTHCHECKS")
     judged = {
-        target_of(item)
+        target
         for item in items
         if health is not None and (c := control_of(item)) and c.id == health.judged_by
+        for target in item_targets(item)
     }
     bundled = Path(str(resources.files("readiness.checks"))).resolve()
     skipped: Counter[str] = Counter()

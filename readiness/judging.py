@@ -79,11 +79,11 @@ def raw_result(
     if excinfo is None:
         return "error", report.longreprtext
     if report.when == "setup":
-        return "error", f"could not gather evidence: {_exception_text(excinfo.value)}"
+        return "error", f"could not gather evidence: {exception_text(excinfo.value)}"
     if isinstance(excinfo.value, pytest.fail.Exception | AssertionError):
         text = excinfo.value.msg if isinstance(excinfo.value, pytest.fail.Exception) else ""
         return "failed", text or report.longreprtext
-    return "error", f"could not run: {_exception_text(excinfo.value)}"
+    return "error", f"could not run: {exception_text(excinfo.value)}"
 
 
 def short_error_report(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
@@ -102,7 +102,7 @@ def short_error_report(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest
         item.location,
         dict.fromkeys(item.keywords, 1),
         "failed",
-        _exception_text(excinfo.value),
+        exception_text(excinfo.value),
         call.when,  # type: ignore[arg-type]
         sections,
         call.duration,
@@ -112,7 +112,7 @@ def short_error_report(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest
     )
 
 
-def _exception_text(exc: BaseException) -> str:
+def exception_text(exc: BaseException) -> str:
     if isinstance(exc, SourceError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
@@ -173,6 +173,15 @@ def apply_to_report(report: pytest.TestReport, check: CheckResult, verdict: Verd
     shown_as_failure = report.failed
     if check.message and not shown_as_failure and check.outcome != Outcome.PASSED:
         report.sections.append(("readiness", check.message))
+
+
+def results_of(report: pytest.TestReport | pytest.CollectReport) -> list[CheckResult]:
+    """Every result a report carries: one, or one per target of a grouped check."""
+    return [
+        CheckResult.from_dict(value)
+        for key, value in getattr(report, "user_properties", ())
+        if key == PROPERTY
+    ]
 
 
 def result_of(report: pytest.TestReport | pytest.CollectReport) -> CheckResult | None:

@@ -14,6 +14,7 @@ from readiness.checking import MARKER, Evidence
 from readiness.controls import SEVERITY_NAMES
 from readiness.errors import ProfileError
 from readiness.families import apply_families
+from readiness.grouping import member_results
 from readiness.judging import (
     EVIDENCE,
     apply_to_report,
@@ -191,6 +192,8 @@ def pytest_readiness_result_makereport(
     if profile is None:
         return report
     redactor = item.config.stash[REDACTOR]
+    if member_results(item, report, call, profile, dt.date.today(), redactor):
+        return report
     built = build_result(item, report, call, profile, dt.date.today(), redactor)
     if built is None:
         return report

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from readiness.collect import STATS, collect
-from readiness.shard import Shard, mark_partial, shard_block, split
+from readiness.grouping import TARGETS, run_group, select_targets
+from readiness.shard import SHARD_REASON, Shard, mark_partial, shard_block, split
 
 
 def addoptions(group: pytest.OptionGroup) -> None:
@@ -20,6 +21,14 @@ def addoptions(group: pytest.OptionGroup) -> None:
         default=None,
         metavar="I/N",
         help="run only shard I of N (checks split by target id); join with `readiness merge`",
+    )
+    group.addoption(
+        "--target",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="judge only targets matching GLOB (repeatable), inside grouped checks too: "
+        "a partial run",
     )
     group.addoption(
         "--no-collect-phase",
@@ -35,17 +44,29 @@ class ScalePlugin:
         text = config.getoption("shard")
         self.shard = Shard.parse(text) if text else None
         self.selected = 0
+        self.targets = tuple(config.getoption("target") or ())
+        config.stash[TARGETS] = self.targets
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        if self.shard is not None:
-            kept, dropped = split(self.shard, items)
+        for narrow in (self._by_target, self._by_shard):
+            kept, dropped = narrow(items)
             if dropped:
                 config.hook.pytest_deselected(items=dropped)
                 items[:] = kept
         self.selected = len(items)
+
+    def _by_target(self, items: list[pytest.Item]) -> tuple[list[pytest.Item], list[pytest.Item]]:
+        return select_targets(self.config, items) if self.targets else (items, [])
+
+    def _by_shard(self, items: list[pytest.Item]) -> tuple[list[pytest.Item], list[pytest.Item]]:
+        return split(self.shard, items) if self.shard is not None else (items, [])
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
+        return True if run_group(pyfuncitem) else None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
@@ -58,9 +79,11 @@ class ScalePlugin:
 
     @pytest.hookimpl(specname="readiness_run_finished")
     def pytest_scale_run_finished(self, config: pytest.Config, report: dict[str, Any]) -> None:
+        if self.targets:
+            mark_partial(report, " ".join(f"--target {t}" for t in self.targets))
         if self.shard is not None:
             report["shard"] = shard_block(self.shard, self.selected)
-            mark_partial(report, self.shard)
+            mark_partial(report, f"{SHARD_REASON}{self.shard}")
         stats = config.stash.get(STATS, None)
         if stats is not None:
             report["collection"] = stats.as_dict()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from readiness.gate import GateState, Outcome
-from readiness.judging import result_of
+from readiness.judging import results_of
 from readiness.profile.model import Profile
 from readiness.report.files import HTML_NAME, JUNIT_NAME, ReportSet
 from readiness.report.identity import RunIdentity, run_identity
@@ -147,8 +147,7 @@ class ReadinessSession:
         self.report: dict[str, Any] | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        result = result_of(report)
-        if result is not None:
+        for result in results_of(report):
             self.results[result.nodeid] = result
 
     def build(self, interrupted: bool = False) -> dict[str, Any]:

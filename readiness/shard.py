@@ -96,11 +96,15 @@ def shard_block(shard: Shard, selected: int, env: Mapping[str, str] = os.environ
     }
 
 
-def mark_partial(report: dict[str, Any], shard: Shard) -> None:
-    """A shard is a partial run until merged: its selection and reason say which slice."""
+def mark_partial(report: dict[str, Any], reason: str) -> None:
+    """A shard (or a --target run) is partial: its selection and verdict say why."""
     selection = report.get("selection")
     if not isinstance(selection, dict):
         return
-    selection["reasons"] = [*selection.get("reasons", []), f"{SHARD_REASON}{shard}"]
-    if report["gate"]["state"] == "partial":
-        report["gate"]["reason"] = partial_text(selection)
+    selection["reasons"] = [*selection.get("reasons", []), reason]
+    selection["mode"] = "partial"
+    gate = report["gate"]
+    if gate["state"] == "passed":
+        gate.update(state="partial", passed=False)
+    if gate["state"] == "partial":
+        gate["reason"] = partial_text(selection)

@@ -11,6 +11,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from readiness.profile.alerting import AlertingSection, AlertingTargets
 from readiness.profile.common import Model, SeverityName
 from readiness.profile.dora import DoraSection, DoraTargets
+from readiness.profile.granularity import GranularitySettings
 from readiness.profile.http import HttpSection, HttpTargets
 from readiness.profile.kubernetes import KubernetesSection, KubernetesTargets
 from readiness.profile.limits import LimitsSection
@@ -112,6 +113,7 @@ class Profile(
     report: ReportSettings = ReportSettings()
     targets: Targets = Targets()
     families: dict[str, FamilySetting] = {}
+    granularity: GranularitySettings = GranularitySettings()
     controls: dict[str, ControlSetting] = {}
     waivers: list[Waiver] = []
 
