@@ -14,7 +14,7 @@ import re
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_KEY = re.compile(r"^[a-zA-Z0-9]([-._a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$")
@@ -63,6 +63,10 @@ def shorthand_seconds(text: str) -> int | None:
     return int(match.group(1)) * SHORTHAND_SECONDS[match.group(2)]
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 class _Checker:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
@@ -76,17 +80,12 @@ class _Checker:
         self, value: Any, path: str, fields: tuple[str, ...], required: bool = False
     ) -> Mapping[str, Any] | None:
         """The mapping at ``path`` with only ``fields`` (unknown ones reported); None if absent."""
-        if value is None:
-            if required:
-                self.add(path, "property is required but was empty")
-            return None
-        if not isinstance(value, Mapping):
-            self.add(path, f"expected an object, found {type(value).__name__}")
+        if not self._present(value, path, required, "an object", lambda v: isinstance(v, Mapping)):
             return None
         for key in value:
             if key not in fields:
                 self.add(f"{path}.{key}" if path else str(key), f'unknown field "{key}"')
-        return value
+        return cast("Mapping[str, Any]", value)
 
     def items(self, value: Any, path: str) -> list[tuple[str, Any]]:
         if value is None:
@@ -96,33 +95,33 @@ class _Checker:
             return []
         return [(f"{path}[{i}]", v) for i, v in enumerate(value)]
 
+    def _present(
+        self, value: Any, where: str, required: bool, expected: str, ok: Callable[[Any], bool]
+    ) -> bool:
+        """Whether ``value`` is given and of the expected type (reporting why not)."""
+        if value is None or value == "":
+            if required:
+                self.add(where, "property is required but was empty")
+            return False
+        if not ok(value):
+            self.add(where, f"expected {expected}, found {type(value).__name__}")
+            return False
+        return True
+
     def string(
         self, obj: Mapping[str, Any], key: str, path: str, required: bool = False
     ) -> str | None:
         value = obj.get(key)
         where = f"{path}.{key}" if path else key
-        if value is None or value == "":
-            if required:
-                self.add(where, "property is required but was empty")
-            return None
-        if not isinstance(value, str):
-            self.add(where, f"expected a string, found {type(value).__name__}")
-            return None
-        return value
+        ok = self._present(value, where, required, "a string", lambda v: isinstance(v, str))
+        return value if ok else None
 
     def number(
         self, obj: Mapping[str, Any], key: str, path: str, required: bool = False
     ) -> float | None:
         value = obj.get(key)
-        where = f"{path}.{key}"
-        if value is None:
-            if required:
-                self.add(where, "property is required but was empty")
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.add(where, f"expected a number, found {type(value).__name__}")
-            return None
-        return float(value)
+        ok = self._present(value, f"{path}.{key}", required, "a number", _is_number)
+        return float(value) if ok and value is not None else None
 
     def boolean(self, obj: Mapping[str, Any], key: str, path: str) -> bool:
         value = obj.get(key)

@@ -51,7 +51,6 @@ class SpecError(SourceError):
     def __init__(self, file: str, key: str, message: str):
         self.file = file
         self.key = key
-        self.message = message
         super().__init__(file, f"key '{key}': {message}" if key else message)
 
 

@@ -201,93 +201,64 @@ def _metric(indicator: Mapping[str, Any], kind: str, part: str) -> str:
     return _text(inner.get("metric")) if isinstance(inner, Mapping) else ""
 
 
+def _parsed(
+    indicator: Mapping[str, Any], kind: str, parts: tuple[str, ...]
+) -> tuple[dict[str, Any], Problem | None]:
+    """The parsed metrics of ``parts``, or the first problem: one not set, one not PromQL."""
+    path = f"spec.indicator.{kind}"
+    texts = {part: _metric(indicator, kind, part) for part in parts}
+    for part in parts:
+        if not texts[part]:
+            return {}, Problem(f"{path}.{part}.metric", f"{kind} {part} metric must be set")
+    parsed = {}
+    for part in parts:
+        expr, error = _selector(texts[part])
+        if error is not None:
+            message = f"failed to parse {kind} {part} metric: {error}"
+            return {}, Problem(f"{path}.{part}.metric", message)
+        parsed[part] = expr
+    return parsed, None
+
+
 def _pyrra_indicator(indicator: Mapping[str, Any], kind: str) -> list[Problem]:
     path = f"spec.indicator.{kind}"
-    if kind == "ratio":
-        total, errors = _metric(indicator, kind, "total"), _metric(indicator, kind, "errors")
-        if not total:
-            return [Problem(f"{path}.total.metric", "ratio total metric must be set")]
-        if not errors:
-            return [Problem(f"{path}.errors.metric", "ratio errors metric must be set")]
-        for part, metric in (("total", total), ("errors", errors)):
-            expr, error = _selector(metric)
-            if error is not None:
-                return [
-                    Problem(
-                        f"{path}.{part}.metric", f"failed to parse ratio {part} metric: {error}"
-                    )
-                ]
-            if not isinstance(expr, promql_parser.VectorSelector):
-                return [
-                    Problem(
-                        f"{path}.{part}.metric",
-                        f"ratio {part} metric must be a vector selector, but got "
-                        f"{type(expr).__name__}",
-                    )
-                ]
+    block = indicator[kind] if isinstance(indicator[kind], Mapping) else {}
+    if kind == "bool_gauge":
+        metric = _text(block.get("metric"))
+        if not metric:
+            return [Problem(f"{path}.metric", "boolGauge metric must be set")]
+        _, error = _selector(metric)
+        if error is not None:
+            return [Problem(f"{path}.metric", f"failed to parse boolGauge metric: {error}")]
         return []
-    if kind == "latency":
-        total, success = _metric(indicator, kind, "total"), _metric(indicator, kind, "success")
-        if not total:
-            return [Problem(f"{path}.total.metric", "latency total metric must be set")]
-        if not success:
-            return [Problem(f"{path}.success.metric", "latency success metric must be set")]
-        _, error = _selector(total)
-        if error is not None:
-            return [
-                Problem(f"{path}.total.metric", f"failed to parse latency total metric: {error}")
-            ]
-        parsed, error = _selector(success)
-        if error is not None:
-            return [
-                Problem(
-                    f"{path}.success.metric", f"failed to parse latency success metric: {error}"
-                )
-            ]
-        if isinstance(parsed, promql_parser.VectorSelector):
-            le = [m for m in parsed.matchers.matchers if m.name == "le"]
+    parts = {"ratio": ("total", "errors"), "latency": ("total", "success")}.get(kind, ("total",))
+    parsed, problem = _parsed(indicator, kind, parts)
+    if problem is not None:
+        return [problem]
+    if kind == "ratio":
+        for part, expr in parsed.items():
+            if not isinstance(expr, promql_parser.VectorSelector):
+                got = type(expr).__name__
+                message = f"ratio {part} metric must be a vector selector, but got {got}"
+                return [Problem(f"{path}.{part}.metric", message)]
+    elif kind == "latency":
+        success = parsed["success"]
+        if isinstance(success, promql_parser.VectorSelector):
+            le = [m for m in success.matchers.matchers if m.name == "le"]
+            where = f"{path}.success.metric"
             if not le:
-                return [
-                    Problem(
-                        f"{path}.success.metric",
-                        "latency success metric must contain a le label matcher",
-                    )
-                ]
+                return [Problem(where, "latency success metric must contain a le label matcher")]
             try:
                 float(le[0].value)
             except ValueError:
-                return [
-                    Problem(f"{path}.success.metric", "the le label matcher needs a float value")
-                ]
-        return []
-    if kind == "latencyNative":
-        block = indicator[kind] if isinstance(indicator[kind], Mapping) else {}
-        total, latency = _metric(indicator, kind, "total"), _text(block.get("latency"))
-        if not total:
-            return [Problem(f"{path}.total.metric", "latencyNative total metric must be set")]
+                return [Problem(where, "the le label matcher needs a float value")]
+    else:  # latencyNative
+        latency = _text(block.get("latency"))
         if not latency:
             return [Problem(f"{path}.latency", "latencyNative latency objective must be set")]
         try:
             parse_duration(latency)
         except ValueError:
-            return [
-                Problem(
-                    f"{path}.latency", "latencyNative latency objective must be a valid duration"
-                )
-            ]
-        _, error = _selector(total)
-        if error is not None:
-            return [
-                Problem(
-                    f"{path}.total.metric", f"failed to parse latencyNative total metric: {error}"
-                )
-            ]
-        return []
-    block = indicator[kind] if isinstance(indicator[kind], Mapping) else {}
-    metric = _text(block.get("metric"))
-    if not metric:
-        return [Problem(f"{path}.metric", "boolGauge metric must be set")]
-    _, error = _selector(metric)
-    if error is not None:
-        return [Problem(f"{path}.metric", f"failed to parse boolGauge metric: {error}")]
+            message = "latencyNative latency objective must be a valid duration"
+            return [Problem(f"{path}.latency", message)]
     return []
