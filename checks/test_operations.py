@@ -4,6 +4,7 @@ can show it, manual attestations (which expire) otherwise."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -215,10 +216,14 @@ def ops(
 @pytest.fixture(scope="session")
 def http_source(profile: Profile) -> Any:
     """The HTTP family's probe source, the same object its checks use: a health endpoint
-    the HTTP family already fetched is judged from that answer, not requested again."""
+    the HTTP family already fetched is judged from that answer, not requested again; the
+    others are fetched together, concurrently, the first time a health check asks."""
     from readiness.sources.http import shared_http_source
 
-    return shared_http_source(profile.http)
+    source = shared_http_source(profile.http)
+    declared = [s for s in profile.targets.services if s.health is not None]
+    source.prefetch([functools.partial(source.health, s) for s in declared])
+    return source
 
 
 # -- runbooks, on-call, escalation ---------------------------------------------------------

@@ -217,3 +217,54 @@ def test_prometheus_and_alertmanager_answers_are_shared(
     assert prom.requests["/api/v1/rules"] == 1, prom.requests
     assert max(prom.requests.values()) == 1, prom.requests
     assert am.requests["/api/v2/status"] == 1 and max(am.requests.values()) == 1, am.requests
+
+
+def test_operations_alone_fetches_health_endpoints_together(pytester: pytest.Pytester) -> None:
+    """Without the HTTP checks in the run, OPS-HEALTHCHECKS fetches every service's health
+    endpoint itself: concurrently (the slow endpoints overlap), each once."""
+    import threading
+    import time
+
+    lock = threading.Lock()
+    state = {"now": 0, "most": 0}
+
+    def slow(q: dict[str, str], h: dict[str, str]) -> tuple[int, str, bytes]:
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        time.sleep(0.5)
+        with lock:
+            state["now"] -= 1
+        return 200, "application/json", b'{"status": "ok"}'
+
+    servers = {f"svc-{i}": RecordedApiServer("service", {"/healthz": slow}) for i in range(6)}
+    profile = {
+        "environment": "test",
+        "families": {"operations": {"enabled": True}},
+        "targets": {
+            "services": [
+                {"name": name, "url": server.url, "health": {"path": "/healthz"}}
+                for name, server in servers.items()
+            ]
+        },
+    }
+    pytester.makefile(".yaml", prof=json.dumps(profile))
+    try:
+        pytester.runpytest_subprocess(
+            "--profile=prof.yaml",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(pytester.path),
+            str(CHECKS / "test_operations.py"),
+            "-k",
+            "healthchecks",
+        )
+    finally:
+        for server in servers.values():
+            server.stop()
+    report = json.loads((pytester.path / "reports" / "readiness-report.json").read_text())
+    outcomes = {c["target"]: c["outcome"] for c in report["checks"]}
+    assert outcomes == dict.fromkeys(servers, "passed")
+    assert all(server.requests == ["/healthz"] for server in servers.values())
+    assert state["most"] > 1, "the health endpoints were fetched one after another"
