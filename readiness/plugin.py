@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Generator
 from importlib import resources
 from pathlib import Path
@@ -101,6 +102,9 @@ def pytest_configure(config: pytest.Config) -> None:
     report_dir = config.invocation_params.dir / (
         config.getoption("report_dir") or profile.report.dir
     )
+    problem = unusable_dir(report_dir)
+    if problem:
+        raise pytest.UsageError(f"readiness: the report directory {problem}; give --report-dir")
     config.stash[REPORT_DIR] = report_dir
     config.pluginmanager.register(scale.ScalePlugin(config), "readiness-scale")
     if config.args_source != pytest.Config.ArgsSource.ARGS:
@@ -128,6 +132,19 @@ def pytest_configure(config: pytest.Config) -> None:
         from readiness.report.html import HtmlReportHooks
 
         config.pluginmanager.register(HtmlReportHooks(config), "readiness-html")
+
+
+def unusable_dir(path: Path) -> str:
+    """Why reports cannot be written to ``path`` (created if missing), or ""."""
+    if path.exists() and not path.is_dir():
+        return f"{path} is a file, not a directory"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"{path} cannot be created: {exc.strerror or exc}"
+    if not os.access(path, os.W_OK | os.X_OK):
+        return f"{path} is not writable"
+    return ""
 
 
 def _with_fail_on(profile: Profile, fail_on: str) -> Profile:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,20 @@ from readiness.report.minimal_html import minimal_html
 from readiness.report.summary import markdown_summary, terminal_lines
 from readiness.results import CheckResult
 from readiness.selection import Selection, SelectionTracker
+from readiness.tls_off import tls_unverified
+
+
+def append_summary(path: Path, text: str) -> None:
+    """Add to the CI job summary; a summary that cannot be written is said, not fatal."""
+    try:
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        print(
+            f"readiness: cannot write the job summary to {path} (GITHUB_STEP_SUMMARY): "
+            f"{exc.strerror or exc}; the reports are written",
+            file=sys.stderr,
+        )
 
 
 def utcnow() -> dt.datetime:
@@ -191,6 +206,7 @@ class ReadinessSession:
         )
         report = self.build(interrupted=interrupted)
         report["interrupted"] = interrupted
+        report["run"]["tls_unverified"] = tls_unverified(self.profile)
         self.config.hook.readiness_run_finished(config=self.config, report=report)
         self.report = report
         session.exitstatus = exit_status(report, session.exitstatus)
@@ -200,8 +216,7 @@ class ReadinessSession:
             self.outputs.publish(self.config, report)
             summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
             if summary_path:
-                with open(summary_path, "a", encoding="utf-8") as fh:
-                    fh.write(markdown_summary(report))
+                append_summary(Path(summary_path), markdown_summary(report))
             self.config.hook.readiness_reports_written(
                 session=session, report_dir=self.report_dir, report=report
             )
