@@ -6,13 +6,18 @@ Registered by :mod:`readiness.plugin` on profile runs; the work lives in
 
 from __future__ import annotations
 
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from readiness.collect import STATS, collect
+from readiness.families import family_states
 from readiness.grouping import TARGETS, run_group, select_targets
+from readiness.keys import PROFILE
 from readiness.shard import SHARD_REASON, Shard, mark_partial, shard_block, split
+from readiness.unloaded import UnloadedModule, families_of
 
 
 def addoptions(group: pytest.OptionGroup) -> None:
@@ -44,6 +49,7 @@ class ScalePlugin:
         text = config.getoption("shard")
         self.shard = Shard.parse(text) if text else None
         self.selected = 0
+        self.bundled = Path(str(resources.files("readiness.checks"))).resolve()
         self.targets = tuple(config.getoption("target") or ())
         config.stash[TARGETS] = self.targets
 
@@ -63,6 +69,21 @@ class ScalePlugin:
 
     def _by_shard(self, items: list[pytest.Item]) -> tuple[list[pytest.Item], list[pytest.Item]]:
         return split(self.shard, items) if self.shard is not None else (items, [])
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pycollect_makemodule(
+        self, module_path: Path, parent: pytest.Collector
+    ) -> pytest.Collector | None:
+        """A bundled check module whose family does not run is not imported."""
+        profile = self.config.stash.get(PROFILE, None)
+        if profile is None or module_path.parent.resolve() != self.bundled:
+            return None
+        families = families_of(module_path)
+        states = family_states(profile)
+        if not families or any(states[f].runs for f in families if f in states):
+            return None
+        module: pytest.Collector = UnloadedModule.from_parent(parent, path=module_path)
+        return module
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:

@@ -31,7 +31,6 @@ from readiness.rules.kubernetes_model import (
     hide_source_errors,
 )
 from readiness.sources.api import gather
-from readiness.sources.kubernetes import collect_cluster
 from readiness.sources.manifests import load_manifests
 
 __tracebackhide__ = hide_source_errors  # a source's error needs no traceback
@@ -137,6 +136,8 @@ def _read_manifests(ms: ManifestSet, base: Path) -> KubeSource:
 def _read_cluster(cluster: KubeCluster) -> KubeSource:
     now = dt.datetime.now(dt.UTC)
     try:
+        from readiness.sources.kubernetes import collect_cluster  # the client: live only
+
         inv, stats = collect_cluster(cluster)
     except SourceError as exc:
         return KubeSource(cluster.name, True, now, error=exc)

@@ -15,15 +15,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from readiness.verdict.envelope import Verified, sign_with_key, verify_attestation
 from readiness.verdict.statement import (
+    BUNDLE_NAME,
+    DSSE_NAME,
+    STATEMENT_NAME,
     Requirements,
     VerdictError,
     build_statement,
     verdict_problems,
 )
 
-DSSE_NAME = "readiness-verdict.intoto.jsonl"
-BUNDLE_NAME = "readiness-verdict.sigstore.json"
-STATEMENT_NAME = "readiness-verdict.statement.json"
 MAX_REPORT = 256 * 1024 * 1024
 MAX_ATTESTATION = 16 * 1024 * 1024
 

@@ -10,8 +10,7 @@ import pytest
 
 from readiness.keys import PROFILE, REPORT_DIR
 from readiness.report.files import JSON_NAME
-from readiness.verdict.attest import BUNDLE_NAME, DSSE_NAME, STATEMENT_NAME
-from readiness.verdict.statement import VerdictError
+from readiness.verdict.statement import BUNDLE_NAME, DSSE_NAME, STATEMENT_NAME, VerdictError
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -14,6 +14,12 @@ from typing import Any
 
 from readiness.errors import ReadinessError
 
+# The attestation files beside a report (here, not in attest.py, so the pytest plugin can
+# name them without importing the signing stack).
+DSSE_NAME = "readiness-verdict.intoto.jsonl"
+BUNDLE_NAME = "readiness-verdict.sigstore.json"
+STATEMENT_NAME = "readiness-verdict.statement.json"
+
 STATEMENT_V1 = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://readiness.dev/attestation/verdict/v1"
 REPORT_SUBJECT = "readiness-report.json"

@@ -1,0 +1,46 @@
+"""Families that do not run are not imported: a manifests-only gate loads no client library."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+PROFILES = Path(__file__).parent.parent.parent / "profiles"
+HEAVY = ("kubernetes", "sigstore", "cyclonedx", "docker", "psycopg", "spdx_tools", "boto3")
+RUN = """
+import json, sys, pytest
+code = pytest.main(["--profile=files.yaml", "-q", "-p", "no:cacheprovider", "--tb=no"])
+heavy = sorted({m.split(".")[0] for m in sys.modules} & set(sys.argv[1:]))
+print("LOADED=" + json.dumps(heavy))
+"""
+
+
+def test_a_manifests_only_gate_loads_no_client_library(tmp_path: Path) -> None:
+    shutil.copytree(PROFILES / "demo-k8s", tmp_path / "manifests")
+    (tmp_path / "files.yaml").write_text(
+        "environment: files\n"
+        "targets:\n  manifests:\n    - {name: app, paths: [manifests], namespace: web}\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", RUN, *HEAVY],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    loaded = json.loads(done.stdout.rsplit("LOADED=", 1)[1])
+    assert loaded == [], done.stdout[-2000:]
+    report = json.loads((tmp_path / "reports" / "readiness-report.json").read_text())
+    by_family: dict[str, set[str]] = {}
+    for check in report["checks"]:
+        by_family.setdefault(check["family"], set()).add(check["outcome"])
+    # the kubernetes family judged the manifests; the others keep one skipped row per check
+    assert {"passed", "failed"} <= by_family["kubernetes"]
+    for family in ("http", "supply_chain", "alerting", "slo", "operations"):
+        assert by_family[family] == {"skipped"}, family
+    http = [c for c in report["checks"] if c["family"] == "http"]
+    assert len(http) >= 10
+    assert all(c["message"].startswith("http: no services in targets") for c in http)
