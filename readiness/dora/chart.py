@@ -109,15 +109,34 @@ def trend_charts(weekly: Sequence[Mapping[str, Any]]) -> list[str]:
     ]
 
 
-def _level_cell(level: str | None) -> str:
+def _level_cell(sample: int, level: str | None) -> str:
     if level is None:
-        return "<td>n/a</td>"
+        return f"<td>{level_text(sample, level)}</td>"
     colour = _LEVEL_COLOURS.get(level, "#000")
     return f'<td style="color:{colour};font-weight:bold">{escape(level)}</td>'
 
 
+NO_DATA = "no data"
+
+
 def metric_rows(m: Mapping[str, Any]) -> list[tuple[str, str, str, int, str | None]]:
-    """(metric, value, detail, sample, level) for a metrics dict (``DoraMetrics.as_dict``)."""
+    """(metric, value, detail, sample, level) for a metrics dict (``DoraMetrics.as_dict``).
+    A metric without samples reads "no data" and has no level."""
+    return [
+        (name, NO_DATA if n == 0 else value, detail, n, None if n == 0 else level)
+        for name, value, detail, n, level in _rows(m)
+    ]
+
+
+def level_text(sample: int, level: str | None) -> str:
+    """The level column: the level, "no data" without samples, "n/a" for a metric
+    without published levels."""
+    if sample == 0:
+        return NO_DATA
+    return level or "n/a"
+
+
+def _rows(m: Mapping[str, Any]) -> list[tuple[str, str, str, int, str | None]]:
     f, lt, cfr, ttr, rw = (
         m["deployment_frequency"],
         m["lead_time"],
@@ -167,7 +186,7 @@ def metric_rows(m: Mapping[str, Any]) -> list[tuple[str, str, str, int, str | No
 def metrics_table(m: Mapping[str, Any]) -> str:
     rows = "".join(
         f"<tr><th>{escape(name)}</th><td>{escape(value)}</td><td>{escape(detail)}</td>"
-        f"<td>{sample}</td>{_level_cell(level)}</tr>"
+        f"<td>{sample}</td>{_level_cell(sample, level)}</tr>"
         for name, value, detail, sample, level in metric_rows(m)
     )
     return (

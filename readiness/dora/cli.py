@@ -7,11 +7,12 @@ import datetime as dt
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from readiness.dora.chart import metric_rows
+from readiness.dora.chart import level_text, metric_rows
 from readiness.dora.metrics import DEFINITIONS
 from readiness.dora.model import (
     Deployment,
@@ -24,7 +25,13 @@ from readiness.dora.model import (
     parse_time,
 )
 from readiness.dora.recorder import measure
-from readiness.dora.store import Store, open_store
+from readiness.dora.store import (
+    Store,
+    is_postgres,
+    open_store,
+    redact_location,
+    sqlite_path,
+)
 from readiness.errors import ProfileError
 
 STORE_ENV = "READINESS_DORA_STORE"
@@ -47,9 +54,17 @@ Definitions
 {DEFINITIONS}"""
 
 
-def _store_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--store", help="SQLite path or postgresql:// URL of the DORA store")
-    p.add_argument("--profile", help="take the store (and defaults) from this profile")
+def _store_arg(p: argparse.ArgumentParser, group: bool = False) -> None:
+    """--store and --profile on ``readiness dora`` and again on each subcommand: given
+    before or after the subcommand, they mean the same (a subcommand's own default must
+    not overwrite the group's value, hence SUPPRESS there)."""
+    default = None if group else argparse.SUPPRESS
+    p.add_argument(
+        "--store", default=default, help="SQLite path or postgresql:// URL of the DORA store"
+    )
+    p.add_argument(
+        "--profile", default=default, help="take the store (and defaults) from this profile"
+    )
 
 
 MAX_DAYS = 36500  # a century: windows beyond it overflow the date arithmetic
@@ -81,7 +96,7 @@ def add_parser(sub: Any) -> None:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _store_arg(p)
+    _store_arg(p, group=True)
     p.add_argument("--days", type=days, default=30, help="window length in days (default 30)")
     p.add_argument(
         "--service", type=name, action="append", default=[], help="only this service (repeatable)"
@@ -171,15 +186,37 @@ def _location(args: argparse.Namespace) -> str:
     return str(args.store or os.environ.get(STORE_ENV) or store or DEFAULT_STORE)
 
 
-def _run(args: argparse.Namespace, work: Any) -> int:
+def _missing_file(location: str) -> bool:
+    """A SQLite store that does not exist yet (a read-only command must not create it)."""
+    if is_postgres(location):
+        return False
     try:
-        store = open_store(_location(args))
+        return not sqlite_path(location).exists()
+    except DoraError:
+        return False
+
+
+def _run(args: argparse.Namespace, work: Any, read_only: bool = False) -> int:
+    """Open the store, run ``work(store)``, map errors to exit codes (2 bad input, 3 store
+    unavailable). A read-only command on a store that does not exist yet reads an empty,
+    temporary one: it reports "no data" and creates nothing."""
+    try:
+        location = _location(args)
+        if read_only and _missing_file(location):
+            print(f"readiness dora: no store at {location} yet: nothing recorded", file=sys.stderr)
+            with tempfile.TemporaryDirectory() as tmp:
+                return _run_on(open_store(str(Path(tmp) / "empty.sqlite")), work)
+        store = open_store(location)
     except StoreError as exc:
         print(f"readiness dora: {exc}", file=sys.stderr)
         return 3
     except (DoraError, ProfileError) as exc:
         print(f"readiness dora: {exc}", file=sys.stderr)
         return 2
+    return _run_on(store, work)
+
+
+def _run_on(store: Store, work: Any) -> int:
     try:
         return int(work(store))
     except StoreError as exc:
@@ -207,7 +244,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
     def work(store: Store) -> int:
         result = measure(store, now, args.days, services, environment, per_service=True)
-        result["store"] = store.location
+        result["store"] = redact_location(_location(args))
         if args.push:
             from readiness.dora.push import AGGREGATE, push
 
@@ -226,7 +263,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
             print(f"pushed to {args.push} (job readiness_dora)", file=sys.stderr)
         return 0
 
-    return _run(args, work)
+    return _run(args, work, read_only=True)
 
 
 def _scope(m: Mapping[str, Any]) -> str:
@@ -240,7 +277,7 @@ def render_text(result: Mapping[str, Any]) -> str:
     m = result["metrics"]
     rows = [("METRIC", "VALUE", "SAMPLE", "LEVEL", "DETAIL")]
     rows += [
-        (name, value, str(n), level or "n/a", detail)
+        (name, value, str(n), level_text(n, level), detail)
         for name, value, detail, n, level in metric_rows(m)
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
@@ -265,7 +302,7 @@ def render_markdown(result: Mapping[str, Any]) -> str:
         "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {name} | {value} | {detail} | {n} | {level or 'n/a'} |"
+        f"| {name} | {value} | {detail} | {n} | {level_text(n, level)} |"
         for name, value, detail, n, level in metric_rows(m)
     ]
     return "\n".join(lines)
@@ -352,7 +389,7 @@ def cmd_incident_list(args: argparse.Namespace) -> int:
             )
         return 0
 
-    return _run(args, work)
+    return _run(args, work, read_only=True)
 
 
 def cmd_deployment(args: argparse.Namespace) -> int:

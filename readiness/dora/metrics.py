@@ -115,7 +115,7 @@ class Frequency:
     deployments: int
     per_day: float
     per_week: float
-    level: Level
+    level: Level | None  # None without a deployment: no data, not "low"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +181,7 @@ class DoraMetrics:
                 "per_day": _round(f.per_day),
                 "per_week": _round(f.per_week),
                 "sample": f.deployments,
-                "level": f.level.value,
+                "level": _level(f.level),
             },
             "lead_time": {
                 "median_seconds": _round(lt.median_s),
@@ -245,7 +245,7 @@ def compute(
 
     n = len(window)
     per_day = n / days
-    frequency = Frequency(n, per_day, per_day * 7, frequency_level(per_day))
+    frequency = Frequency(n, per_day, per_day * 7, frequency_level(per_day) if n else None)
 
     leads = [
         max(0.0, (d.deployed_at - start).total_seconds())

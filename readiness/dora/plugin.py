@@ -192,12 +192,12 @@ def summary_lines(result: dict[str, Any]) -> list[tuple[str, dict[str, bool]]]:
     lines += [(f"DORA: {note}", {"yellow": True}) for note in result.get("notes", [])]
     metrics = result.get("metrics")
     if metrics:
-        from readiness.dora.chart import metric_rows
+        from readiness.dora.chart import level_text, metric_rows
 
         window = metrics["window"]["days"]
         cells = [
-            f"{name.lower()} {value} ({level or 'n/a'})"
-            for name, value, _d, _n, level in metric_rows(metrics)
+            f"{name.lower()} {value}" + ("" if n == 0 else f" ({level_text(n, level)})")
+            for name, value, _d, n, level in metric_rows(metrics)
         ]
         lines.append((f"DORA {window:g}d: " + "; ".join(cells), {}))
     return lines

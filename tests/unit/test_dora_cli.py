@@ -174,7 +174,10 @@ def test_store_from_environment_variable(
 ) -> None:
     path = tmp_path / "env.sqlite"
     monkeypatch.setenv("READINESS_DORA_STORE", str(path))
-    assert dora(capsys, "--json")[0] == 0
+    code, out, _ = dora(capsys, "--json")
+    assert code == 0 and json.loads(out)["store"] == str(path)
+    assert not path.exists()  # reading never creates a store
+    assert dora(capsys, "incident", "open", "INC-1", "--service", "cart")[0] == 0
     assert path.exists()
 
 

@@ -56,11 +56,11 @@ def inc(
     )
 
 
-def test_empty_period_has_no_values_and_no_levels_except_frequency() -> None:
+def test_empty_period_has_no_values_and_no_levels() -> None:
     m = compute([], [], NOW, 30)
     assert m.deployment_frequency.deployments == 0
     assert m.deployment_frequency.per_day == 0
-    assert m.deployment_frequency.level is Level.LOW
+    assert m.deployment_frequency.level is None  # no data, not "low"
     assert (m.lead_time.sample, m.lead_time.median_s, m.lead_time.level) == (0, None, None)
     assert (m.change_failure_rate.rate, m.change_failure_rate.level) == (None, None)
     assert (m.time_to_restore.median_s, m.time_to_restore.still_open) == (None, 0)
