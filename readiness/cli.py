@@ -10,30 +10,34 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from readiness import authoring_cli, merge, vulndb_cli
+from readiness.check_index import check_functions
 from readiness.controls import Control, catalogue
 from readiness.controls.frameworks import FRAMEWORK_KEYS, FRAMEWORKS, controls_for
 from readiness.dora import cli as dora_cli
 from readiness.verdict import cli as verdict_cli
 
 
-def _controls_table(controls: Sequence[Control]) -> str:
-    rows = [("ID", "SEVERITY", "FAMILY", "TITLE")]
-    rows += [(c.id, c.severity.label, c.family, c.title) for c in controls]
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+def _controls_table(controls: Sequence[Control], checks: dict[str, list[str]]) -> str:
+    rows = [("ID", "SEVERITY", "FAMILY", "TITLE", "CHECKS")]
+    rows += [
+        (c.id, c.severity.label, c.family, c.title, ", ".join(checks.get(c.id, [])) or "-")
+        for c in controls
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
     return "\n".join(
-        "  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(r))
+        "  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(r))
         for r in rows
     )
 
 
-def _controls_markdown(controls: Sequence[Control]) -> str:
+def _controls_markdown(controls: Sequence[Control], checks: dict[str, list[str]]) -> str:
     out = [
-        "| id | severity | family | title | remediation | references |",
-        "|---|---|---|---|---|---|",
+        "| id | severity | family | title | remediation | references | checks |",
+        "|---|---|---|---|---|---|---|",
     ]
     out += [
         f"| {c.id} | {c.severity.label} | {c.family} | {c.title} | {c.remediation} "
-        f"| {', '.join(c.references)} |"
+        f"| {', '.join(c.references)} | {', '.join(checks.get(c.id, []))} |"
         for c in controls
     ]
     return "\n".join(out)
@@ -71,12 +75,14 @@ def cmd_controls(args: argparse.Namespace) -> int:
     if args.framework:
         print(_framework_view(args.framework, controls, args.format))
         return 0
+    checks = check_functions()
     if args.format == "json":
-        print(json.dumps([c.as_dict() for c in controls], indent=2))
+        rows = [{**c.as_dict(), "checks": checks.get(c.id, [])} for c in controls]
+        print(json.dumps(rows, indent=2))
     elif args.format == "markdown":
-        print(_controls_markdown(controls))
+        print(_controls_markdown(controls, checks))
     else:
-        print(_controls_table(controls))
+        print(_controls_table(controls, checks))
     return 0
 
 
