@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from readiness.cli import main
 from readiness.check_index import check_functions
+from readiness.cli import main
 from readiness.controls import catalogue
 
 
