@@ -948,7 +948,7 @@ def demo_recording() -> dict[str, Any]:
 
 def synthetic_cluster(namespaces: int, per_namespace: int) -> dict[str, dict[str, Any]]:
     """A large recorded cluster: ``namespaces`` x ``per_namespace`` Deployments, each with
-    a Service, a PodDisruptionBudget and two pods."""
+    a Service, a PodDisruptionBudget and two pods; a default-deny policy per namespace."""
     objs: list[Obj] = []
     names = [f"team-{i:02d}" for i in range(namespaces)]
     for ns in names:
@@ -992,6 +992,13 @@ def synthetic_cluster(namespaces: int, per_namespace: int) -> dict[str, dict[str
                 pod = _pod(f"{name}-{k}", "ReplicaSet", f"{name}-rs", lab, [_running("app")])
                 pod["metadata"]["namespace"] = ns
                 objs.append(pod)
+        objs.append(
+            {
+                "kind": "NetworkPolicy",
+                "metadata": {"name": "default-deny", "namespace": ns},
+                "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+            }
+        )
     return record(objs, names)
 
 
