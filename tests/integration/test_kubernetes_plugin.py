@@ -12,7 +12,7 @@ import yaml
 
 from readiness.demo._k8s_api import list_path
 from readiness.plugin import checks_dir
-from tests.fixtures.kubernetes import K8sApi, ServerFactory, recorded_lists
+from tests.fixtures.kubernetes import K8sApi, ServerFactory, recorded_lists, run_gate
 
 pytestmark = pytest.mark.integration
 
@@ -36,9 +36,6 @@ def live_api(k8s_server_factory: ServerFactory) -> K8sApi:
 def run(
     live_api: K8sApi, realworld_k8s: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Any]:
-    import subprocess
-    import sys
-
     work = tmp_path_factory.mktemp("k8s-e2e")
     profile = {
         "environment": "production",
@@ -62,29 +59,7 @@ def run(
         },
         "kubernetes": {"scalable": ["checkout", "frontend"]},
     }
-    (work / "profile.yaml").write_text(yaml.safe_dump(profile))
-    env = {**__import__("os").environ, "E2E_K8S_TOKEN": live_api.token}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--profile=profile.yaml",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            CHECKS,
-        ],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    report_path = work / "reports" / "readiness-report.json"
-    assert report_path.exists(), done.stdout[-3000:] + done.stderr[-3000:]
-    report: dict[str, Any] = json.loads(report_path.read_text())
+    done, report = run_gate(work, profile, {"E2E_K8S_TOKEN": live_api.token})
     report["_exit"] = done.returncode
     report["_stdout"] = done.stdout
     report["_html"] = (work / "reports" / "readiness-report.html").read_text()

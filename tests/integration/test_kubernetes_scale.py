@@ -4,25 +4,19 @@ argument spells out the cluster's inventory."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from _pytest._code import ExceptionInfo
 
 from readiness.demo._k8s_api import list_path
 from readiness.demo._k8s_cluster import synthetic_cluster
 from readiness.errors import SourceError
-from readiness.plugin import checks_dir
 from readiness.rules.kubernetes_model import RawObject, Workload, build_inventory
 from readiness.sources.kubernetes_targets import Case, KubeSource, workload_cases
-from tests.fixtures.kubernetes import ServerFactory
+from tests.fixtures.kubernetes import ServerFactory, run_gate
 
 pytestmark = pytest.mark.integration
 
@@ -87,33 +81,11 @@ def gate_run(work: Path, api_url: str, token: str, ca: str) -> tuple[float, dict
         },
     }
     work.mkdir()
-    (work / "profile.yaml").write_text(yaml.safe_dump(profile))
     started = time.perf_counter()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--profile=profile.yaml",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            "-k",
-            "test_pdb and not selector",
-            str(checks_dir() / "test_kubernetes.py"),
-        ],
-        cwd=work,
-        env={**os.environ, "SCALE_K8S_TOKEN": token},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    _, report = run_gate(
+        work, profile, {"SCALE_K8S_TOKEN": token}, "-k", "test_pdb and not selector", timeout=600
     )
-    elapsed = time.perf_counter() - started
-    path = work / "reports" / "readiness-report.json"
-    assert path.exists(), done.stdout[-3000:] + done.stderr[-3000:]
-    report: dict[str, Any] = json.loads(path.read_text())
-    return elapsed, report
+    return time.perf_counter() - started, report
 
 
 def test_errored_checks_cost_no_more_than_passing_ones(
