@@ -3,6 +3,7 @@
     flock /work/bench.lock python bench/estate.py [--workloads 500,2000,10000]
         [--services 200] [--namespaces 20] [--slos 50] [--rules 500]
         [--latency-ms 50] [--slow-ms 1500] [--sequential-at 2000] [--granularity group]
+        [--latency-requests N]
 
 For each Kubernetes size it starts the estate of ``bench/estate/`` (HTTPS services with
 injected latency, a Kubernetes API, a runbook site, real Prometheus and Alertmanager;
@@ -164,7 +165,7 @@ def one_size(args: argparse.Namespace, workloads: int, root: Path) -> dict[str, 
         inv = estate(out, args, workloads)
         profile = out / "estate-profile.yaml"
         base = to_profile.base_profile(None)
-        built = to_profile.build(inv, base)
+        built = to_profile.build(inv, base, args.latency_requests)
         if args.granularity:
             built["granularity"] = {"kubernetes": args.granularity, "http": args.granularity}
         profile.write_text(json.dumps(built))
@@ -210,6 +211,12 @@ def main() -> None:
     ):
         parser.add_argument(f"--{flag}", type=int, default=default)
     parser.add_argument("--granularity", choices=["target", "group"], default=None)
+    parser.add_argument(
+        "--latency-requests",
+        type=int,
+        default=None,
+        help="HTTP-LATENCY samples per service (default: base.yaml's)",
+    )
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments for the gate")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="readiness-estate-") as tmp:

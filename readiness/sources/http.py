@@ -44,7 +44,7 @@ from readiness.sources.deadline import Deadline, guard, guarded
 T = TypeVar("T")
 
 MAX_BODY = 4 * 1024 * 1024
-LATENCY_PARALLEL = 10  # concurrent latency samples of one service
+LATENCY_PARALLEL = 20  # concurrent latency samples of one service
 USER_AGENT = "readiness"
 _REDACTED_HEADERS = frozenset({"set-cookie", "authorization", "proxy-authorization", "cookie"})
 
