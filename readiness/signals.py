@@ -15,7 +15,8 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
@@ -28,7 +29,8 @@ class Interrupted(KeyboardInterrupt):
     """A signal asked the run to stop."""
 
 
-def _silence_output() -> None:
+def silence_output() -> None:
+    """Send stdout and stderr to /dev/null: their reader is gone."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -47,11 +49,24 @@ class _Handler:
         name = signal.Signals(signum).name
         WATCHDOG.abort()
         if signum == signal.SIGPIPE:
-            _silence_output()
+            silence_output()
         if self.signalled is not None:
             return  # already ending: let the reports be written
         self.signalled = name
         raise Interrupted(f"{name} received")
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Hold the handled signals back (cleanup that must finish); delivered after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def install() -> Callable[[], None]:

@@ -7,7 +7,10 @@ whose ``stop()`` terminates it.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -38,11 +41,15 @@ def require_binary(name: str, package: str) -> str:
     return path
 
 
+PID_SUFFIX = ".server.pid"
+
+
 @dataclass
 class ManagedProcess:
     name: str
     process: subprocess.Popen[bytes]
     log: Path
+    pidfile: Path | None = None
 
     def stop(self, timeout: float = 10) -> None:
         if self.process.poll() is None:
@@ -52,12 +59,69 @@ class ManagedProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout)
+        if self.pidfile is not None:
+            self.pidfile.unlink(missing_ok=True)
 
     def log_tail(self, lines: int = 20) -> str:
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
+
+
+def _record(workdir: Path, name: str, proc: subprocess.Popen[bytes], program: str) -> Path:
+    """A pid file beside the log: whoever started it may die, ``stop_recorded`` finds it."""
+    pidfile = workdir / f"{name}{PID_SUFFIX}"
+    pidfile.write_text(f"{proc.pid} {Path(program).name}\n")
+    return pidfile
+
+
+def _ours(pid: int, program: str) -> bool:
+    """Whether ``pid`` still runs ``program`` (a recycled pid is left alone)."""
+    try:
+        argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0", 1)[0].decode()
+    except OSError:
+        return False
+    return Path(argv0).name == program
+
+
+def stop_recorded(root: Path, timeout: float = 10) -> list[str]:
+    """Stop every server whose pid file is under ``root``; the names of those stopped."""
+    stopped: list[str] = []
+    for pidfile in sorted(root.rglob(f"*{PID_SUFFIX}")):
+        try:
+            pid_text, program = pidfile.read_text().split()
+            pid = int(pid_text)
+        except (OSError, ValueError):
+            pidfile.unlink(missing_ok=True)
+            continue
+        if _ours(pid, program):
+            _terminate(pid, timeout)
+            stopped.append(pidfile.name.removesuffix(PID_SUFFIX))
+        pidfile.unlink(missing_ok=True)
+    return stopped
+
+
+def _terminate(pid: int, timeout: float) -> None:
+    """SIGTERM the server's process group (it leads its own session), then SIGKILL."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            _reap(pid)
+            time.sleep(0.05)
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):  # not our child: its parent reaps it
+        os.waitpid(pid, os.WNOHANG)
 
 
 def start_process(
@@ -81,7 +145,7 @@ def start_process(
             env=env,
             start_new_session=True,
         )
-    handle = ManagedProcess(name, proc, log)
+    handle = ManagedProcess(name, proc, log, _record(workdir, name, proc, argv[0]))
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:

@@ -9,7 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+from readiness import signals
 from readiness.demo import Component, start_all, stop_all
+from readiness.demo.procs import stop_recorded
 
 
 def state_dir() -> Path:
@@ -27,20 +29,37 @@ def write_env_file(path: Path, env: dict[str, str]) -> None:
     path.write_text("".join(f"export {k}={v}\n" for k, v in sorted(env.items())))
 
 
+def _say(text: str) -> None:
+    """Print; a reader that went away (``… | head``) does not stop the demo's cleanup."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        signals.silence_output()
+
+
 def run(pytest_args: list[str]) -> int:
+    """Start the demo, run the gate on it, and stop every server on any way out."""
     workdir = state_dir()
     workdir.mkdir(parents=True, exist_ok=True)
-    print(f"readiness demo: starting the demo environment in {workdir}")
-    components = start_all(workdir)
+    restore = signals.install()  # SIGTERM, SIGHUP, SIGPIPE: stop like Ctrl-C
+    components: list[Component] = []
+    status = 2
     try:
+        _say(f"readiness demo: starting the demo environment in {workdir}")
+        components = start_all(workdir, log=_say)
         env = {**os.environ, **_env(components)}
         cmd = [sys.executable, "-m", "pytest", "--profile=demo", *pytest_args]
-        print(f"readiness demo: running {' '.join(cmd[1:])}", flush=True)
+        _say(f"readiness demo: running {' '.join(cmd[1:])}")
         status = subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        status = 2
     finally:
-        print("readiness demo: stopping the demo environment")
-        stop_all(components)
-    print(f"readiness demo: reports in {Path.cwd() / 'reports'}; gate exit status {status}")
+        with signals.deferred():  # a second signal must not cut the cleanup short
+            _say("readiness demo: stopping the demo environment")
+            stop_all(components)
+            stop_recorded(workdir)  # anything a failed start left behind
+        restore()
+    _say(f"readiness demo: reports in {Path.cwd() / 'reports'}; gate exit status {status}")
     return status
 
 
@@ -73,19 +92,26 @@ def up() -> int:
 
 
 def down() -> int:
-    pidfile = state_dir() / "demo.pid"
-    if not pidfile.exists():
+    """Stop the demo: the `up` process, and any server a dead `run` left behind."""
+    workdir = state_dir()
+    pidfile = workdir / "demo.pid"
+    found = pidfile.exists()
+    if found:
+        pid = int(pidfile.read_text())
+        try:
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(100):
+                os.kill(pid, 0)
+                time.sleep(0.1)
+        except ProcessLookupError:
+            pass
+        pidfile.unlink(missing_ok=True)
+    leftovers = stop_recorded(workdir) if workdir.is_dir() else []
+    if leftovers:
+        print(f"readiness demo: stopped servers left running: {', '.join(leftovers)}")
+    if not found and not leftovers:
         print("readiness demo: not running")
         return 0
-    pid = int(pidfile.read_text())
-    try:
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(100):
-            os.kill(pid, 0)
-            time.sleep(0.1)
-    except ProcessLookupError:
-        pass
-    pidfile.unlink(missing_ok=True)
     print("readiness demo: down")
     return 0
 
