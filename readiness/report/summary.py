@@ -140,7 +140,7 @@ def terminal_lines(report: dict[str, Any], report_dir: Path) -> list[tuple[str, 
                     {"yellow": True},
                 )
             )
-    for source in report["run"].get("tls_unverified", []):
+    for source in report.get("run", {}).get("tls_unverified", []):
         lines.append((f"  TLS verification OFF: {source}", {"yellow": True}))
     lines.append((f"reports: {report_dir / JSON_NAME} (+ .html, junit.xml)", {}))
     return lines
