@@ -161,3 +161,39 @@ def test_bundled_check_ids_do_not_depend_on_the_directory(pytester: pytest.Pytes
         seen.append(sorted((c["id"], c["nodeid"]) for c in checks))
     assert seen[0] == seen[1] and len(seen[0]) > 20
     assert all(nodeid.startswith("checks/test_") for _, nodeid in seen[0])
+
+
+def test_xdist_run_keeps_the_selection(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", prof=PROFILE)
+    pytester.makepyfile(test_checks=CHECKS)
+    result = pytester.runpytest_subprocess(
+        "--profile=prof.yaml",
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "2",
+        "-k",
+        "HTTP-HSTS",
+        "test_checks.py",
+    )
+    assert result.ret == 0, result.stdout.str()
+    data = report(pytester)
+    sel = data["selection"]
+    assert (sel["mode"], sel["selected"], sel["deselected"], sel["total"]) == (
+        "partial",
+        2,
+        4,
+        6,
+    )
+    assert sorted(c["id"] for c in data["checks"]) == ["HTTP-HSTS[cart]", "HTTP-HSTS[shop]"]
+
+
+def test_last_failed_narrows_only_when_it_leaves_checks_out(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", prof=PROFILE)
+    pytester.makepyfile(test_checks=CHECKS)
+    base = ("--profile=prof.yaml", "-p", "cacheprovider", "test_checks.py")
+    pytester.runpytest(*base)
+    pytester.runpytest(*base, "--lf")
+    sel = report(pytester)["selection"]
+    assert sel["last_failed"] is True and sel["mode"] == "partial"
+    assert "--lf" in sel["reasons"] and (sel["selected"], sel["total"]) == (1, 6)
