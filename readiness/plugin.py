@@ -15,6 +15,7 @@ from readiness.checking import MARKER, Evidence
 from readiness.controls import SEVERITY_NAMES
 from readiness.errors import ProfileError
 from readiness.families import apply_families
+from readiness.gate_deadline import GateDeadline
 from readiness.grouping import member_results
 from readiness.judging import (
     EVIDENCE,
@@ -96,6 +97,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[PROFILE] = profile
     start_run(Limits(profile.limits.deadline, profile.limits.max_body_bytes()))
     config.add_cleanup(signals.install())  # SIGTERM/SIGHUP/SIGPIPE end the run like Ctrl-C
+    if profile.gate.deadline:
+        config.pluginmanager.register(GateDeadline(profile.gate.deadline), "readiness-deadline")
     if config.option.tbstyle == "auto":  # a check's error is its message, not a traceback
         config.option.tbstyle = "line"  # (and long ones cost seconds per errored check)
     config.stash[REDACTOR] = Redactor(profile.secrets)

@@ -36,6 +36,8 @@ from readiness.sources.deadline import WATCHDOG, Deadline, guard_pool_manager, g
 T = TypeVar("T")
 R = TypeVar("R")
 
+Clock = Callable[[], float]
+
 RETRY_STATUS = frozenset({502, 503, 504})
 MIB = 1024 * 1024
 CHUNK = 64 * 1024
@@ -74,6 +76,7 @@ class RunContext:
         self._lock = threading.Lock()
         self._answers = OnceCache()
         self._dead: dict[str, _Failure] = {}
+        self.run_end: float | None = None  # gate.deadline, in monotonic time
 
     def once(self, key: tuple[str, ...], compute: Callable[[], Any]) -> Any:
         """``compute()`` once per key; concurrent callers wait for the first; an error is
@@ -150,7 +153,11 @@ def new_session(pool_maxsize: int = 16) -> requests.Session:
 
 
 def endpoint_deadline(endpoint: Endpoint) -> Deadline:
-    return Deadline(endpoint.deadline or _run.limits.deadline)
+    """The target's deadline, never past the run's own (``gate.deadline``)."""
+    seconds = endpoint.deadline or _run.limits.deadline
+    if _run.run_end is not None:
+        seconds = max(min(seconds, _run.run_end - time.monotonic()), 0.001)
+    return Deadline(seconds)
 
 
 def read_capped(response: requests.Response, name: str, cap: int, deadline: Deadline) -> bytes:

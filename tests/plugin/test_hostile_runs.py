@@ -36,3 +36,33 @@ def test_short_secret_does_not_rewrite_report_text(
     result = run(pytester, profile_text(extra))
     assert result.ret == pytest.ExitCode.USAGE_ERROR  # refused: too short to be a secret
     result.stderr.fnmatch_lines(["*bearer_token*too short*"])
+
+
+SLOW_CHECKS = """
+import time
+from readiness import assert_no_findings, control, parametrize
+from readiness.checking import profile_of
+
+def pytest_generate_tests(metafunc):
+    profile_of(metafunc.config)
+    parametrize(metafunc, "target", [(n, n) for n in ("a", "b", "c", "d")])
+
+@control("HTTP-HEALTH")
+def test_health(target, evidence):
+    evidence.add(target=target)
+    time.sleep(1.5)
+    assert_no_findings([])
+"""
+
+
+def test_checks_not_started_by_gate_deadline_end_as_error_deadline(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(pytester, profile_text(gate="{fail_on: high, deadline: 2}"), checks=SLOW_CHECKS)
+    assert result.ret == 1
+    checks = {c["target"]: c for c in report(pytester)["checks"]}
+    assert checks["a"]["outcome"] == "passed"
+    late = [c for c in checks.values() if c["outcome"] == "error"]
+    assert late, "checks after the deadline end as errors"
+    assert all("deadline: the run reached gate.deadline (2s)" in c["message"] for c in late)
+    assert checks["d"]["outcome"] == "error"
