@@ -3,49 +3,33 @@ a Python traceback, so 200 errors cost about ten times 20, not a hundred times."
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import socket
 import time
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from tests.plugin.test_plugin import profile_text
-
-CHECKS = """
-import socket
-from readiness import control, parametrize
-from readiness.checking import profile_of
-from readiness.errors import OnceCache, SourceError
-
-PORT = {port}
-SOURCE = OnceCache()
-
-def probe():
-    try:
-        with socket.create_connection(("127.0.0.1", PORT), timeout=2):
-            return "up"
-    except OSError as exc:
-        raise SourceError("metrics-db", f"cannot reach 127.0.0.1:{{PORT}}: {{exc.strerror}}")
-
-def pytest_generate_tests(metafunc):
-    profile_of(metafunc.config)
-    parametrize(metafunc, "target", [(f"svc-{{i}}", i) for i in range({n})])
-
-@control("HTTP-HEALTH")
-def test_health(target):
-    SOURCE.get("metrics-db", probe)
-"""
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "errors.py"
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _bench() -> ModuleType:
+    """bench/errors.py: its generated check module and port helper serve here too."""
+    spec = importlib.util.spec_from_file_location("bench_errors", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _bench()
+closed_port = bench.free_port  # nothing listens on it
 
 
 def timed_run(pytester: pytest.Pytester, n: int, port: int) -> tuple[float, pytest.RunResult]:
-    pytester.makefile(".yaml", prof=profile_text("dora: {record: false}\n"))
-    pytester.makepyfile(test_checks=CHECKS.format(port=port, n=n))
+    pytester.makefile(".yaml", prof=bench.PROFILE)
+    pytester.makepyfile(test_checks=bench.CHECKS.format(port=port, n=n, legacy=False))
     start = time.perf_counter()
     result = pytester.runpytest("--profile=prof.yaml", "-p", "no:cacheprovider", "test_checks.py")
     return time.perf_counter() - start, result
