@@ -23,6 +23,7 @@ from readiness.errors import ReadinessError
 HISTORY_DIR = "history"
 FAILING = frozenset({"failed", "warned", "error"})
 MAX_REPORT_BYTES = 256 * 1024 * 1024
+TERMINAL_STILL = 10  # still-failing checks listed in the terminal (all are in the reports)
 
 
 class HistoryError(ReadinessError):
@@ -243,8 +244,13 @@ def terminal_lines(report: Mapping[str, Any]) -> list[tuple[str, dict[str, bool]
         for c in changes["new"]
     ]
     out += [(f"  fixed: {c['control']} [{c['target']}]", {"green": True}) for c in changes["fixed"]]
+    still = sorted(changes["still"], key=lambda c: c["since"])  # longest failing first
     out += [
         (f"  still: {c['control']} [{c['target']}] failing for {c['for']} (since {c['since']})", {})
-        for c in changes["still"]
+        for c in still[:TERMINAL_STILL]
     ]
+    if len(still) > TERMINAL_STILL:
+        out.append(
+            (f"  ... and {len(still) - TERMINAL_STILL} more still failing (see the report)", {})
+        )
     return out

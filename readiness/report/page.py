@@ -26,6 +26,7 @@ OUTCOME_RANK = {
     o: i for i, o in enumerate(("failed", "error", "warned", "waived", "skipped", "passed"))
 }
 BLOCKED_STATES = {"failed", "partial", "error"}
+FIXABLE = frozenset({"failed", "warned", "waived", "error"})
 
 
 @cache
@@ -95,21 +96,38 @@ def _json_script(data: Any) -> str:
 def _rows(
     checks: Sequence[Mapping[str, Any]], html: Mapping[str, Sequence[str]]
 ) -> list[dict[str, Any]]:
+    """The results table's data, in review order; the page's script renders it."""
     controls = catalogue()
     rows = []
     for i, c in enumerate(checks):  # i: the check's place in the JSON report
         ctl = controls.get(c["control"])
-        reqs = [r.label for r in requirements_of(ctl)] if ctl else []
+        waiver = c.get("waiver")
         rows.append(
             {
                 "i": i,
-                "check": c,
-                "sev_rank": SEVERITY_RANK.get(c["severity"], 0),
-                "out_rank": OUTCOME_RANK.get(c["outcome"], 9),
-                "frameworks": " ".join(frameworks_of(ctl)) if ctl else "",
-                "requirements": reqs,
-                "html": list(html.get(c["nodeid"], ())),
-                "has_detail": bool(c.get("evidence") or html.get(c["nodeid"]) or reqs),
+                "o": c["outcome"],
+                "or": OUTCOME_RANK.get(c["outcome"], 9),
+                "s": c["severity"],
+                "sr": SEVERITY_RANK.get(c["severity"], 0),
+                "c": c["control"],
+                "t": c.get("title", ""),
+                "f": c["family"],
+                "fw": " ".join(frameworks_of(ctl)) if ctl else "",
+                "tg": c["target"],
+                "m": c.get("message", ""),
+                "fix": c.get("remediation", "") if c["outcome"] in FIXABLE else "",
+                "w": (
+                    f"approved by {waiver.get('approver')} until {waiver.get('expires')}: "
+                    f"{waiver.get('reason')}"
+                    if waiver
+                    else ""
+                ),
+                "b": bool(c.get("blocking")),
+                "id": c["nodeid"],
+                "rq": [r.label for r in requirements_of(ctl)] if ctl else [],
+                "h": "".join(html.get(c["nodeid"], ())),
+                "d": c.get("duration", 0.0),
+                "e": c.get("evidence") or {},
             }
         )
     # What a reviewer reads first: failures before passes, the most severe first.
@@ -118,7 +136,7 @@ def _rows(
 
 
 def _review_order(row: Mapping[str, Any]) -> tuple[int, int, str, int]:
-    return (row["out_rank"], -row["sev_rank"], row["check"]["control"], row["i"])
+    return (row["or"], -row["sr"], row["c"], row["i"])
 
 
 def render_fragment(
@@ -151,8 +169,8 @@ def render_fragment(
             blockers=blocking_groups(checks),
             by_family=_ordered_breakdown(report.get("by_family", {})),
             by_severity=_ordered_breakdown(report.get("by_severity", {}), SEVERITY_NAMES),
-            rows=_rows(checks, check_html or {}),
-            evidence_json=_json_script([c.get("evidence") or {} for c in checks]),
+            total=len(checks),
+            rows_json=_json_script(_rows(checks, check_html or {})),
             changes=report.get("changes"),
             selection=report.get("selection"),
             tls_unverified=report["run"].get("tls_unverified"),

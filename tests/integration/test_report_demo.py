@@ -75,11 +75,14 @@ def test_demo_report_page_equals_the_json_report(tmp_path: Path) -> None:
 
         row = p.locator("#rd-table > tbody > tr:not([hidden])[data-c='K8S-PROBES']").first
         row.locator("details.rd-detail summary").click()
+        row.locator(".rd-ev table").first.wait_for()  # drawn on the toggle event
         assert row.locator(".rd-ev table th").count() > 0
 
-        assert (
-            p.locator("#rd-sections .slo-burndown").count()
-            + p.locator("#rd-table .slo-burndown").count()
-            > 0
-        )
+        # SLO burn-down charts: in the evidence of the SLO checks, drawn when opened.
+        p.click("#rd-reset")
+        slo = p.locator("#rd-table > tbody > tr[data-c='SLO-BUDGET']").first
+        assert slo.locator(".slo-burndown").count() == 0
+        slo.locator("details.rd-detail summary").click()
+        slo.locator("svg.slo-burndown").wait_for()
+        assert slo.locator("svg.slo-burndown").count() == 1
         assert "Weekly trends" in p.inner_text("#rd-sections")

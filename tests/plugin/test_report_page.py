@@ -149,11 +149,13 @@ def test_page_matches_the_json_and_filters_search_sort_and_evidence_work(
         assert not row.locator(".rd-ev").is_visible()
         row.locator("details.rd-detail summary").click()
         ev = row.locator(".rd-ev")
+        ev.locator("table").first.wait_for()  # drawn on the toggle event, just after the click
         assert ev.locator("th", has_text="url").count() == 1
         assert ev.locator("a").first.get_attribute("href").endswith(".example.test/healthz")
         assert ev.locator("table table th", has_text="code").count() == 1
         digest = p.locator("#rd-table > tbody > tr[data-c='K8S-IMAGE-DIGEST']").first
         digest.locator("details.rd-detail summary").click()
+        digest.locator(".rd-ev pre code").wait_for()
         assert 'code=~"5.."' in digest.locator(".rd-ev pre code").inner_text()
 
         # Every message once, never cut.
