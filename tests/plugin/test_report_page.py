@@ -173,3 +173,18 @@ def test_page_matches_the_json_and_filters_search_sort_and_evidence_work(
         )
         cov = p.inner_text("#rd-frameworks")
         assert "CIS Kubernetes Benchmark" in cov and "SOC 2" in cov
+
+
+def test_runs_without_a_profile_keep_pytest_htmls_own_page(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_plain="def test_one():\n    assert True\n\ndef test_two():\n    assert False\n"
+    )
+    pytester.runpytest("-p", "no:cacheprovider", "--html=page.html", "--self-contained-html")
+    html = pytester.path / "page.html"
+    text = html.read_text()
+    assert 'id="readiness"' not in text and "test_plain.py::test_two" in text
+    with open_page(html) as page:
+        p: Any = page
+        assert p.is_visible("#results-table") and p.is_visible(".summary .controls")
+        assert p.locator("#results-table tbody.results-table-row").count() == 2
+        assert "1 Failed" in p.inner_text(".summary .filters")
