@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import yaml
-
+from readiness import safeload
 from readiness.errors import SourceError
 from readiness.rules.alerting_model import AlertmanagerStatus, PromAlert, Silence
 from readiness.rules.alerting_routes import ConfigShapeError, parse_config
@@ -36,9 +35,9 @@ class AlertmanagerClient:
         if not original:
             raise SourceError(self.name, "/api/v2/status has no loaded configuration")
         try:
-            data = yaml.safe_load(original)
+            data = safeload.load_yaml(str(original), "the loaded configuration")
             config = parse_config(data)
-        except (yaml.YAMLError, ConfigShapeError) as exc:
+        except (safeload.SafeLoadError, ConfigShapeError) as exc:
             raise SourceError(self.name, f"the loaded configuration is unreadable: {exc}") from None
         return AlertmanagerStatus(
             version=str((body.get("versionInfo") or {}).get("version", "")),

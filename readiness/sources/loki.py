@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import yaml
-
+from readiness import safeload
 from readiness.errors import SourceError
+from readiness.redact import safe_url
 from readiness.rules.operations_observability import LokiRetention, ServiceLogs
 from readiness.sources.api import ApiClient
 from readiness.sources.checklist import get_health
@@ -61,9 +61,9 @@ class LokiClient:
                 self.name, f"{self.api.url('/config')} answered HTTP {response.status_code}"
             )
         try:
-            config = yaml.safe_load(response.text)
-        except yaml.YAMLError:
-            raise SourceError(self.name, "/config did not return YAML") from None
+            config = safeload.load_yaml(response.text, safe_url(self.api.url("/config")))
+        except safeload.SafeLoadError as exc:
+            raise SourceError(self.name, f"/config did not return readable YAML: {exc}") from None
         if not isinstance(config, dict):
             raise SourceError(self.name, "/config did not return a configuration mapping")
         compactor = config.get("compactor") or {}

@@ -27,6 +27,7 @@ from readiness.sources.api import (
     auth_headers,
     basic_auth,
     new_session,
+    run_context,
     send,
     short_error,
     verify_setting,
@@ -150,7 +151,9 @@ class RegistryClient:
 
     # -- transport ---------------------------------------------------------------------
 
-    def _send(self, method: str, url: str, headers: Mapping[str, str]) -> requests.Response:
+    def _send(
+        self, method: str, url: str, headers: Mapping[str, str], max_bytes: int | None = None
+    ) -> requests.Response:
         return send(
             self.name,
             self.endpoint,
@@ -160,6 +163,7 @@ class RegistryClient:
             sleep=self._sleep,
             headers=dict(headers),
             allow_redirects=True,
+            max_bytes=max_bytes or run_context().limits.cap("registry"),
         )
 
     def _auth_header(self, scope: str) -> dict[str, str]:
@@ -218,18 +222,21 @@ class RegistryClient:
             raise SourceError(self.name, f"token service {realm} returned no token")
         return token
 
-    def get(self, path: str, repository: str, accept: str = "") -> requests.Response:
-        """GET ``path`` with auth; follows one bearer challenge per scope."""
+    def get(
+        self, path: str, repository: str, accept: str = "", max_bytes: int | None = None
+    ) -> requests.Response:
+        """GET ``path`` with auth (body capped); follows one bearer challenge per scope."""
         url = f"{self.base}{path}"
         scope = f"repository:{repository}:pull"
         headers = {"Accept": accept} if accept else {}
-        response = self._send("GET", url, {**headers, **self._auth_header(scope)})
+        response = self._send("GET", url, {**headers, **self._auth_header(scope)}, max_bytes)
         challenge = response.headers.get("WWW-Authenticate", "")
         if response.status_code == 401 and challenge.lower().startswith("bearer "):
             token = self._fetch_token(challenge, scope)
             with self._lock:
                 self._tokens[scope] = token
-            response = self._send("GET", url, {**headers, "Authorization": f"Bearer {token}"})
+            bearer = {**headers, "Authorization": f"Bearer {token}"}
+            response = self._send("GET", url, bearer, max_bytes)
         if response.status_code in (401, 403):
             raise SourceError(
                 self.name,
@@ -247,7 +254,9 @@ class RegistryClient:
 
     def manifest(self, repository: str, reference: str) -> Manifest | None:
         """The manifest or index at a tag or digest; None when the registry has none."""
-        response = self.get(f"/v2/{repository}/manifests/{reference}", repository, ACCEPT)
+        response = self.get(
+            f"/v2/{repository}/manifests/{reference}", repository, ACCEPT, MAX_MANIFEST
+        )
         if response.status_code == 404:
             return None
         if response.status_code >= 400:
@@ -280,7 +289,7 @@ class RegistryClient:
     def blob(self, repository: str, digest: str, max_size: int = MAX_BLOB) -> bytes:
         if not _DIGEST.match(digest):
             raise SourceError(self.name, f"unsupported blob digest {digest!r}")
-        response = self.get(f"/v2/{repository}/blobs/{digest}", repository)
+        response = self.get(f"/v2/{repository}/blobs/{digest}", repository, max_bytes=max_size)
         if response.status_code >= 400:
             raise SourceError(self.name, f"blob {repository}@{digest}: HTTP {response.status_code}")
         data = response.content

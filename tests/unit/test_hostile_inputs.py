@@ -92,3 +92,36 @@ def test_manifest_alias_bomb_names_file_and_document() -> None:
         text += f"{name}: &{name} [" + ", ".join(["*" + chr(ord(name) - 1)] * 8) + "]\n"
     with pytest.raises(SourceError, match=r"a\.yaml document 1 line .*alias bomb"):
         list(parse_documents("manifests", "a.yaml", text))
+
+
+def test_binary_slo_spec_is_an_error_of_that_file_only(tmp_path: Path) -> None:
+    from readiness.sources.slo_specs import SpecError, load_file
+
+    path = tmp_path / "checkout-slo.yaml"
+    path.write_bytes(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03binary")
+    with pytest.raises(SpecError) as caught:
+        load_file(path)
+    assert "checkout-slo.yaml" in str(caught.value)
+    assert "binary file" in str(caught.value)
+
+
+def test_deeply_nested_sbom_names_the_file(tmp_path: Path) -> None:
+    from readiness.sources.sbom import read_sbom_file
+
+    path = tmp_path / "app.cdx.json"
+    path.write_bytes(b'{"bomFormat": "CycloneDX", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+    with pytest.raises(SourceError) as caught:
+        read_sbom_file(str(path))
+    assert str(path) in str(caught.value)
+    assert "nested deeper than 100 levels" in str(caught.value)
+
+
+def test_binary_provenance_names_the_file(tmp_path: Path) -> None:
+    from readiness.sources.supply_chain import _json_items
+
+    path = tmp_path / "app.intoto.jsonl"
+    path.write_bytes(b"\x00\x01\x02\x03 not json")
+    with pytest.raises(SourceError) as caught:
+        _json_items(str(path))
+    assert str(path) in str(caught.value)
+    assert "binary file" in str(caught.value)
