@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from readiness import Evidence, assert_no_findings, control, parametrize
+from readiness import Evidence, assert_no_findings, clock, control, parametrize
 from readiness.checking import profile_of
 from readiness.dora.model import Incident, iso
 from readiness.dora.plugin import store_location
@@ -50,5 +48,5 @@ def test_no_open_incident(
             for i in incidents
         ],
     )
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     assert_no_findings(open_incident_findings(dora_service, incidents, profile.release.kind, now))

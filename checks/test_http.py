@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Literal
 
 import pytest
 
-from readiness import Evidence, SourceError, assert_no_findings, control, parametrize
+from readiness import Evidence, SourceError, assert_no_findings, clock, control, parametrize
 from readiness.checking import profile_of
 from readiness.collect import Job, params
 from readiness.profile.http import HttpPolicy, JsonExpectation, Service
@@ -180,7 +179,7 @@ def _expiry(service: Service, source: HttpSource, evidence: Evidence, level: str
     warn, fail = service.expiry_days(source.policy)
     days = fail if level == "fail" else warn
     tls = source.tls(service)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     evidence.add(
         address=tls.address,
         not_after=tls.cert.not_after.isoformat(),

@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from readiness import Evidence, Finding, SourceError, assert_no_findings, control, parametrize
+from readiness import (
+    Evidence,
+    Finding,
+    SourceError,
+    assert_no_findings,
+    clock,
+    control,
+    parametrize,
+)
 from readiness.checking import profile_of
 from readiness.families import judged_elsewhere
 from readiness.profile.common import Endpoint
@@ -137,7 +145,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 @pytest.fixture(scope="session")

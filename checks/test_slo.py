@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from readiness import Evidence, SourceError, assert_no_findings, control, parametrize
+from readiness import Evidence, SourceError, assert_no_findings, clock, control, parametrize
 from readiness.checking import profile_of
 from readiness.collect import Job
 from readiness.errors import raise_fresh
@@ -69,7 +68,7 @@ def _specs(config: pytest.Config) -> Specs:
             for o in source.objectives:
                 unique.setdefault(o.id, o)  # a repeated id is reported by SLO-SPEC
     objectives = tuple(unique.values())
-    at = profile.slo.evaluate_at.timestamp() if profile.slo.evaluate_at else time.time()
+    at = profile.slo.evaluate_at.timestamp() if profile.slo.evaluate_at else clock.now().timestamp()
     owners = {o.id: o.source for o in objectives}
     specs = Specs(objectives, tuple(sources), float(int(at)), owners)
     config.stash[_SPECS] = specs

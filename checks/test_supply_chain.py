@@ -8,13 +8,12 @@ names) so that a waiver with an expiry can accept one vulnerability of one targe
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
-from readiness import Evidence, assert_no_findings, control, parametrize
+from readiness import Evidence, assert_no_findings, clock, control, parametrize
 from readiness.checking import profile_of
 from readiness.errors import SourceError, raise_fresh
 from readiness.findings import Finding
@@ -74,7 +73,7 @@ def _database_problems(config: pytest.Config, profile: Profile) -> list[Finding]
     policy = profile.supply_chain.vulnerabilities
     _, status = collector(config).vuln_database()
     configured = policy.database or policy.osv_db
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     return database_findings(configured, status, policy.max_age_days, now)
 
 
@@ -248,7 +247,7 @@ def test_vulnerabilities(
     coll = collector(pytestconfig)
     _, status = coll.vuln_database()
     if status is not None:
-        evidence.add(database=status.as_dict(dt.datetime.now(dt.UTC)))
+        evidence.add(database=status.as_dict(clock.now()))
     if vuln.unusable:
         assert_no_findings(vuln.unusable)
     assert vuln.result is not None  # _vuln_items sets one of error, unusable and result
@@ -322,7 +321,7 @@ def test_verdict(
 ) -> None:
     coll = collector(pytestconfig)
     ev = coll.evidence(subject)
-    today = dt.date.today()
+    today = clock.today()
     target = subject.target_id
     statuses = [
         judge_control(cid, target, control_findings(cid, ev, profile), profile, today)
@@ -368,7 +367,7 @@ def test_prior_verdict(
         decision = decide(
             attestation_blobs(client, ref.repository, digest),
             wanted,
-            dt.datetime.now(dt.UTC),
+            clock.now(),
             verify,
         )
     except VerdictError as exc:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from readiness import clock
 from readiness.controls import catalogue
 from readiness.keys import PROFILE
 from readiness.profile.operations import Attestation
@@ -55,7 +56,7 @@ def _run_date(report: dict[str, Any]) -> dt.date:
     try:
         return dt.datetime.fromisoformat(started.replace("Z", "+00:00")).date()
     except ValueError:
-        return dt.datetime.now(dt.UTC).date()
+        return clock.today()
 
 
 _STATE_STYLE = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Generator
 from importlib import resources
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from readiness import hookspecs, scale, selection, signals
+from readiness import clock, hookspecs, scale, selection, signals
 from readiness.checking import MARKER, Evidence
 from readiness.controls import SEVERITY_NAMES
 from readiness.errors import ProfileError
@@ -212,9 +211,9 @@ def pytest_readiness_result_makereport(
     if profile is None:
         return report
     redactor = item.config.stash[REDACTOR]
-    if member_results(item, report, call, profile, dt.date.today(), redactor):
+    if member_results(item, report, call, profile, clock.today(), redactor):
         return report
-    built = build_result(item, report, call, profile, dt.date.today(), redactor)
+    built = build_result(item, report, call, profile, clock.today(), redactor)
     if built is None:
         return report
     check, verdict = built

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from readiness import clock
 from readiness.gate import GateState, Outcome
 from readiness.judging import results_of
 from readiness.profile.model import Profile
@@ -189,7 +190,7 @@ class ReadinessSession:
             list(self.results.values()),
             started_at=self.started_at,
             finished_at=utcnow(),
-            today=dt.date.today(),
+            today=clock.today(),
             selection=selection.as_dict(),
             errors=errors,
         )

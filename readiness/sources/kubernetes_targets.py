@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from readiness import clock
 from readiness.errors import SourceError
 from readiness.profile.kubernetes import KubeCluster, ManifestSet
 from readiness.profile.model import Profile
@@ -125,7 +126,7 @@ class Case:
 
 
 def _read_manifests(ms: ManifestSet, base: Path) -> KubeSource:
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     try:
         inv = load_manifests(ms, base)
     except SourceError as exc:
@@ -134,7 +135,7 @@ def _read_manifests(ms: ManifestSet, base: Path) -> KubeSource:
 
 
 def _read_cluster(cluster: KubeCluster) -> KubeSource:
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     try:
         from readiness.sources.kubernetes import collect_cluster  # the client: live only
 
