@@ -93,7 +93,10 @@ def test_gate_against_the_fault_zoo_ends_within_twice_the_deadline_naming_each_t
             "mute": "silent",
             "flood": "huge-body",
         },
-        prometheus={"url": fault_zoo.url("silent"), "verify_tls": False},
+        prometheus={
+            "url": fault_zoo.url("silent").replace("//", "//scraper:zoo-pass-123@"),
+            "verify_tls": False,
+        },
         alertmanager={"url": fault_zoo.url("dribbling")},
         kubernetes=[
             {"name": "notkube", "api_url": fault_zoo.url("healthy"), "token": "zoo-token-1"}
@@ -104,7 +107,12 @@ def test_gate_against_the_fault_zoo_ends_within_twice_the_deadline_naming_each_t
     assert elapsed < baseline + 2 * DEADLINE + SLACK, (elapsed, baseline, out[-3000:])
     assert code == 1, out[-3000:]
     assert report["gate"]["passed"] is False
-    assert report["run"]["tls_unverified"] == [f"targets.prometheus ({fault_zoo.url('silent')})"]
+    silent_url = fault_zoo.url("silent").replace("//", "//***@")
+    assert report["run"]["tls_unverified"] == [f"targets.prometheus ({silent_url})"]
+    for written in (tmp_path / "faulty").rglob("*"):  # JSON, HTML, JUnit, history…
+        if written.is_file():
+            assert b"zoo-pass-123" not in written.read_bytes(), written.name
+    assert "zoo-pass-123" not in out
     assert "TLS verification OFF: targets.prometheus" in out
     checks = report["checks"]
     by_target: dict[str, list[dict[str, Any]]] = {}
