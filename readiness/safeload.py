@@ -135,6 +135,11 @@ def _check_plain_scalar(event: yaml.ScalarEvent, source: str) -> None:
         ) from None
 
 
+def _within(count: int, limit: int, problem: str, source: str, event: yaml.Event) -> None:
+    if count > limit:
+        raise SafeLoadError(source, problem.format(limit), _event_line(event))
+
+
 def _check_events(text: str, source: str, limits: Limits) -> None:
     """Depth, alias count and python tags, from the event stream (no recursion)."""
     depth = 0
@@ -153,22 +158,12 @@ def _check_events(text: str, source: str, limits: Limits) -> None:
                 _check_plain_scalar(event, source)
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
-                if depth > limits.max_depth:
-                    raise SafeLoadError(
-                        source,
-                        f"nested deeper than {limits.max_depth} levels",
-                        _event_line(event),
-                    )
+                _within(depth, limits.max_depth, "nested deeper than {} levels", source, event)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
             elif isinstance(event, yaml.AliasEvent):
                 aliases += 1
-                if aliases > limits.max_aliases:
-                    raise SafeLoadError(
-                        source,
-                        f"uses more than {limits.max_aliases} aliases",
-                        _event_line(event),
-                    )
+                _within(aliases, limits.max_aliases, "uses more than {} aliases", source, event)
     except yaml.YAMLError:
         return  # a syntax error: composing below reports it, in the pure parser's words
 

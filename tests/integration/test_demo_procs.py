@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from readiness.demo.procs import PID_SUFFIX, start_process, stop_recorded
-from tests.integration.test_demo import DEMO_PORTS, REPO, listening
+from tests.integration.test_demo import DEMO_PORTS, REPO, listening, run
 
 pytestmark = pytest.mark.integration
 
@@ -62,13 +62,5 @@ def test_demo_run_whose_output_pipe_closes_stops_every_server(tmp_path: Path) ->
         time.sleep(0.5)  # the demo stops its servers after the reader went away
     assert not [p for p in DEMO_PORTS if listening(p)]
     assert list((tmp_path / "demo").rglob(f"*{PID_SUFFIX}")) == []
-    down = subprocess.run(
-        [sys.executable, "-m", "readiness.cli", "demo", "down"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    down = run(["readiness.cli", "demo", "down"], REPO, tmp_path / "demo")
     assert down.returncode == 0 and "not running" in down.stdout
