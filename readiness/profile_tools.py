@@ -155,7 +155,7 @@ def reference() -> str:
 
 def _rows(key: str, info: FieldInfo, default: Any, notes: dict[str, str]) -> Iterator[str]:
     annotation = info.annotation
-    meaning = notes.get(key, "")
+    meaning = notes.get(key) or (info.description or "").replace("|", "\\|")
     yield f"| `{key}` | {_type_name(annotation)} | {_default(info, default)} | {meaning} |"
     model = _single_model(annotation)
     if model is None:
@@ -198,10 +198,86 @@ def _plain(value: Any) -> Any:
     return value
 
 
+#: Examples of the sections the bundled base leaves empty. Each is validated against the
+#: schema when the reference is generated, so a stale one fails (it cannot drift).
+EXAMPLES: dict[str, Any] = {
+    "environment": "production",
+    "description": "Release gate of the shop's production services.",
+    "release": {"kind": "feature", "version": "1.4.0", "services": ["checkout"]},
+    "targets": {
+        "services": [
+            {
+                "name": "checkout",
+                "url": "https://checkout.example.com",
+                "ca_file": "/etc/ssl/private-ca.pem",
+                "health": "/healthz",
+                "ready": "/readyz",
+                "metrics": {"path": "/metrics", "private": True},
+                "auth": {"bearer_token": "${CHECKOUT_METRICS_TOKEN}"},
+            }
+        ],
+        "prometheus": {"url": "https://prometheus.example.com"},
+        "alertmanager": {"url": "https://alertmanager.example.com"},
+        "rule_files": ["deploy/prometheus/*.yaml"],
+        "kubernetes": [{"name": "prod", "kubeconfig": "~/.kube/config", "context": "prod"}],
+        "manifests": [{"name": "release", "paths": ["deploy/k8s"]}],
+        "registries": [{"name": "ghcr", "url": "https://ghcr.io"}],
+        "images": [{"ref": "ghcr.io/acme/checkout:1.4.0", "registry": "ghcr"}],
+        "backups": [{"name": "orders-db", "directory": "/backups/orders", "pattern": "*.sql.gz"}],
+    },
+    "families": {
+        "operations": {"enabled": True},
+        "supply_chain": {"enabled": False, "reason": "images are gated by the platform team"},
+    },
+    "controls": {
+        "HTTP-LATENCY": {"severity": "medium", "reason": "batch API: latency is advisory"},
+        "K8S-HPA": {"enabled": False, "reason": "fixed-size workloads"},
+    },
+    "waivers": [
+        {
+            "control": "HTTP-HSTS",
+            "target": "legacy-*",
+            "reason": "HSTS breaks the legacy client until its migration",
+            "approver": "jane.doe",
+            "expires": "2026-12-31",
+        }
+    ],
+    "attestations": [
+        {
+            "control": "OPS-ENV-VALIDATION",
+            "status": "passed",
+            "explanation": "settings validated with pydantic-settings at start",
+            "attested_by": "maria.lopez@example.com",
+            "date": "2026-11-02",
+            "frequency": "1y",
+        }
+    ],
+    "slos": [
+        {
+            "service": "checkout",
+            "objectives": [
+                {
+                    "name": "availability",
+                    "target": 99.9,
+                    "window": "30d",
+                    "sli": {
+                        "error": 'sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))',
+                        "total": "sum(rate(http_requests_total[{{.window}}]))",
+                    },
+                }
+            ],
+        }
+    ],
+    "slo_files": ["slo/*.yaml"],
+}
+
+
 def _example(base: Profile, name: str) -> str:
     value = _plain(getattr(base, name))
-    if name == "environment":
-        value = "production"
+    if name in EXAMPLES:
+        value = EXAMPLES[name]
+        # Validated with the rest of a minimal profile: a stale example fails here.
+        Profile.model_validate({"environment": "example", name: value})
     if value in ({}, [], None, ""):
         return ""
     dumped: str = yaml.safe_dump({name: value}, sort_keys=False, width=100)
