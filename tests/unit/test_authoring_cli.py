@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -156,6 +157,9 @@ def test_the_committed_reference_is_the_generated_one() -> None:
         "| `gate.fail_on` | one of `critical`, `high`, `medium`, `low`, `info` | `high` |"
         in committed
     )
+    sections = re.split(r"\n## `([^`]+)`\n", committed)
+    for name, body in zip(sections[1::2], sections[2::2], strict=True):
+        assert f"```yaml\n{name}:" in body, f"section {name} has no example"
 
 
 def test_init_notes_an_untrusted_certificate_and_an_unreachable_service(tmp_path: Path) -> None:
