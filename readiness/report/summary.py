@@ -7,6 +7,7 @@ grafana"), then what merely warns, one count per control.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,8 +50,27 @@ def _severity(name: str) -> Severity:
         return Severity.INFO
 
 
-def _cause(check: dict[str, Any]) -> str:
+# How an errored check's message starts (readiness.judging): one cause whether a source
+# failed while gathering evidence (setup) or while the check ran.
+_ERROR_PREFIXES = ("could not gather evidence: ", "could not run: ")
+_URL = re.compile(r"https?://\S+?(?=:\s|\s|$)")
+
+
+def _first_line(check: dict[str, Any]) -> str:
     return (str(check.get("message") or "").splitlines() or ["(no message)"])[0]
+
+
+def _cause(check: dict[str, Any]) -> str:
+    """What went wrong, without what it went wrong on: the check's own target and URLs
+    are left out, so one refused connection on two hosts is one cause."""
+    text = _first_line(check)
+    error = False
+    for prefix in _ERROR_PREFIXES:
+        if text.startswith(prefix):
+            text, error = text.removeprefix(prefix), True
+    text = text.removeprefix(f"{check['target']}: ")
+    text = _URL.sub("…", text)
+    return f"error: {text}" if error else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +93,7 @@ class Cause:
     def line(self) -> str:
         if len(self.checks) == 1:
             c = self.checks[0]
-            return f"{self.severity.label} {c['control']} [{c['target']}] {self.text}"
+            return f"{self.severity.label} {c['control']} [{c['target']}] {_first_line(c)}"
         targets = self.targets
         shown = ", ".join(targets[:MAX_TARGETS])
         if len(targets) > MAX_TARGETS:
