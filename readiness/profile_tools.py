@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import inspect
 import re
-import types
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel
@@ -17,6 +16,7 @@ from readiness.errors import ProfileError
 from readiness.families import family_states
 from readiness.profile import Profile, load_profile, load_raw
 from readiness.profile.loader import Path_, RawProfile, bundled_profiles_dir, is_secret_field
+from readiness.profile.problems import union_members
 from readiness.redact import MASK, Redactor
 
 # ------------------------------------------------------------------------------- check
@@ -285,7 +285,7 @@ def _example(base: Profile, name: str) -> str:
 
 
 def _type_name(annotation: Any) -> str:
-    members = _members(annotation)
+    members = union_members(annotation)
     names = []
     for m in members:
         origin = get_origin(m)
@@ -304,14 +304,8 @@ def _type_name(annotation: Any) -> str:
     return " or ".join(names)
 
 
-def _members(annotation: Any) -> list[Any]:
-    if get_origin(annotation) in (Union, types.UnionType):
-        return [m for a in get_args(annotation) for m in _members(a)]
-    return [annotation]
-
-
 def _unoptional(annotation: Any) -> Any:
-    members = [m for m in _members(annotation) if m is not type(None)]
+    members = [m for m in union_members(annotation) if m is not type(None)]
     return members[0] if len(members) == 1 else annotation
 
 

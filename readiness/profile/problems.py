@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import types
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -85,12 +85,12 @@ def model_at(root: type[BaseModel], path: Path_) -> type[BaseModel] | None:
         annotation = _step(annotation, part)
         if annotation is None:
             return None
-    models = [m for m in _members(annotation) if _is_model(m)]
+    models = [m for m in union_members(annotation) if _is_model(m)]
     return models[0] if len(models) == 1 else None
 
 
 def _step(annotation: Any, part: str | int) -> Any:
-    for member in _members(annotation):
+    for member in union_members(annotation):
         if _is_model(member) and isinstance(part, str):
             for name, field in member.model_fields.items():
                 if part in (name, field.alias):
@@ -103,20 +103,12 @@ def _step(annotation: Any, part: str | int) -> Any:
     return None
 
 
-def _members(annotation: Any) -> list[Any]:
+def union_members(annotation: Any) -> list[Any]:
+    """The members of a union (``X | None`` included), flattened; else the type itself."""
     if get_origin(annotation) in (Union, types.UnionType):
-        return [m for arg in get_args(annotation) for m in _members(arg)]
+        return [m for arg in get_args(annotation) for m in union_members(arg)]
     return [annotation]
 
 
 def _is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def literal_values(annotation: Any) -> list[str]:
-    """The values a ``Literal`` (or an optional one) allows, for the reference page."""
-    values: list[str] = []
-    for member in _members(annotation):
-        if get_origin(member) is Literal:
-            values += [str(v) for v in get_args(member)]
-    return values
