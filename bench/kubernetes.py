@@ -20,23 +20,34 @@ the same rules scanning every object for every workload (the baseline; at 10,000
 measured on an even sample of workloads and Services and scaled to all of them).
 
 Run: python -m bench.kubernetes --judge [--append bench/RESULTS.md]
+
+With --errors: the gate (`pytest --profile`, K8S-PDB only) over 2,000 Deployments,
+once with every check passing and once with every check erroring (the
+PodDisruptionBudget LIST forbidden): an errored check must cost no more than a passing one.
+
+Run: python -m bench.kubernetes --errors [--append bench/RESULTS.md]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import multiprocessing
 import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from kubernetes import client as k8s
 
-from readiness.demo._k8s_api import RecordedApiServer, Recording
+from readiness.demo._k8s_api import RecordedApiServer, Recording, list_path
 from readiness.demo._k8s_cluster import synthetic_cluster
 from readiness.profile.kubernetes import KubeCluster
 from readiness.rules import kubernetes as rules
@@ -249,6 +260,78 @@ def judge_table(rows: list[tuple[int, int, float, float, float, int]]) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- errored checks
+
+
+def gate_seconds(url: str, work: Path) -> tuple[float, dict[str, int]]:
+    """Wall time of one gate run of K8S-PDB over the cluster at ``url``; its summary."""
+    from readiness.plugin import checks_dir
+
+    work.mkdir(parents=True)
+    profile = {
+        "environment": "production",
+        "targets": {"kubernetes": [{"name": "big", "api_url": url}]},
+    }
+    (work / "profile.yaml").write_text(json.dumps(profile))
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--profile=profile.yaml",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-k",
+            "test_pdb and not selector",
+            str(checks_dir() / "test_kubernetes.py"),
+        ],
+        cwd=work,
+        capture_output=True,
+        timeout=1800,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    report = json.loads((work / "reports" / "readiness-report.json").read_text())
+    return seconds, report["summary"]
+
+
+def errors(repeat: int) -> list[tuple[str, float, dict[str, int]]]:
+    lists = synthetic_cluster(NAMESPACES, PER_NAMESPACE)
+    servers = {
+        "every check passes": RecordedApiServer(Recording(lists)).start(),
+        "every check errs (LIST forbidden)": RecordedApiServer(
+            Recording(lists, {list_path("PodDisruptionBudget", None)})
+        ).start(),
+    }
+    rows = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, server in servers.items():
+                runs = [
+                    gate_seconds(server.url, Path(tmp) / f"{len(rows)}-{i}") for i in range(repeat)
+                ]
+                seconds = statistics.median(r[0] for r in runs)
+                rows.append((name, seconds, runs[0][1]))
+                print(f"{name:36} {seconds:7.1f} s {runs[0][1]}", flush=True)
+    finally:
+        for server in servers.values():
+            server.stop()
+    return rows
+
+
+def errors_table(rows: list[tuple[str, float, dict[str, int]]]) -> str:
+    base = rows[0][1]
+    lines = ["| run | checks passed / error | wall time | vs passing |", "|---|---|---|---|"]
+    for name, seconds, summary in rows:
+        lines.append(
+            f"| {name} | {summary['passed']} / {summary['error']} | {seconds:.1f} s | "
+            f"{seconds / base:.2f}x |"
+        )
+    return "\n".join(lines)
+
+
 def table(rows: list[tuple[str, int, int, float]], latency: float) -> str:
     baseline = rows[0][3]
     lines = [
@@ -268,7 +351,21 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--append", help="append a Markdown section to this file")
     parser.add_argument("--judge", action="store_true", help="time the rules, not the LISTs")
+    parser.add_argument("--errors", action="store_true", help="errored vs passing gate runs")
     args = parser.parse_args()
+    if args.errors:
+        text = errors_table(errors(args.repeat))
+        print(text)
+        if args.append:
+            with open(args.append, "a", encoding="utf-8") as fh:
+                fh.write(
+                    "\n## Kubernetes errored checks (`bench/kubernetes.py --errors`)\n\n"
+                    f"The gate (`pytest --profile`, K8S-PDB selected) over "
+                    f"{NAMESPACES * PER_NAMESPACE:,} Deployments served by the recorded API "
+                    "server on 127.0.0.1, in a fresh pytest process per run; median of "
+                    f"{args.repeat}, load average {os.getloadavg()[0]:.1f}.\n\n{text}\n"
+                )
+        return
     if args.judge:
         judged = judge(args.repeat)
         text = judge_table(judged)
