@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from readiness import profile_tools, starter
@@ -88,6 +89,20 @@ def cmd_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def _problems_of(text: str) -> str:
+    """Every problem of a profile text, checked the way `readiness profile check` does."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "starter.yaml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            load_profile(str(path), env={})
+        except ProfileError as exc:
+            return "\n".join(
+                f"  {p.key}: {p.reason}" if p.key else f"  {p.reason}" for p in exc.problems
+            )
+    return ""
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     try:
         services = tuple(starter.parse_service(s) for s in args.service)
@@ -107,6 +122,11 @@ def cmd_init(args: argparse.Namespace) -> int:
         images=tuple(args.images),
     )
     text = starter.starter_profile(request)
+    problems = _problems_of(text)
+    if problems:  # e.g. an image ref without a registry host: said, nothing written
+        print("readiness init: the options give a profile that does not check:", file=sys.stderr)
+        print(problems, file=sys.stderr)
+        return EXIT_PROFILE
     if args.output == "-":
         print(text, end="")
         return 0
@@ -116,7 +136,6 @@ def cmd_init(args: argparse.Namespace) -> int:
         return 2
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
-    load_profile(str(out.resolve()), env={})  # what init writes always passes the check
     run_as = out.stem if out.parent.name == "profiles" else str(out)
     print(f"wrote {out}")
     print(f"next: readiness profile check {out}")

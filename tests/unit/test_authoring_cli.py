@@ -190,3 +190,13 @@ def test_init_notes_an_untrusted_certificate_and_an_unreachable_service(tmp_path
         Request(services=(("gone", f"http://127.0.0.1:{closed_port()}"),)), {"gone": gone}
     )
     assert "      # health: /healthz" in text
+
+
+def test_init_refuses_options_that_give_a_broken_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "--images", "nginx:1"]) == 4
+    err = capsys.readouterr().err
+    assert "targets.images[0].ref" in err and "registry host" in err
+    assert not (tmp_path / "profiles").exists()  # nothing written
