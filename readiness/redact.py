@@ -55,9 +55,12 @@ class Redactor:
 
     def text(self, value: str) -> str:
         """One emitted value: URLs made safe, known secrets masked."""
+        return self.known(mask_urls(value))
+
+    def known(self, value: str) -> str:
+        """Only the profile's own secret values masked (URLs left as they are)."""
         if value in self._short:
             return MASK
-        value = mask_urls(value)
         for secret in self._long:
             value = value.replace(secret, MASK)
         return value

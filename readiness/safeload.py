@@ -64,7 +64,14 @@ DEFAULT = Limits()
 
 def read_bytes(path: Path, source: str | None = None, limits: Limits = DEFAULT) -> bytes:
     """The file's bytes, refusing files over the cap (read no further than the cap)."""
+    from readiness import snapshot
+
     name = source or str(path)
+    key = (str(path), str(limits.max_bytes))
+    return snapshot.through("file", name, key, lambda: _read_bytes(path, name, limits))
+
+
+def _read_bytes(path: Path, name: str, limits: Limits) -> bytes:
     try:
         with path.open("rb") as fh:
             data = fh.read(limits.max_bytes + 1)

@@ -141,6 +141,10 @@ def dora_result(config: pytest.Config, report: dict[str, Any]) -> dict[str, Any]
     if cached is not None and cached[0] == run_id:
         return cached[1]
     location = store_location(config)
+    if report.get("replay"):
+        result = {"recorded": False, "record_error": "a replayed run changes no DORA history"}
+        config.stash[RESULT] = (run_id, {**result, "metrics": None})
+        return config.stash[RESULT][1]
     try:
         options = _options(config, str(report["run"].get("commit", "")))
     except DoraError as exc:

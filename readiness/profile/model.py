@@ -32,6 +32,7 @@ class ReportSettings(Model):
     dir: str = "reports"
     title: str = "Production readiness report"
     exports: list[Literal["sarif", "oscal", "hdf"]] = []  # written next to the JSON report
+    snapshot: bool = False  # save the run's evidence as reports/readiness-snapshot.tar.gz
 
 
 class Release(Model):

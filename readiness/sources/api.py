@@ -199,6 +199,46 @@ def _late(url: str, deadline: Deadline) -> str:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class HttpAnswer:
+    """A finished answer as a snapshot keeps it (credential headers left out)."""
+
+    url: str
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    @classmethod
+    def of(cls, response: requests.Response) -> HttpAnswer:
+        kept = tuple(
+            (k, v) for k, v in response.headers.items() if k.lower() not in _PRIVATE_HEADERS
+        )
+        return cls(response.url, response.status_code, kept, response.content)
+
+    def response(self) -> requests.Response:
+        response = requests.Response()
+        response.url = self.url
+        response.status_code = self.status
+        response.headers.update(dict(self.headers))
+        response._content = self.body
+        return response
+
+
+_PRIVATE_HEADERS = frozenset({"set-cookie", "authorization", "cookie", "proxy-authorization"})
+
+
+def recorded_response(
+    name: str, key: tuple[str, ...], read: Callable[[], requests.Response]
+) -> requests.Response:
+    """``read()``'s answer, kept in (or served from) an evidence snapshot."""
+    from readiness import snapshot
+
+    if snapshot.active() is None:
+        return read()
+    answer = snapshot.through("http", name, key, lambda: HttpAnswer.of(read()))
+    return answer.response()
+
+
 def send(
     name: str,
     endpoint: Endpoint,
@@ -219,6 +259,39 @@ def send(
     SourceError naming the target and URL. ``verify=`` goes on every request:
     REQUESTS_CA_BUNDLE would override a session's own setting.
     """
+    prepared = requests.Request(method, url, params=kwargs.get("params")).prepare()
+    key = (method, str(prepared.url))
+    return recorded_response(
+        name,
+        key,
+        lambda: _send(
+            name,
+            endpoint,
+            session,
+            method,
+            url,
+            sleep=sleep,
+            retry_statuses=retry_statuses,
+            max_bytes=max_bytes,
+            deadline=deadline,
+            **kwargs,
+        ),
+    )
+
+
+def _send(
+    name: str,
+    endpoint: Endpoint,
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    retry_statuses: frozenset[int] = RETRY_STATUS,
+    max_bytes: int | None = None,
+    deadline: Deadline | None = None,
+    **kwargs: Any,
+) -> requests.Response:
     shown = safe_url(url)
     if WATCHDOG.aborted:
         raise SourceError(name, f"not read: the run was interrupted before {shown}")

@@ -38,6 +38,7 @@ from cryptography.x509.oid import NameOID
 from readiness.errors import OnceCache, SourceError
 from readiness.profile.common import Auth
 from readiness.profile.http import HttpPolicy, Service
+from readiness.snapshot import RecordedCache
 from readiness.sources.api import gather, run_context
 from readiness.sources.deadline import Deadline, guard, guarded
 
@@ -247,7 +248,7 @@ class HttpSource:
     ):
         self.policy = policy
         self._clock = clock
-        self._cache = OnceCache()
+        self._cache = RecordedCache("http-probe", "http")
         self._contexts = OnceCache()
         self._stats_lock = threading.Lock()
         self.stats = _Stats()

@@ -22,6 +22,7 @@ from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
+from readiness import snapshot
 from readiness.errors import SourceError
 from readiness.profile.kubernetes import KubeCluster
 from readiness.redact import safe_url
@@ -340,6 +341,14 @@ class ClusterReader:
         return result
 
     def _list_all(self, job: ListJob) -> ListResult:
+        """Every page of one LIST, kept in (or served from) an evidence snapshot."""
+        key = ("LIST", str(self.client.configuration.host), job.spec.resource, job.namespace or "")
+        listed: ListResult = snapshot.through(
+            "kubernetes", self.cluster.name, key, lambda: self._list_pages(job)
+        )
+        return listed
+
+    def _list_pages(self, job: ListJob) -> ListResult:
         result = ListResult(job)
         token: str | None = None
         try:

@@ -27,6 +27,7 @@ from readiness.sources.api import (
     auth_headers,
     basic_auth,
     new_session,
+    recorded_response,
     run_context,
     send,
     short_error,
@@ -226,6 +227,14 @@ class RegistryClient:
         self, path: str, repository: str, accept: str = "", max_bytes: int | None = None
     ) -> requests.Response:
         """GET ``path`` with auth (body capped); follows one bearer challenge per scope."""
+        key = ("registry GET", f"{self.base}{path}", accept)
+        return recorded_response(
+            self.name, key, lambda: self._get(path, repository, accept, max_bytes)
+        )
+
+    def _get(
+        self, path: str, repository: str, accept: str, max_bytes: int | None
+    ) -> requests.Response:
         url = f"{self.base}{path}"
         scope = f"repository:{repository}:pull"
         headers = {"Accept": accept} if accept else {}
