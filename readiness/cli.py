@@ -14,6 +14,7 @@ from readiness.check_index import check_functions
 from readiness.controls import Control, catalogue
 from readiness.controls.frameworks import FRAMEWORK_KEYS, FRAMEWORKS, controls_for
 from readiness.dora import cli as dora_cli
+from readiness.snapshot import cli as snapshot_cli
 from readiness.verdict import cli as verdict_cli
 
 
@@ -163,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Family subcommands register here.
     dora_cli.add_parser(sub)
     verdict_cli.add_parser(sub)
+    snapshot_cli.add_parser(sub)
     vulndb_cli.add_parser(sub)
     merge.add_parser(sub)
     return parser
