@@ -93,9 +93,14 @@ def _json_script(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _rows(
+def _details(
     checks: Sequence[Mapping[str, Any]], html: Mapping[str, Sequence[str]]
 ) -> list[dict[str, Any]]:
+    """Each check's evidence and charts, in JSON report order: parsed on the first open."""
+    return [{"e": c.get("evidence") or {}, "h": "".join(html.get(c["nodeid"], ()))} for c in checks]
+
+
+def _rows(checks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The results table's data, in review order; the page's script renders it."""
     controls = catalogue()
     rows = []
@@ -125,9 +130,7 @@ def _rows(
                 "b": bool(c.get("blocking")),
                 "id": c["nodeid"],
                 "rq": [r.label for r in requirements_of(ctl)] if ctl else [],
-                "h": "".join(html.get(c["nodeid"], ())),
                 "d": c.get("duration", 0.0),
-                "e": c.get("evidence") or {},
             }
         )
     # What a reviewer reads first: failures before passes, the most severe first.
@@ -170,7 +173,8 @@ def render_fragment(
             by_family=_ordered_breakdown(report.get("by_family", {})),
             by_severity=_ordered_breakdown(report.get("by_severity", {}), SEVERITY_NAMES),
             total=len(checks),
-            rows_json=_json_script(_rows(checks, check_html or {})),
+            rows_json=_json_script(_rows(checks)),
+            details_json=_json_script(_details(checks, check_html or {})),
             changes=report.get("changes"),
             selection=report.get("selection"),
             tls_unverified=report["run"].get("tls_unverified"),

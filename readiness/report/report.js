@@ -17,6 +17,11 @@
   var byIndex = {};
   data.forEach(function (r) { byIndex[r.i] = r; });
   var texts = null;
+  var details = null;  // evidence and charts: the bulk of the data, parsed on first use
+  function detailsOf(i) {
+    if (!details) details = JSON.parse(document.getElementById("rd-details").textContent);
+    return details[i];
+  }
   var order = data.slice();  // the current sort order of all rows
   var view = order;          // the rows that pass the filters, in that order
   var limit = PAGE;
@@ -182,12 +187,12 @@
     var box = d.querySelector(".rd-ev");
     if (box.dataset.done) return;
     box.dataset.done = "1";
-    var r = byIndex[+box.dataset.i];
-    if (r.e && Object.keys(r.e).length) box.appendChild(show(r.e, ""));
+    var r = byIndex[+box.dataset.i], more = detailsOf(r.i);
+    if (more.e && Object.keys(more.e).length) box.appendChild(show(more.e, ""));
     else box.appendChild(el("p", "rd-dim", "no evidence recorded"));
     box.appendChild(el("p", "rd-dim rd-nodeid", r.id));
     if (r.rq.length) box.appendChild(el("p", "rd-reqs", "evidences: " + r.rq.join("; ")));
-    if (r.h) box.insertAdjacentHTML("beforeend", r.h);  // charts rendered by readiness itself
+    if (more.h) box.insertAdjacentHTML("beforeend", more.h);  // charts drawn by readiness itself
   }, true);
 
   // Links from "what blocks" to a row: show it whatever the filters, then go there.

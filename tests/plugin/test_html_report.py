@@ -31,7 +31,7 @@ def render(html: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProce
 
 
 def test_report_renders_offline_with_every_check(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    run(pytester, profile_text("families: {http: {enabled: true}}\n"))
+    run(pytester, profile_text())
     data = report(pytester)
     html = pytester.path / "reports" / "readiness-report.html"
     text = html.read_text()
