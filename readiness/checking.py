@@ -41,6 +41,8 @@ class Evidence:
         self.html.append(snippet)
 
     def to_json(self) -> dict[str, Any]:
+        if not self.data:
+            return {}
         return json.loads(json.dumps(self.data, default=str))  # type: ignore[no-any-return]
 
 

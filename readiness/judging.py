@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -38,12 +39,19 @@ def _bundled_checks() -> Path:
 def stable_nodeid(item: pytest.Item) -> str:
     """The node id, the same from any directory: ``checks/test_http.py::test_hsts[shop]``
     for the bundled checks (pytest's own id depends on the rootdir)."""
-    try:
-        inside = item.path.resolve().relative_to(_bundled_checks())
-    except ValueError:
+    inside = _inside_bundled(str(item.path))
+    if inside is None:
         return item.nodeid
     rest = item.nodeid.split("::", 1)[1] if "::" in item.nodeid else item.name
-    return f"checks/{inside.as_posix()}::{rest}"
+    return f"checks/{inside}::{rest}"
+
+
+@cache  # one filesystem lookup per check module, not per check
+def _inside_bundled(path: str) -> str | None:
+    try:
+        return Path(path).resolve().relative_to(_bundled_checks()).as_posix()
+    except ValueError:
+        return None
 
 
 def check_id(control_id: str, target: str) -> str:
@@ -175,17 +183,24 @@ def apply_to_report(report: pytest.TestReport, check: CheckResult, verdict: Verd
         report.sections.append(("readiness", check.message))
 
 
+_READ: weakref.WeakKeyDictionary[object, list[CheckResult]] = weakref.WeakKeyDictionary()
+
+
 def results_of(report: pytest.TestReport | pytest.CollectReport) -> list[CheckResult]:
-    """Every result a report carries: one, or one per target of a grouped check."""
-    return [
-        CheckResult.from_dict(value)
-        for key, value in getattr(report, "user_properties", ())
-        if key == PROPERTY
-    ]
+    """Every result a report carries: one, or one per target of a grouped check (read
+    once per report: the terminal, the session and the HTML rows all ask)."""
+    found = _READ.get(report)
+    if found is None:
+        found = [
+            CheckResult.from_dict(value)
+            for key, value in getattr(report, "user_properties", ())
+            if key == PROPERTY
+        ]
+        if found:
+            _READ[report] = found
+    return found
 
 
 def result_of(report: pytest.TestReport | pytest.CollectReport) -> CheckResult | None:
-    for key, value in getattr(report, "user_properties", ()):
-        if key == PROPERTY:
-            return CheckResult.from_dict(value)
-    return None
+    found = results_of(report)
+    return found[0] if found else None

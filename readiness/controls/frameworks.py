@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from readiness.controls.model import Control
 
@@ -197,6 +198,7 @@ def parse_reference(reference: str) -> Requirement:
     return Requirement(PRACTICE, reference, reference)
 
 
+@cache  # asked once per check by every report format
 def requirements_of(control: Control) -> tuple[Requirement, ...]:
     return tuple(parse_reference(r) for r in control.references)
 
