@@ -9,10 +9,10 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 
 from readiness.plugin import checks_dir
 from readiness.report.oscal import oscal_control_id
+from tests.fixtures.kubernetes import run_gate
 from tests.realworld import REALWORLD
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "schemas"
@@ -22,45 +22,20 @@ CHECKS = str(checks_dir() / "test_kubernetes.py")
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    import subprocess
-    import sys
-
     work = tmp_path_factory.mktemp("exports")
     (work / "manifests").symlink_to(MANIFESTS)
-    (work / "profile.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "environment": "staging",
-                "gate": {"fail_on": "high"},
-                "report": {"exports": ["hdf"]},
-                "targets": {"manifests": [{"name": "shop", "paths": ["manifests"]}]},
-            }
-        )
-    )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--profile=profile.yaml",
-            "-p",
-            "no:cacheprovider",
-            "--export",
-            "sarif,oscal",
-            CHECKS,
-        ],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    profile = {
+        "environment": "staging",
+        "gate": {"fail_on": "high"},
+        "report": {"exports": ["hdf"]},
+        "targets": {"manifests": [{"name": "shop", "paths": ["manifests"]}]},
+    }
+    done, report = run_gate(work, profile, {}, "--export", "sarif,oscal")
     reports = work / "reports"
-    assert (reports / "readiness-report.json").is_file(), done.stdout[-3000:] + done.stderr[-3000:]
     return {
         "work": work,
         "stdout": done.stdout,
-        "report": json.loads((reports / "readiness-report.json").read_text()),
+        "report": report,
         "sarif": json.loads((reports / "readiness-report.sarif").read_text()),
         "hdf": json.loads((reports / "readiness-report.hdf.json").read_text()),
         "oscal_path": reports / "readiness-assessment-results.oscal.json",
