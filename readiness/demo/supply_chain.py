@@ -6,13 +6,19 @@ builder and a complete SBOM; ``shop/worker:3.2.1`` is signed with the release ke
 (cosign ``.sig`` / ``.att`` tags: provenance and an attested SBOM);
 ``shop/legacy:latest`` is unsigned, runs as root, has no labels and ships a vulnerable
 SBOM (cosign ``.sbom`` tag); ``shop/side:2.0.0`` is signed by a fork's workflow.
-Registry on the fixed port 15000; trusted root, keys, SBOMs and an OSV database under
-``<workdir>/supply_chain``.
+``shop-cli-1.4.0.tar.gz`` is a release artifact outside any registry, signed keyless with
+SLSA provenance, whose SBOM names a Log4Shell-affected log4j-core. Registry on the fixed
+port 15000; trusted root, keys, SBOMs, the artifact and the vulnerability database
+(OSV records imported as ``readiness vulndb import`` does) under ``<workdir>/supply_chain``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import io
 import json
+import tarfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +42,7 @@ from readiness.demo.oci_push import (
 )
 from readiness.demo.procs import ManagedProcess, require_binary, start_process
 from readiness.demo.sigstore_lab import SigstoreLab
+from readiness.sources.vulndb import VulnStore
 
 ORDER = 60
 PORT = 15000
@@ -243,6 +250,47 @@ def write_osv_db(directory: Path) -> Path:
     return directory
 
 
+ARTIFACT = "shop-cli-1.4.0.tar.gz"
+ARTIFACT_COMPONENTS = (
+    ("maven/org.apache.logging.log4j/log4j-core", "2.14.1", "Apache-2.0"),
+    ("pypi/requests", "2.32.3", "Apache-2.0"),
+)
+
+
+def _tarball(name: str, text: str) -> bytes:
+    """A small, byte-for-byte reproducible .tar.gz holding one file."""
+    buffer = io.BytesIO()
+    payload = text.encode()
+    with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
+        info = tarfile.TarInfo(name)
+        info.size, info.mtime, info.mode = len(payload), 1764547200, 0o755
+        tar.addfile(info, io.BytesIO(payload))
+    return buffer.getvalue()
+
+
+def write_artifact(out: Path, lab: SigstoreLab) -> str:
+    """The release artifact, its keyless signature, provenance and SBOM; its digest."""
+    folder = out / "artifacts"
+    folder.mkdir(parents=True, exist_ok=True)
+    data = _tarball("shop-cli", "#!/bin/sh\necho shop-cli 1.4.0\n")
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    (folder / ARTIFACT).write_bytes(data)
+    release_id = f"{RELEASE_WORKFLOW}@refs/tags/v1.4.0"
+    (folder / f"{ARTIFACT}.sigstore.json").write_text(
+        lab.sign_artifact(data, release_id, GITHUB_ISSUER)
+    )
+    statement = slsa_v1_statement(
+        ARTIFACT, digest, builder_id=BUILDER, repository=SOURCE, ref="refs/tags/v1.4.0"
+    )
+    (folder / f"{ARTIFACT}.provenance.sigstore.json").write_text(
+        lab.sign_statement(statement, release_id, GITHUB_ISSUER)
+    )
+    sbom = make_sbom("shop-cli", "1.4.0", ARTIFACT_COMPONENTS)
+    sbom["metadata"]["component"]["purl"] = f"pkg:generic/shop-cli@1.4.0?checksum={digest}"
+    (folder / "shop-cli-1.4.0.cdx.json").write_text(json.dumps(sbom))
+    return digest
+
+
 RELEASE_WORKFLOW = f"{SOURCE}/.github/workflows/release.yml"
 RELEASE_IDENTITY_REGEX = (
     r"https://github\.com/example/shop/\.github/workflows/release\.yml@refs/tags/v.*"
@@ -349,7 +397,15 @@ def populate(
         json.dumps(make_sbom("shop/side", "2.0.0", GOOD_COMPONENTS, image_digest=side[0]))
     )
     write_osv_db(out / "osv")
-    return {"cart": cart[0], "legacy": legacy[0], "side": side[0], "worker": worker[0]}
+    VulnStore(out / "vulndb.sqlite").import_paths([out / "osv"], dt.datetime.now(dt.UTC))
+    artifact = write_artifact(out, lab)
+    return {
+        "cart": cart[0],
+        "legacy": legacy[0],
+        "side": side[0],
+        "worker": worker[0],
+        "artifact": artifact,
+    }
 
 
 def start(workdir: Path) -> Component:
