@@ -226,9 +226,9 @@ def verify_sigstore_bundle(
         bundle = Bundle.from_json(data)
     except (InvalidBundle, ValueError, SigstoreError) as exc:
         kind = "sigstore-dsse" if dsse_expected else "sigstore-bundle"
-        return SignatureCheck(
-            source, kind, False, f"invalid bundle: {_first_line(exc)}", problem=BAD_BUNDLE
-        )
+        reason = f"invalid bundle: {_first_line(exc)}"
+        problem = MISSING_TIMESTAMP if "signed timestamp" in reason else BAD_BUNDLE
+        return SignatureCheck(source, kind, False, reason, problem=problem)
     sans, issuer = certificate_identity(bundle.signing_certificate)
     ident = ", ".join(sans)
     kind = "sigstore-dsse" if bundle._dsse_envelope is not None else "sigstore-bundle"

@@ -198,21 +198,20 @@ class VulnStore:
         )
 
     def database_for(self, keys: Iterable[tuple[str, str]]) -> OsvDatabase:
-        """The records affecting any of ``keys`` ((ecosystem, normalized name) pairs)."""
+        """The records affecting any of ``keys`` ((ecosystem, normalized name) pairs):
+        one join against a temporary table of the keys, each record parsed once."""
         db = OsvDatabase()
-        seen: set[str] = set()
         try:
             with closing(self._connect(write=False)) as conn:
-                for key in sorted(set(keys)):
-                    rows = conn.execute(
-                        "SELECT r.id, r.body FROM affected a JOIN records r ON r.id = a.record_id"
-                        " WHERE a.ecosystem = ? AND a.name = ? AND r.withdrawn = 0",
-                        key,
-                    )
-                    for rid, body in rows:
-                        if rid not in seen:
-                            seen.add(rid)
-                            db.add(parse_osv_record(json.loads(body)))
+                conn.execute("CREATE TEMP TABLE wanted (ecosystem TEXT, name TEXT)")
+                conn.executemany("INSERT INTO wanted VALUES (?, ?)", set(keys))
+                rows = conn.execute(
+                    "SELECT DISTINCT r.id, r.body FROM wanted w"
+                    " JOIN affected a ON a.ecosystem = w.ecosystem AND a.name = w.name"
+                    " JOIN records r ON r.id = a.record_id WHERE r.withdrawn = 0 ORDER BY r.id"
+                )
+                for _, body in rows:
+                    db.add(parse_osv_record(json.loads(body)))
         except sqlite3.Error as exc:
             raise SourceError(
                 str(self.path), f"cannot read the vulnerability database: {exc}"

@@ -213,3 +213,13 @@ def test_trusted_root_file_loads(lab: SigstoreLab, tmp_path: Path) -> None:
     data = json.loads(root.read_text())
     assert data["mediaType"].startswith("application/vnd.dev.sigstore.trustedroot+json")
     assert len(data["certificateAuthorities"][0]["certChain"]["certificates"]) == 2
+
+
+def test_bundle_without_any_timestamp_says_so(lab: SigstoreLab, verifier: Verifier) -> None:
+    bundle = json.loads(lab.sign_digest(DIGEST, IDENTITY, ISSUER))
+    del bundle["verificationMaterial"]["tlogEntries"][0]["inclusionPromise"]
+    check = verify(verifier, json.dumps(bundle), digest=DIGEST)
+    assert not check.ok and check.problem == "missing-timestamp"
+    finding = signature_findings([check], {DIGEST}, POLICY, True, "artifact")[0]
+    assert finding.message.startswith("signature bundle has no verified timestamp: ")
+    assert "RFC 3161 timestamp" in finding.fix
