@@ -244,4 +244,7 @@ def test_missing_declared_files_are_findings(
         assert outcomes[(control, target)]["outcome"] == "failed", control
     assert "cannot read bundle" in outcomes[("SC-SIGNATURE", target)]["message"]
     assert "cannot read provenance" in outcomes[("SC-PROVENANCE", target)]["message"]
-    assert "cannot read SBOM file" in outcomes[("SC-SBOM-PRESENT", target)]["message"]
+    sbom = outcomes[("SC-SBOM-PRESENT", target)]
+    assert "only unreadable ones" in sbom["message"] or "cannot read" in sbom["message"]
+    problems = sbom["evidence"]["image"]["sbom_problems"]
+    assert any("missing.cdx.json: cannot read the SBOM file" in p for p in problems), problems
