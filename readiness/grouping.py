@@ -97,6 +97,11 @@ def select_targets(
     return kept, dropped
 
 
+def is_group(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and any(isinstance(v, Group) for v in callspec.params.values())
+
+
 def item_targets(item: pytest.Item) -> list[str]:
     """The targets an item judges: its own, or its group's."""
     callspec = getattr(item, "callspec", None)

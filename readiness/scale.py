@@ -14,8 +14,9 @@ import pytest
 
 from readiness.collect import STATS, collect
 from readiness.families import family_states
-from readiness.grouping import TARGETS, run_group, select_targets
+from readiness.grouping import TARGETS, is_group, item_targets, run_group, select_targets
 from readiness.keys import PROFILE
+from readiness.report.json_report import gate_block
 from readiness.shard import SHARD_REASON, Shard, mark_partial, shard_block, split
 from readiness.unloaded import UnloadedModule, families_of
 
@@ -49,14 +50,19 @@ class ScalePlugin:
         text = config.getoption("shard")
         self.shard = Shard.parse(text) if text else None
         self.selected = 0
+        self.rows_total: int | None = None  # targets judged, when some checks are grouped
         self.bundled = Path(str(resources.files("readiness.checks"))).resolve()
         self.targets = tuple(config.getoption("target") or ())
         config.stash[TARGETS] = self.targets
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(
-        self, config: pytest.Config, items: list[pytest.Item]
-    ) -> None:
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """With grouped checks, the run's counts are targets (report rows), not items."""
+        if any(is_group(item) for item in items):
+            self.rows_total = sum(len(item_targets(item)) for item in items)
+
+    @pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+    def pytest_scale_narrow(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         for narrow in (self._by_target, self._by_shard):
             kept, dropped = narrow(items)
             if dropped:
@@ -100,6 +106,7 @@ class ScalePlugin:
 
     @pytest.hookimpl(specname="readiness_run_finished")
     def pytest_scale_run_finished(self, config: pytest.Config, report: dict[str, Any]) -> None:
+        self._count_rows(report)
         if self.targets:
             mark_partial(report, " ".join(f"--target {t}" for t in self.targets))
         if self.shard is not None:
@@ -108,3 +115,19 @@ class ScalePlugin:
         stats = config.stash.get(STATS, None)
         if stats is not None:
             report["collection"] = stats.as_dict()
+
+    def _count_rows(self, report: dict[str, Any]) -> None:
+        selection = report.get("selection")
+        if self.rows_total is None or not isinstance(selection, dict):
+            return
+        rows = len(report["checks"])
+        selection.update(
+            selected=rows, total=self.rows_total, deselected=max(0, self.rows_total - rows)
+        )
+        gate = report["gate"]
+        report["gate"] = {
+            **gate,
+            **gate_block(
+                gate["fail_on"], gate["errors_block"], gate["blocking"], selection, gate["errors"]
+            ),
+        }

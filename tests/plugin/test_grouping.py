@@ -79,6 +79,9 @@ def test_grouped_items_keep_every_targets_row(pytester: pytest.Pytester) -> None
     assert sum(grouped.parseoutcomes().get(k, 0) for k in ("passed", "failed", "errors")) == 6
     assert rows(by_group) == rows(by_target) and len(rows(by_group)) == 48
     assert by_group["summary"] == by_target["summary"]
+    # counts are targets judged, as in a per-target run
+    assert by_group["selection"]["selected"] == by_target["selection"]["selected"] == 48
+    assert by_group["selection"]["total"] == 48
     assert by_group["gate"]["state"] == by_target["gate"]["state"] == "failed"
     junit = (pytester.path / "reports" / "junit.xml").read_text()
     assert junit.count("<testcase") == 48
@@ -104,6 +107,7 @@ def test_target_glob_selects_inside_groups_and_makes_the_run_partial(
         for i in (1, 2)
     )
     assert report["selection"]["mode"] == "partial"
+    assert report["selection"]["selected"] == 4 and report["selection"]["total"] == 48
     assert "--target pay/*/app-[12]" in report["gate"]["reason"]
     assert report["gate"]["state"] == "partial" and not report["gate"]["passed"]
 
