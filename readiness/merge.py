@@ -170,7 +170,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser(
         "merge",
         help="join shard reports (--shard I/N runs) into one report and verdict",
-        description=__doc__,
+        description="Join the shard reports of one run (pytest --shard I/N) into one report "
+        "set and verdict. Reports of another profile, profile version, commit, pipeline run "
+        "or shard count are refused (exit 4); a missing shard makes the verdict partial.",
     )
     p.add_argument("reports", nargs="+", type=Path, help="shard readiness-report.json files")
     p.add_argument(
