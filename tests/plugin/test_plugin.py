@@ -42,7 +42,8 @@ FAMILIES = "families: {http: {enabled: true}, kubernetes: {enabled: true}}\n"
 
 
 def profile_text(extra: str = "", gate: str = "{fail_on: high}") -> str:
-    return f"extends: none\nenvironment: test\ngate: {gate}\n{FAMILIES}" + textwrap.dedent(extra)
+    families = "" if "families:" in extra else FAMILIES  # the caller's own wins
+    return f"extends: none\nenvironment: test\ngate: {gate}\n{families}" + textwrap.dedent(extra)
 
 
 def run(
