@@ -1,7 +1,9 @@
 """SIGTERM, SIGHUP and SIGPIPE end a run the way Ctrl-C does, and Ctrl-C ends it fast.
 
 CI cancels a job with SIGTERM, ``timeout`` and Kubernetes send SIGTERM, a closed
-terminal sends SIGHUP, ``readiness … | head`` closes the pipe. Each becomes a
+terminal sends SIGHUP, ``readiness … | head`` closes the pipe (a SIGPIPE from a socket
+whose peer went away — a target, a client of the demo's servers — is not ours and is
+ignored, as Python ignores it by default). Each becomes a
 KeyboardInterrupt in the main thread, so pytest finishes the session as interrupted
 (reports written, ``interrupted: true``, exit status 2). Every read in flight is cut at
 once (its socket shut down) so the run does not wait out the targets' deadlines. After
@@ -12,6 +14,7 @@ still be written. A second signal while the run is ending is ignored.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import sys
 import threading
@@ -41,11 +44,29 @@ def silence_output() -> None:
     os.close(devnull)
 
 
+def output_broken() -> bool:
+    """Whether stdout or stderr is a pipe whose reader has gone away."""
+    for stream in (sys.__stdout__, sys.__stderr__):
+        try:
+            fd = stream.fileno() if stream is not None else -1
+            if fd < 0:
+                continue
+            poller = select.poll()
+            poller.register(fd, select.POLLOUT)
+            if any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0)):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
 class _Handler:
     def __init__(self) -> None:
         self.signalled: str | None = None
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if signum == signal.SIGPIPE and not output_broken():
+            return  # a socket's peer went away (a target, a demo client): not our reader
         name = signal.Signals(signum).name
         WATCHDOG.abort()
         if signum == signal.SIGPIPE:

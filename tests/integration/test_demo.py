@@ -94,7 +94,7 @@ def test_demo_up_keeps_it_running_for_repeated_runs_until_down(tmp_path: Path) -
         assert listening(18440) and listening(15000)
         for _ in range(2):
             gate = run(
-                ["pytest", "--profile=demo", "-p", "no:cacheprovider", "-q", "-k", "http"],
+                ["pytest", "--profile=demo", "-p", "no:cacheprovider", "-q", "--family", "http"],
                 elsewhere,
                 demo_dir,
             )
