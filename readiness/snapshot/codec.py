@@ -11,6 +11,7 @@ import base64
 import dataclasses
 import datetime as dt
 import importlib
+from pathlib import Path, PurePath
 from typing import Any
 
 from readiness.errors import SourceError
@@ -39,6 +40,8 @@ def encode(value: Any) -> Any:
         return {"$m": [[encode(k), encode(v)] for k, v in value.items()]}
     if isinstance(value, dt.datetime):
         return {"$dt": value.isoformat()}
+    if isinstance(value, PurePath):
+        return {"$p": str(value)}
     if isinstance(value, SourceError):
         return {"$err": [value.target, value.reason]}
     if isinstance(value, SafeLoadError):
@@ -71,6 +74,8 @@ def decode(data: Any) -> Any:
         return {decode(k): decode(v) for k, v in data["$m"]}
     if "$dt" in data:
         return dt.datetime.fromisoformat(data["$dt"])
+    if "$p" in data:
+        return Path(str(data["$p"]))
     if "$err" in data:
         target, reason = data["$err"]
         return SourceError(str(target), str(reason))

@@ -239,6 +239,17 @@ def recorded_response(
     return answer.response()
 
 
+def _credentials_label(session: requests.Session, kwargs: Mapping[str, Any]) -> str:
+    """Which credentials a request carries (kind and user name, never the secret): the
+    same URL read anonymously and signed in are two different answers."""
+    basic = kwargs.get("auth")
+    if isinstance(basic, tuple) and basic:
+        return f"basic {basic[0]}"
+    headers = {**session.headers, **(kwargs.get("headers") or {})}
+    authorization = str(headers.get("Authorization", ""))
+    return authorization.split(" ", 1)[0].lower() if authorization else "anonymous"
+
+
 def send(
     name: str,
     endpoint: Endpoint,
@@ -260,7 +271,7 @@ def send(
     REQUESTS_CA_BUNDLE would override a session's own setting.
     """
     prepared = requests.Request(method, url, params=kwargs.get("params")).prepare()
-    key = (method, str(prepared.url))
+    key = (method, str(prepared.url), _credentials_label(session, kwargs))
     return recorded_response(
         name,
         key,

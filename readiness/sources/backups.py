@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from readiness import snapshot
 from readiness.errors import SourceError
 from readiness.profile.operations import BackupLocation
 from readiness.rules.operations_backups import Backup, BackupSet
@@ -38,6 +39,13 @@ def timestamp_in_name(name: str) -> dt.datetime | None:
 
 def read_directory(location: BackupLocation, base: Path) -> BackupSet:
     """Every backup file matching the location's pattern, oldest first."""
+    key = ("backups", location.name, str(location.directory), location.pattern, str(base))
+    return snapshot.through(
+        "listing", f"backup {location.name}", key, lambda: _read_directory(location, base)
+    )
+
+
+def _read_directory(location: BackupLocation, base: Path) -> BackupSet:
     assert location.directory is not None
     directory = Path(location.directory)
     if not directory.is_absolute():

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 import requests
 
+from readiness import snapshot
 from readiness.errors import SourceError
 from readiness.rules.operations import RunbookLink
 from readiness.sources.api import ApiClient, basic_auth, send
@@ -22,6 +23,13 @@ def resolve(path: str, base: Path) -> Path:
 
 def runbook_stems(directory: Path, extensions: Sequence[str]) -> list[str]:
     """File names (without extension) of the runbooks, searched recursively."""
+    key = ("runbooks", str(directory), tuple(extensions))
+    return snapshot.through(
+        "listing", "runbooks", key, lambda: _runbook_stems(directory, extensions)
+    )
+
+
+def _runbook_stems(directory: Path, extensions: Sequence[str]) -> list[str]:
     if not directory.exists():
         raise SourceError("runbooks", f"runbook directory {directory} does not exist")
     if not directory.is_dir():
@@ -39,6 +47,10 @@ def runbook_stems(directory: Path, extensions: Sequence[str]) -> list[str]:
 
 def read_text(path: Path, what: str) -> str | None:
     """A file's text, None if it does not exist; unreadable files are errors."""
+    return snapshot.through("file", what, ("document", str(path)), lambda: _read_text(path, what))
+
+
+def _read_text(path: Path, what: str) -> str | None:
     if not path.exists():
         return None
     if not path.is_file():

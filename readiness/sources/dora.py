@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from readiness import snapshot
 from readiness.dora.model import DoraError, Incident
 from readiness.dora.store import open_store, redact_location
 from readiness.errors import SourceError
@@ -12,7 +13,19 @@ from readiness.errors import SourceError
 def open_incidents(
     location: str, services: Sequence[str], environment: str
 ) -> dict[str, list[Incident]]:
-    """Open incidents per service of ``environment``."""
+    """Open incidents per service of ``environment`` (kept in an evidence snapshot)."""
+    key = ("open incidents", redact_location(location), tuple(services), environment)
+    return snapshot.through(
+        "dora",
+        redact_location(location),
+        key,
+        lambda: _open_incidents(location, services, environment),
+    )
+
+
+def _open_incidents(
+    location: str, services: Sequence[str], environment: str
+) -> dict[str, list[Incident]]:
     try:
         store = open_store(location)
     except DoraError as exc:

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from readiness import safeload
+from readiness import safeload, snapshot
 from readiness.errors import SourceError
 from readiness.profile.kubernetes import ManifestSet
 from readiness.rules.kubernetes_model import Inventory, RawObject, build_inventory
@@ -64,6 +64,12 @@ def render_kustomize(source: str, path: Path) -> str:
             source, f"{path}: kustomize failed: {done.stderr.strip()[:500] or done.returncode}"
         )
     return done.stdout
+
+
+def manifest_files(source: str, root: Path) -> list[tuple[str, str]]:
+    """(label, text) of every manifest under ``root``, kept in an evidence snapshot."""
+    key = ("manifests", str(root))
+    return snapshot.through("listing", source, key, lambda: list(_files(source, root)))
 
 
 def _files(source: str, root: Path) -> Iterator[tuple[str, str]]:
@@ -135,6 +141,6 @@ def load_manifests(manifests: ManifestSet, base: Path | None = None) -> Inventor
     objects: list[RawObject] = []
     for p in manifests.paths:
         root = Path(p) if base is None or Path(p).is_absolute() else base / p
-        for label, text in _files(manifests.name, root):
+        for label, text in manifest_files(manifests.name, root):
             objects.extend(parse_documents(manifests.name, label, text))
     return build_inventory(manifests.name, False, objects, default_ns=manifests.namespace)

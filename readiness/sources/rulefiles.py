@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from readiness import safeload
+from readiness import safeload, snapshot
 from readiness.errors import SourceError
 from readiness.rules.alerting_model import (
     Rule,
@@ -38,6 +38,12 @@ _SCALARS = yaml.SafeLoader("")
 
 def expand(patterns: Iterable[str], base: Path) -> list[tuple[str, list[Path]]]:
     """Each pattern (file, directory or glob) with the rule files it names, sorted."""
+    patterns = list(patterns)
+    key = ("rule files", tuple(patterns), str(base))
+    return snapshot.through("listing", "rule files", key, lambda: _expand(patterns, base))
+
+
+def _expand(patterns: Iterable[str], base: Path) -> list[tuple[str, list[Path]]]:
     out: list[tuple[str, list[Path]]] = []
     for pattern in patterns:
         path = Path(pattern)
