@@ -34,6 +34,7 @@ from readiness.grouping import item_targets
 from readiness.judging import control_of
 from readiness.keys import PROFILE
 from readiness.profile.alerting import AlertingTargets
+from readiness.profile.ci import CiTargets
 from readiness.profile.http import HttpTargets, Service
 from readiness.profile.kubernetes import KubernetesTargets
 from readiness.profile.model import Profile
@@ -47,6 +48,7 @@ TARGETS: dict[str, type[BaseModel]] = {
     "kubernetes": KubernetesTargets,
     "supply_chain": SupplyChainTargets,
     "operations": OperationsTargets,
+    "ci": CiTargets,
 }
 #: How a reason names a target field, where its key says it less well.
 _LABELS = {"kubernetes": "cluster"}

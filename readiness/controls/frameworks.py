@@ -64,6 +64,10 @@ FRAMEWORKS: dict[str, Framework] = {
                 "components of each software release (e.g., in an SBOM)",
                 "PW.4.4": "Verify that acquired third-party software components comply with "
                 "the organization's requirements throughout their life cycles",
+                "PW.7.2": "Review and/or analyze human-readable code to identify "
+                "vulnerabilities and verify compliance with security requirements",
+                "PW.8.2": "Scope the testing, design the tests, perform the testing, and "
+                "document the results",
                 "RV.1.1": "Gather information on potential vulnerabilities in the software "
                 "and the third-party components it uses",
             },

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from readiness.profile.alerting import AlertingSection, AlertingTargets
+from readiness.profile.ci import CiTargets
 from readiness.profile.common import Model, SeverityName
 from readiness.profile.dora import DoraSection, DoraTargets
 from readiness.profile.granularity import GranularitySettings
@@ -93,6 +94,7 @@ class Targets(
     SupplyChainTargets,
     DoraTargets,
     OperationsTargets,
+    CiTargets,
 ):
     pass
 

@@ -69,6 +69,7 @@ def test_demo_shows_every_outcome_and_stops_everything(tmp_path: Path) -> None:
         "supply_chain",
         "dora",
         "operations",
+        "ci",
     }
     for family, counts in report["by_family"].items():
         assert counts["passed"] > 0, family

@@ -59,6 +59,7 @@ def test_families_without_targets_are_skipped_with_one_line_each(
     lines = [line for line in out.splitlines() if line.startswith("readiness: family skipped")]
     assert [line.split(":")[2].strip() for line in lines] == [
         "alerting",
+        "ci",
         "http",
         "operations",
         "slo",
@@ -130,7 +131,8 @@ def test_unknown_family_is_a_profile_error(pytester: pytest.Pytester) -> None:
     result, _ = run(pytester, {"families": {"kubernets": {"enabled": False, "reason": "x"}}})
     assert result.ret == 4
     assert (
-        "unknown family 'kubernets'; valid: alerting, dora, http, kubernetes" in result.stderr.str()
+        "unknown family 'kubernets'; valid: alerting, ci, dora, http, kubernetes"
+        in result.stderr.str()
     )
 
 

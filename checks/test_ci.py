@@ -1,0 +1,75 @@
+"""CI checks: the check runs, statuses and pipeline jobs of the commit being released."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from readiness import Evidence, assert_no_findings, control, parametrize
+from readiness.checking import profile_of
+from readiness.errors import SourceError
+from readiness.profile.ci import CiTarget
+from readiness.rules.ci import CiCommit, required_check_findings, security_scan_findings
+from readiness.sources import ci_github, ci_gitlab
+
+_READERS: dict[str, Callable[[CiTarget], CiCommit]] = {
+    "github": ci_github.read_commit,
+    "gitlab": ci_gitlab.read_commit,
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    targets = profile_of(metafunc.config).targets.ci
+    parametrize(metafunc, "ci_target", ((t.name, t) for t in targets))
+    parametrize(metafunc, "scan_target", ((t.name, t) for t in targets if t.security_scans))
+
+
+@pytest.fixture(scope="session")
+def ci_commit() -> Callable[[CiTarget], CiCommit]:
+    """The commit as its CI system reports it, read once per target (errors kept as text)."""
+    read: dict[str, CiCommit | str] = {}
+
+    def get(target: CiTarget) -> CiCommit:
+        if target.name not in read:
+            try:
+                read[target.name] = _READERS[target.provider](target)
+            except SourceError as exc:
+                read[target.name] = exc.reason
+        found = read[target.name]
+        if isinstance(found, str):
+            raise SourceError(target.name, found)
+        return found
+
+    return get
+
+
+def _record(evidence: Evidence, commit: CiCommit) -> None:
+    evidence.add(
+        sha=commit.sha,
+        source=commit.where,
+        results=[
+            {"name": r.name, "kind": r.kind, "state": r.state, "url": r.url, "detail": r.detail}
+            for r in commit.results
+        ],
+    )
+
+
+@control("CI-REQUIRED-CHECKS")
+def test_required_checks_passed(
+    ci_target: CiTarget, ci_commit: Callable[[CiTarget], CiCommit], evidence: Evidence
+) -> None:
+    commit = ci_commit(ci_target)
+    _record(evidence, commit)
+    evidence.add(required=ci_target.required or ["every check on the commit"])
+    assert_no_findings(required_check_findings(commit, ci_target.required))
+
+
+@control("CI-SECURITY-SCANS")
+def test_security_scans_passed(
+    scan_target: CiTarget, ci_commit: Callable[[CiTarget], CiCommit], evidence: Evidence
+) -> None:
+    commit = ci_commit(scan_target)
+    _record(evidence, commit)
+    evidence.add(security_scans=scan_target.security_scans)
+    assert_no_findings(security_scan_findings(commit, scan_target.security_scans))

@@ -1,0 +1,47 @@
+"""Controls of the ci family: the CI result of the commit being released."""
+
+from readiness.controls.model import Control, Severity
+
+_F = "ci"
+
+CONTROLS = (
+    Control(
+        "CI-REQUIRED-CHECKS",
+        "The release commit passed every required CI check",
+        _F,
+        Severity.HIGH,
+        "The practices ask for all tests passing in CI before a release. A pipeline "
+        "definition in the repository proves nothing about the commit being shipped: "
+        "only the check runs, commit statuses or pipeline jobs recorded for that commit "
+        "do. A required check that is missing, skipped, still running or neutral has "
+        "not shown the commit works.",
+        "Release a commit whose required checks all passed (targets.ci[].sha), or run "
+        "the missing checks on it; name the required checks in targets.ci[].required.",
+        (
+            "NIST SP 800-53 SA-11",
+            "NIST SP 800-53 CM-3",
+            "NIST SSDF PW.8.2",
+            "SOC 2 CC8.1",
+            "DORA: continuous delivery",
+        ),
+    ),
+    Control(
+        "CI-SECURITY-SCANS",
+        "The release commit's security scans ran and passed",
+        _F,
+        Severity.HIGH,
+        "The practices put security scans (dependency, image and static analysis) in "
+        "the pipeline. A scan job that did not run on the released commit, or failed "
+        "and was allowed to fail, leaves known vulnerabilities unexamined.",
+        "Run the scans named in targets.ci[].security_scans on the release commit and "
+        "fix what they report; a scan allowed to fail (GitLab allow_failure) counts as "
+        "failed here.",
+        (
+            "NIST SP 800-53 RA-5",
+            "NIST SP 800-53 SA-11",
+            "NIST SSDF PW.7.2",
+            "NIST SSDF RV.1.1",
+            "SOC 2 CC7.1",
+        ),
+    ),
+)

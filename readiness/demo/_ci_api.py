@@ -1,0 +1,188 @@
+"""Replays recorded GitHub and GitLab API answers over real HTTP(S) on loopback.
+
+No GitHub or GitLab can run on these machines, so the demo and the tests point the ci
+family's own client at this server. It answers the reads the client makes, cut into
+pages as the real APIs cut them (``per_page``/``page``; GitHub's ``total_count``,
+GitLab's ``X-Page``/``X-Next-Page``/``X-Total`` headers):
+
+* GitHub: ``/repos/{o}/{r}/commits/{sha}/check-runs`` and ``.../status``;
+* GitLab: ``/api/v4/projects/{id}/pipelines?sha=`` and ``.../pipelines/{id}/jobs``.
+
+A wrong or missing bearer token gets each API's own 401 answer; anything but GET a 405.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import ssl
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+#: The recordings (upstream answers, see ``ci_demo/SOURCES.md``).
+RECORDINGS = Path(__file__).with_name("ci_demo")
+_GH = re.compile(r"^/repos/[^/]+/[^/]+/commits/(?P<sha>[^/]+)/(?P<what>check-runs|status)$")
+_GL_PIPELINES = re.compile(r"^/api/v4/projects/[^/]+/pipelines$")
+_GL_JOBS = re.compile(r"^/api/v4/projects/[^/]+/pipelines/(?P<id>\d+)/jobs$")
+_GH_401 = {
+    "message": "Bad credentials",
+    "documentation_url": "https://docs.github.com/rest",
+    "status": "401",
+}
+_GL_401 = {"message": "401 Unauthorized"}
+
+
+@dataclass
+class CiRecording:
+    """The answers one recorded repository (GitHub) and project (GitLab) give."""
+
+    check_runs: list[dict[str, Any]] = field(default_factory=list)
+    combined_status: dict[str, Any] = field(default_factory=dict)
+    pipelines: list[dict[str, Any]] = field(default_factory=list)
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, directory: Path = RECORDINGS) -> CiRecording:
+        def read(name: str) -> Any:
+            return json.loads((directory / name).read_text(encoding="utf-8"))
+
+        jobs: list[dict[str, Any]] = read("gitlab-pipeline-jobs.json")
+        pipelines: list[dict[str, Any]] = read("gitlab-pipelines.json")
+        known = {p["id"] for p in pipelines}
+        for job in jobs:  # the jobs' own pipeline, as the jobs answer gives it
+            if job["pipeline"]["id"] not in known:
+                pipelines.append(dict(job["pipeline"]))
+                known.add(job["pipeline"]["id"])
+        return cls(
+            check_runs=read("github-check-runs.json")["check_runs"],
+            combined_status=read("github-combined-status.json"),
+            pipelines=pipelines,
+            jobs=jobs,
+        )
+
+
+def _page(items: list[Any], query: dict[str, str]) -> tuple[list[Any], int, int]:
+    per_page = max(1, min(int(query.get("per_page") or 30), 100))
+    page = max(1, int(query.get("page") or 1))
+    start = (page - 1) * per_page
+    return items[start : start + per_page], page, per_page
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: RecordedCiServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def _send(self, code: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        srv = self.server
+        url = urlsplit(self.path)
+        srv.count(url.path)
+        gitlab = url.path.startswith("/api/v4/")
+        scheme, _, credential = (self.headers.get("Authorization") or "").partition(" ")
+        if srv.token is not None and (scheme.lower() != "bearer" or credential != srv.token):
+            self._send(401, _GL_401 if gitlab else _GH_401)
+            return
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        self._send(*srv.respond(url.path, query))
+
+    def _refuse(self) -> None:
+        self._send(405, {"message": "this replay server only reads"})
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = _refuse
+
+
+class RecordedCiServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self,
+        recording: CiRecording,
+        port: int = 0,
+        token: str | None = None,
+        cert: tuple[Path, Path] | None = None,
+    ):
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.recording = recording
+        self.token = token
+        self.requests: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self.scheme = "http"
+        if cert is not None:
+            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.load_cert_chain(str(cert[0]), str(cert[1]))
+            self.socket = ctx.wrap_socket(self.socket, server_side=True)
+            self.scheme = "https"
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.server_address[1]}"
+
+    def count(self, path: str) -> None:
+        with self._lock:
+            self.requests[path] += 1
+
+    def respond(self, path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        rec = self.recording
+        github = _GH.match(path)
+        if github and github["what"] == "check-runs":
+            runs, _, _ = _page(rec.check_runs, query)
+            return 200, {"total_count": len(rec.check_runs), "check_runs": runs}, {}
+        if github:
+            statuses = rec.combined_status.get("statuses", [])
+            page, _, _ = _page(statuses, query)
+            return 200, {**rec.combined_status, "statuses": page}, {}
+        if _GL_PIPELINES.match(path):
+            sha = query.get("sha")
+            found = [p for p in rec.pipelines if sha is None or p.get("sha") == sha]
+            found.sort(key=lambda p: -int(p["id"]))  # GitLab: newest first by default
+            return self._gitlab_page(found, query)
+        jobs = _GL_JOBS.match(path)
+        if jobs:
+            wanted = int(jobs["id"])
+            if not any(p["id"] == wanted for p in rec.pipelines):
+                return 404, {"message": "404 Not found"}, {}
+            found = [j for j in rec.jobs if j["pipeline"]["id"] == wanted]
+            return self._gitlab_page(found, query)
+        return 404, {"message": "Not Found"}, {}
+
+    @staticmethod
+    def _gitlab_page(items: list[Any], query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        page_items, page, per_page = _page(items, query)
+        more = page * per_page < len(items)
+        headers = {
+            "X-Page": str(page),
+            "X-Per-Page": str(per_page),
+            "X-Total": str(len(items)),
+            "X-Next-Page": str(page + 1) if more else "",
+        }
+        return 200, page_items, headers
+
+    def start(self) -> RecordedCiServer:
+        self._thread = threading.Thread(target=self.serve_forever, name="ci-replay", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+        if self._thread is not None:
+            self._thread.join(5)

@@ -1,0 +1,55 @@
+"""Profile schema of the ci family: the CI result of the commit being released."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from readiness.profile.common import Endpoint, Model
+
+#: Where each provider's API lives when ``url`` is not given.
+DEFAULT_URLS = {"github": "https://api.github.com", "gitlab": "https://gitlab.com"}
+
+
+class CiTarget(Endpoint):
+    """The release commit on one CI system, read from its REST API (GET only).
+
+    GitHub: the commit's check runs and commit statuses (``repository: owner/name``).
+    GitLab: the newest pipeline for the commit and its jobs (``project``: a numeric id
+    or ``group/project``). The token goes in ``auth.bearer_token`` (``${VAR}``); it is
+    never shown. ``required`` and ``security_scans`` are check, status or job names;
+    shell-style patterns (``test (*)``) match several, and every match must pass.
+    """
+
+    name: str
+    provider: Literal["github", "gitlab"]
+    url: str = ""
+    repository: str = ""  # github: owner/name
+    project: str = ""  # gitlab: id or group/project
+    sha: str = Field(min_length=7)  # the commit being released
+    required: list[str] = []  # empty: every check on the commit must pass
+    security_scans: list[str] = []  # job names of the pipeline's security scans
+    per_page: int = Field(100, ge=1, le=100)
+    max_pages: int = Field(50, ge=1, le=1000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_url(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("url") and data.get("provider") in DEFAULT_URLS:
+            data = {**data, "url": DEFAULT_URLS[data["provider"]]}
+        return data
+
+    @model_validator(mode="after")
+    def _names_the_repository(self) -> CiTarget:
+        if self.provider == "github" and self.repository.count("/") != 1:
+            raise ValueError("a github target names its repository as owner/name")
+        if self.provider == "gitlab" and not self.project:
+            raise ValueError("a gitlab target names its project (id or group/project)")
+        return self
+
+
+class CiTargets(Model):
+    """Fields of `targets:` this family reads."""
+
+    ci: list[CiTarget] = []

@@ -1,0 +1,96 @@
+"""CI rules (pure): judge the checks, statuses and jobs of the commit being released."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from readiness.findings import Finding
+
+#: The one state that passes; everything else (failure, pending, skipped, neutral,
+#: cancelled, manual, allowed-to-fail failures …) is named in the finding.
+PASSED = "success"
+
+
+@dataclass(frozen=True, slots=True)
+class CiResult:
+    """One check run, commit status or pipeline job, in the provider's own words."""
+
+    name: str
+    kind: str  # "check run", "status", "job", "pipeline"
+    state: str  # normalised: success, failure, pending, skipped, neutral, cancelled, …
+    url: str = ""
+    detail: str = ""  # e.g. "allowed to fail", the failure reason
+
+    def describe(self) -> str:
+        extra = f", {self.detail}" if self.detail else ""
+        at = f" ({self.url})" if self.url else ""
+        return f"{self.kind} {self.name!r}: {self.state}{extra}{at}"
+
+
+@dataclass(frozen=True, slots=True)
+class CiCommit:
+    """What the CI system says about one commit."""
+
+    target: str
+    sha: str
+    results: tuple[CiResult, ...]
+    where: str  # e.g. "github.com/o/r" or "pipeline 6 of project 1"
+
+
+def _matches(pattern: str, results: Sequence[CiResult]) -> list[CiResult]:
+    return [r for r in results if fnmatchcase(r.name, pattern)]
+
+
+def _not_green(commit: CiCommit, result: CiResult, what: str) -> Finding:
+    return Finding(
+        f"{what} {result.name!r} on {commit.sha[:12]} ({commit.target}) did not pass",
+        expected=f"{result.kind} {result.name!r} {PASSED}",
+        found=result.describe(),
+        fix="fix the failure and re-run it on this commit, or release a commit whose "
+        "checks all passed",
+    )
+
+
+def _missing(commit: CiCommit, pattern: str, what: str) -> Finding:
+    seen = ", ".join(sorted({r.name for r in commit.results})) or "none"
+    return Finding(
+        f"{what} {pattern!r} did not run on {commit.sha[:12]} ({commit.target})",
+        expected=f"a {what} named {pattern!r} that passed on the release commit",
+        found=f"no check, status or job of that name in {commit.where} (seen: {seen})",
+        fix="run it in the commit's pipeline, or correct the name in the profile "
+        "(targets.ci[].required / security_scans)",
+    )
+
+
+def _judge(commit: CiCommit, patterns: Sequence[str], what: str) -> list[Finding]:
+    findings: list[Finding] = []
+    for pattern in patterns:
+        found = _matches(pattern, commit.results)
+        if not found:
+            findings.append(_missing(commit, pattern, what))
+        findings += [_not_green(commit, r, what) for r in found if r.state != PASSED]
+    return findings
+
+
+def required_check_findings(commit: CiCommit, required: Sequence[str]) -> list[Finding]:
+    """Every required check ran and passed; with none named, every check on the commit
+    passed, and there is at least one (no CI result is no evidence)."""
+    if required:
+        return _judge(commit, required, "required check")
+    if not commit.results:
+        return [
+            Finding(
+                f"no CI result for {commit.sha[:12]} ({commit.target})",
+                expected="checks, statuses or a pipeline that passed on the release commit",
+                found=f"nothing recorded in {commit.where}",
+                fix="release a commit that went through CI, or check targets.ci[].sha",
+            )
+        ]
+    return [_not_green(commit, r, "check") for r in commit.results if r.state != PASSED]
+
+
+def security_scan_findings(commit: CiCommit, scans: Sequence[str]) -> list[Finding]:
+    """Each named security scan ran on the commit and passed (allowed-to-fail is a fail)."""
+    return _judge(commit, scans, "security scan")
