@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
+from readiness.verdict.attest import read_capped
 from readiness.verdict.statement import VerdictError
 
 _COSIGN_PEM_TYPES = ("ENCRYPTED SIGSTORE PRIVATE KEY", "ENCRYPTED COSIGN PRIVATE KEY")
@@ -27,13 +28,7 @@ _MAX_KEY_FILE = 64 * 1024
 
 
 def _read(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > _MAX_KEY_FILE:
-            raise VerdictError(f"{path}: {size} bytes is not a key file (limit 64 KiB)")
-        return path.read_bytes()
-    except OSError as exc:
-        raise VerdictError(f"cannot read key file {path}: {exc.strerror or exc}") from None
+    return read_capped(path, _MAX_KEY_FILE, "key file")
 
 
 def _pem_body(text: str, pem_type: str) -> bytes | None:
