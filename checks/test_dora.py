@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from readiness import Evidence, assert_no_findings, clock, control, parametrize
@@ -10,7 +12,7 @@ from readiness.dora.model import Incident, iso
 from readiness.dora.plugin import store_location
 from readiness.dora.recorder import profile_services
 from readiness.profile.model import Profile
-from readiness.rules.dora import open_incident_findings
+from readiness.rules.dora import open_incident_findings, staging_first_findings
 from readiness.sources import dora as source
 
 
@@ -18,6 +20,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     profile = profile_of(metafunc.config)
     services = profile_services(profile) if profile.dora.gate_open_incidents else []
     parametrize(metafunc, "dora_service", [(s, s) for s in services])
+    rule = profile.dora.staging_first
+    applies = rule.enabled and profile.environment in rule.environments
+    version = profile.release.version
+    parametrize(metafunc, "release_version", [(version or "-", version)] if applies else [])
 
 
 @pytest.fixture(scope="session")
@@ -50,3 +56,23 @@ def test_no_open_incident(
     )
     now = clock.now()
     assert_no_findings(open_incident_findings(dora_service, incidents, profile.release.kind, now))
+
+
+@control("DORA-STAGING-FIRST")
+def test_passed_staging_first(
+    release_version: str, pytestconfig: pytest.Config, profile: Profile, evidence: Evidence
+) -> None:
+    rule = profile.dora.staging_first
+    since = clock.now() - dt.timedelta(days=rule.within_days)
+    runs = (
+        source.passed_runs(store_location(pytestconfig), rule.staging, release_version, since)
+        if release_version
+        else []
+    )
+    evidence.add(
+        version=release_version,
+        staging=rule.staging,
+        since=iso(since),
+        passed_runs=[{"id": r.id, "finished_at": iso(r.finished_at)} for r in runs[:10]],
+    )
+    assert_no_findings(staging_first_findings(release_version, rule.staging, runs, since))

@@ -23,4 +23,23 @@ CONTROLS = (
             "Google SRE Book ch. 14 (managing incidents)",
         ),
     ),
+    Control(
+        "DORA-STAGING-FIRST",
+        "The release version passed a full staging gate before production",
+        _F,
+        Severity.HIGH,
+        "The practices deploy to staging before production. The DORA store records every "
+        "gate run with its release version, so whether the same version passed a full "
+        "(not partial) gate in staging, and how recently, is known without any external "
+        "system; a version that never passed there reaches production untried.",
+        "Run the full gate against staging with the same release.version and fix what it "
+        "finds; dora.staging_first sets the staging environment and the window "
+        "(within_days).",
+        (
+            "NIST SP 800-53 CM-3",
+            "NIST SP 800-53 SA-11",
+            "SOC 2 CC8.1",
+            "DORA: change failure rate",
+        ),
+    ),
 )

@@ -42,6 +42,7 @@ class GateRun:
     commit: str = ""
     services: tuple[str, ...] = ()
     summary: tuple[tuple[str, int], ...] = ()
+    version: str = ""  # release.version the run judged ("" before schema 3)
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,6 +87,7 @@ def gate_run(report: Mapping[str, Any], services: Sequence[str]) -> GateRun:
         commit=str(report["run"].get("commit", "")),
         services=tuple(services),
         summary=tuple(sorted((str(k), int(v)) for k, v in report["summary"].items())),
+        version=str((report.get("release") or {}).get("version") or ""),
     )
 
 

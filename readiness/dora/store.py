@@ -40,7 +40,7 @@ from readiness.dora.model import (
 )
 from readiness.redact import safe_url
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_S = 60.0
 CONNECT_TIMEOUT_S = 5
 
@@ -102,10 +102,17 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         """CREATE INDEX deployments_service_time_cover ON deployments
             (service, deployed_at, environment, kind, commit_time, first_commit_time, id)""",
     ),
+    # The release version each run judged (DORA-STAGING-FIRST); older runs keep ''.
+    3: (
+        "ALTER TABLE gate_runs ADD COLUMN release_version TEXT NOT NULL DEFAULT ''",
+        """CREATE INDEX gate_runs_release ON gate_runs
+            (environment, release_version, passed, finished_at)""",
+    ),
 }
 
 _RUN_COLUMNS = (
-    "id, profile, environment, passed, started_at, finished_at, commit_sha, services, summary"
+    "id, profile, environment, passed, started_at, finished_at, commit_sha, services, "
+    "summary, release_version"
 )
 _DEPLOYMENT_COLUMNS = (
     "id, service, environment, deployed_at, version, commit_sha, commit_time, "
@@ -162,6 +169,8 @@ class Store(Protocol):
     def open_incidents(
         self, services: Sequence[str] = (), environment: str | None = None
     ) -> list[Incident]: ...
+
+    def passed_runs(self, environment: str, version: str, since: dt.datetime) -> list[GateRun]: ...
 
     def counts(self) -> dict[str, int]: ...
 
@@ -417,6 +426,7 @@ class _SqlStore:
                 run.commit,
                 json.dumps(list(run.services)),
                 json.dumps(dict(run.summary), sort_keys=True),
+                run.version,
             ),
             now,
             "ON CONFLICT (id) DO NOTHING",
@@ -570,6 +580,18 @@ class _SqlStore:
         rows = self._select("reading incidents", sql, params, services, environment, "opened_at")
         return [_incident_of(r) for r in rows]
 
+    def passed_runs(self, environment: str, version: str, since: dt.datetime) -> list[GateRun]:
+        """Passed (hence full) gate runs of ``version`` in ``environment`` that finished
+        at or after ``since``, newest first."""
+        sql = (
+            f"SELECT {_RUN_COLUMNS} FROM gate_runs WHERE environment = ? "
+            "AND release_version = ? AND passed = 1 AND finished_at >= ? "
+            "ORDER BY finished_at DESC, id"
+        )
+        with self._guard("reading passed gate runs"), self._tx(write=False) as cur:
+            rows = self._exec(cur, sql, [environment, version, to_epoch(since)]).fetchall()
+        return [_run_of(r) for r in rows]
+
     def open_incidents(
         self, services: Sequence[str] = (), environment: str | None = None
     ) -> list[Incident]:
@@ -638,6 +660,21 @@ def _deployment_of(row: Sequence[Any]) -> Deployment:
         first_commit_time=None if row[7] is None else _fromtimestamp(row[7], _UTC),
         run_id=row[8],
         kind=_KINDS[row[9]],
+    )
+
+
+def _run_of(row: Sequence[Any]) -> GateRun:
+    return GateRun(
+        id=row[0],
+        profile=row[1],
+        environment=row[2],
+        passed=bool(row[3]),
+        started_at=_fromtimestamp(row[4], _UTC),
+        finished_at=_fromtimestamp(row[5], _UTC),
+        commit=row[6],
+        services=tuple(json.loads(row[7])),
+        summary=tuple(sorted((str(k), int(v)) for k, v in json.loads(row[8]).items())),
+        version=row[9],
     )
 
 

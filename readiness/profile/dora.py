@@ -22,6 +22,17 @@ class IncidentPolicy(Model):
     severity: str = "SEV2"
 
 
+class StagingFirst(Model):
+    """DORA-STAGING-FIRST: a gate in ``environments`` needs a passed (full) gate run of
+    the same ``release.version`` in ``staging`` within the last ``within_days``, read
+    from the DORA store's own records."""
+
+    enabled: bool = False
+    staging: str = "staging"  # the environment the version must pass first
+    environments: list[str] = ["production"]  # where the control applies
+    within_days: float = Field(14, gt=0, le=365)
+
+
 class DoraSettings(Model):
     """``dora:`` in a profile.
 
@@ -39,6 +50,7 @@ class DoraSettings(Model):
     # its service (a fix release passes). Off by default: reading the store is then part
     # of the gate, and an unreachable store is an error.
     gate_open_incidents: bool = False
+    staging_first: StagingFirst = StagingFirst()
 
     @field_validator("store")
     @classmethod

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from readiness.dora.metrics import describe_duration
-from readiness.dora.model import Incident, iso
+from readiness.dora.model import GateRun, Incident, iso
 from readiness.findings import Finding
 
 
@@ -32,4 +32,34 @@ def open_incident_findings(
         )
         for i in incidents
         if i.service == service and i.source == "manual" and i.resolved_at is None
+    ]
+
+
+def staging_first_findings(
+    version: str,
+    staging: str,
+    passed: Sequence[GateRun],
+    since: dt.datetime,
+) -> list[Finding]:
+    """The release version passed a full gate in ``staging`` since ``since`` (``passed``
+    are the store's passed runs of that version there in the window)."""
+    if not version:
+        return [
+            Finding(
+                "the release has no version, so no staging run can be matched to it",
+                expected=f"release.version set, and passed in {staging} first",
+                found="release.version is empty",
+                fix="set release.version in the profile (the same value in staging)",
+            )
+        ]
+    if passed:
+        return []
+    return [
+        Finding(
+            f"version {version} has no passed gate run in {staging} since {iso(since)}",
+            expected=f"a full gate run of {version} that passed in {staging} after {iso(since)}",
+            found="no such run in the DORA store (failed, partial or older runs do not count)",
+            fix=f"run the full gate with release.version: {version} against {staging} "
+            "and fix what it finds, then gate production",
+        )
     ]

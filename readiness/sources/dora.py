@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from readiness import snapshot
-from readiness.dora.model import DoraError, Incident
-from readiness.dora.store import open_store, redact_location
+from readiness.dora.model import DoraError, GateRun, Incident, iso
+from readiness.dora.store import Store, open_store, redact_location
 from readiness.errors import SourceError
+
+T = TypeVar("T")
 
 
 def open_incidents(
@@ -26,17 +30,32 @@ def open_incidents(
 def _open_incidents(
     location: str, services: Sequence[str], environment: str
 ) -> dict[str, list[Incident]]:
+    found = _read(location, lambda s: s.open_incidents(services, environment))
+    out: dict[str, list[Incident]] = {s: [] for s in services}
+    for incident in found:
+        out.setdefault(incident.service, []).append(incident)
+    return out
+
+
+def passed_runs(location: str, environment: str, version: str, since: dt.datetime) -> list[GateRun]:
+    """Passed gate runs of ``version`` in ``environment`` since ``since`` (snapshot-kept)."""
+    key = ("passed runs", redact_location(location), environment, version, iso(since))
+    return snapshot.through(
+        "dora",
+        redact_location(location),
+        key,
+        lambda: _read(location, lambda s: s.passed_runs(environment, version, since)),
+    )
+
+
+def _read(location: str, read: Callable[[Store], T]) -> T:
     try:
         store = open_store(location)
     except DoraError as exc:
         raise SourceError(redact_location(location), str(exc)) from None
     try:
-        found = store.open_incidents(services, environment)
+        return read(store)
     except DoraError as exc:
         raise SourceError(store.location, str(exc)) from None
     finally:
         store.close()
-    out: dict[str, list[Incident]] = {s: [] for s in services}
-    for incident in found:
-        out.setdefault(incident.service, []).append(incident)
-    return out
