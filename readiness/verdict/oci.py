@@ -9,15 +9,17 @@ referrers API — the layout ``oras attach`` produces and the supply-chain famil
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
 from readiness.demo.oci_push import Pusher, PushError, push_referrer
 from readiness.errors import SourceError
 from readiness.profile.common import Endpoint
+from readiness.sources.api import verify_setting
 from readiness.sources.registry import (
     DSSE_ENVELOPE,
     ImageRef,
@@ -86,17 +88,35 @@ def image_candidates(
     return digest, attestation_blobs(client, ref.repository, digest)
 
 
+def profile_endpoint(image: str, registries: Sequence[Endpoint]) -> Endpoint | None:
+    """The profile's registry entry (scheme, CA, credentials) for the image's host."""
+    host = image.split("/", 1)[0]
+    return next((r for r in registries if urlsplit(r.url).netloc == host), None)
+
+
 def push_verdict(
-    image: str, envelope_path: Path, ca_file: str | None = None, plain_http: bool = False
+    image: str,
+    envelope_path: Path,
+    ca_file: str | None = None,
+    plain_http: bool = False,
+    endpoint: Endpoint | None = None,
 ) -> str:
-    """Attach the signed verdict file to ``image``; returns the referrer manifest's digest."""
+    """Attach the signed verdict file to ``image``; returns the referrer manifest's digest.
+
+    ``endpoint`` (the profile's registry entry) gives scheme, CA and credentials; without
+    it, HTTPS (or plain HTTP) with ``ca_file``, anonymously."""
     envelope = envelope_path.read_bytes()
     media_type = DSSE_ENVELOPE if envelope_path.suffix == ".jsonl" else SIGSTORE_BUNDLE_JSON
     try:
         ref = ImageRef.parse(image)
-        endpoint = _endpoint(ref, ca_file, plain_http)
+        endpoint = endpoint or _endpoint(ref, ca_file, plain_http)
         subject = resolve(ref, RegistryClient(ref.host, endpoint))
-        pusher = Pusher(endpoint.url, verify=ca_file or True)
+        basic = endpoint.auth.basic if endpoint.auth else None
+        pusher = Pusher(
+            endpoint.url,
+            auth=(basic.username, basic.password) if basic else None,
+            verify=verify_setting(endpoint),
+        )
         return push_referrer(
             pusher,
             ref.repository,

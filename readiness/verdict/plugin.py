@@ -63,9 +63,10 @@ def pytest_verdict_reports_written(
         path = attest(report_path, config.getoption("attest_key"), None, None, os.environ)
         message = f"readiness: verdict attestation written to {path}"
         for image in config.getoption("attest_push") or []:
-            from readiness.verdict.oci import push_verdict
+            from readiness.verdict.oci import profile_endpoint, push_verdict
 
-            digest = push_verdict(image, path)
+            registries = config.stash[PROFILE].targets.registries
+            digest = push_verdict(image, path, endpoint=profile_endpoint(image, registries))
             message += f"\nreadiness: verdict attached to {image} as {digest}"
     except VerdictError as exc:
         message = f"readiness: verdict NOT attested: {exc}"
