@@ -55,7 +55,10 @@ def test_no_open_incident(
         ],
     )
     now = clock.now()
-    assert_no_findings(open_incident_findings(dora_service, incidents, profile.release.kind, now))
+    scale = profile.dora.severities
+    assert_no_findings(
+        open_incident_findings(dora_service, incidents, profile.release.kind, now, scale)
+    )
 
 
 @control("DORA-STAGING-FIRST")

@@ -136,6 +136,15 @@ def level_text(sample: int, level: str | None) -> str:
     return level or "n/a"
 
 
+def _per_severity(groups: Mapping[str, Mapping[str, Any]]) -> str:
+    """ "; SEV1: median 2h, mean 3h (n=4)" for each severity with restored incidents."""
+    return "".join(
+        f"; {name}: median {describe_duration(g['median_seconds'])}, "
+        f"mean {describe_duration(g['mean_seconds'])} (n={g['sample']})"
+        for name, g in groups.items()
+    )
+
+
 def _rows(m: Mapping[str, Any]) -> list[tuple[str, str, str, int, str | None]]:
     f, lt, cfr, ttr, rw = (
         m["deployment_frequency"],
@@ -169,7 +178,9 @@ def _rows(m: Mapping[str, Any]) -> list[tuple[str, str, str, int, str | None]]:
         (
             "Time to restore",
             describe_duration(ttr["median_seconds"]),
-            f"p90 {describe_duration(ttr['p90_seconds'])}, {ttr['still_open']} still open",
+            f"mean {describe_duration(ttr.get('mean_seconds'))}, "
+            f"p90 {describe_duration(ttr['p90_seconds'])}, {ttr['still_open']} still open"
+            + _per_severity(ttr.get("by_severity") or {}),
             ttr["sample"],
             ttr["level"],
         ),

@@ -119,7 +119,9 @@ def add_parser(sub: Any) -> None:
     _store_arg(o)
     o.add_argument("id", help="incident id, e.g. INC-001")
     o.add_argument("--service", type=name, required=True)
-    o.add_argument("--severity", default="", help="e.g. SEV1, SEV2")
+    o.add_argument(
+        "--severity", default="", help="a level of dora.severities (default scale: SEV1-SEV4)"
+    )
     o.add_argument("--environment", default="production")
     o.add_argument("--title", default="")
     o.add_argument("--at", help="when it started, ISO 8601 (default: now)")
@@ -308,14 +310,34 @@ def render_markdown(result: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _severity(args: argparse.Namespace) -> str:
+    """``--severity`` as the scale spells it (the --profile's ``dora.severities``, else
+    SEV1 to SEV4); DoraError naming the scale when it is not on it."""
+    if not args.severity:
+        return ""
+    from readiness.profile.dora import DEFAULT_SEVERITIES
+
+    scale = list(DEFAULT_SEVERITIES)
+    if getattr(args, "profile", None):
+        from readiness.profile import load_profile
+
+        scale = load_profile(args.profile, cwd=Path.cwd()).dora.severities
+    for level in scale:
+        if level.name.upper() == args.severity.upper():
+            return level.name
+    names = ", ".join(level.name for level in scale)
+    raise DoraError(f"--severity {args.severity!r} is not on the severity scale ({names})")
+
+
 def cmd_incident_open(args: argparse.Namespace) -> int:
     try:
+        severity = _severity(args)
         incident = Incident(
             id=check_id("incident", args.id),
             service=args.service,
             environment=args.environment,
             opened_at=parse_time(args.at, "--at") if args.at else _now(),
-            severity=args.severity,
+            severity=severity,
             title=args.title,
             deployment_id=args.deployment,
         )

@@ -101,6 +101,21 @@ def median(values: Sequence[float]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
+def mean(values: Sequence[float]) -> float | None:
+    return float(statistics.fmean(values)) if values else None
+
+
+def by_severity(restored: Sequence[tuple[str, float]]) -> tuple[SeverityRestore, ...]:
+    """Mean, median and p90 time to restore per severity, in severity-name order."""
+    groups: dict[str, list[float]] = {}
+    for severity, seconds in restored:
+        groups.setdefault(severity, []).append(seconds)
+    return tuple(
+        SeverityRestore(name, len(v), mean(v), median(v), percentile(v, 90))
+        for name, v in sorted(groups.items())
+    )
+
+
 def percentile(values: Sequence[float], p: float) -> float | None:
     """Nearest-rank percentile: the smallest value with at least p % of values <= it."""
     if not values:
@@ -135,12 +150,33 @@ class FailureRate:
 
 
 @dataclass(frozen=True, slots=True)
+class SeverityRestore:
+    """Time to restore of the incidents of one severity ("unset" when none was given)."""
+
+    severity: str
+    sample: int
+    mean_s: float | None
+    median_s: float | None
+    p90_s: float | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "sample": self.sample,
+            "mean_seconds": _round(self.mean_s),
+            "median_seconds": _round(self.median_s),
+            "p90_seconds": _round(self.p90_s),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Restore:
     sample: int
     median_s: float | None
     p90_s: float | None
     still_open: int
     level: Level | None
+    mean_s: float | None = None  # "mean time to recovery", as the practices name it
+    by_severity: tuple[SeverityRestore, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,11 +232,13 @@ class DoraMetrics:
                 "level": _level(cfr.level),
             },
             "time_to_restore": {
+                "mean_seconds": _round(ttr.mean_s),
                 "median_seconds": _round(ttr.median_s),
                 "p90_seconds": _round(ttr.p90_s),
                 "sample": ttr.sample,
                 "still_open": ttr.still_open,
                 "level": _level(ttr.level),
+                "by_severity": {r.severity: r.as_dict() for r in ttr.by_severity},
             },
             "rework_rate": {
                 "rate": _round(rw.rate),
@@ -265,11 +303,12 @@ def compute(
     rate = failed / n if n else None
     cfr = FailureRate(n, failed, rate, None if rate is None else failure_rate_level(rate))
 
-    restores = [
-        (i.resolved_at - i.opened_at).total_seconds()
+    restored = [
+        (i.severity or "unset", (i.resolved_at - i.opened_at).total_seconds())
         for i in relevant
         if i.resolved_at is not None and since <= i.resolved_at <= now
     ]
+    restores = [seconds for _, seconds in restored]
     still_open = sum(
         1 for i in relevant if i.opened_at <= now and (i.resolved_at is None or i.resolved_at > now)
     )
@@ -280,6 +319,8 @@ def compute(
         percentile(restores, 90),
         still_open,
         None if restore_median is None else restore_level(restore_median),
+        mean(restores),
+        by_severity(restored),
     )
 
     rollbacks = sum(1 for d in window if d.kind is DeploymentKind.ROLLBACK)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from readiness.profile.common import Model
 
@@ -20,6 +20,47 @@ class IncidentPolicy(Model):
     families: list[str] = Field(default_factory=lambda: list(LIVE_FAMILIES))  # live checks
     link: Literal["latest_deployment", "none"] = "latest_deployment"
     severity: str = "SEV2"
+
+
+class SeverityLevel(Model):
+    """One level of the incident severity scale, with its response targets."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    acknowledge_minutes: float = Field(gt=0, le=60 * 24 * 30)
+    resolve_hours: float = Field(gt=0, le=24 * 365)
+    blocks_feature_release: bool = False  # DORA-OPEN-INCIDENT: an open one blocks
+
+
+#: PagerDuty-style SEV1 to SEV4 with the usual response targets.
+DEFAULT_SEVERITIES = (
+    SeverityLevel(
+        name="SEV1",
+        description="critical: the service is down or data is at risk for most users",
+        acknowledge_minutes=15,
+        resolve_hours=4,
+        blocks_feature_release=True,
+    ),
+    SeverityLevel(
+        name="SEV2",
+        description="major: a core function is degraded for many users",
+        acknowledge_minutes=30,
+        resolve_hours=24,
+        blocks_feature_release=True,
+    ),
+    SeverityLevel(
+        name="SEV3",
+        description="minor: a non-core function fails or a workaround exists",
+        acknowledge_minutes=240,
+        resolve_hours=72,
+    ),
+    SeverityLevel(
+        name="SEV4",
+        description="low: cosmetic or no user impact",
+        acknowledge_minutes=1440,
+        resolve_hours=168,
+    ),
+)
 
 
 class StagingFirst(Model):
@@ -51,6 +92,27 @@ class DoraSettings(Model):
     # of the gate, and an unreachable store is an error.
     gate_open_incidents: bool = False
     staging_first: StagingFirst = StagingFirst()
+    # The incident severity scale (highest first): `dora incident open --severity` must
+    # name one of these; open incidents of a level that blocks stop a feature release.
+    severities: list[SeverityLevel] = Field(
+        default_factory=lambda: list(DEFAULT_SEVERITIES), min_length=1
+    )
+
+    @model_validator(mode="after")
+    def _scale_is_consistent(self) -> DoraSettings:
+        names = [s.name.upper() for s in self.severities]
+        if len(set(names)) != len(names):
+            raise ValueError("severities: each level needs a distinct name")
+        if self.incidents.severity.upper() not in names:
+            raise ValueError(
+                f"incidents.severity {self.incidents.severity!r} is not on the severity "
+                f"scale ({', '.join(s.name for s in self.severities)})"
+            )
+        return self
+
+    def severity(self, name: str) -> SeverityLevel | None:
+        """The scale's level called ``name`` (case-insensitive), or None."""
+        return next((s for s in self.severities if s.name.upper() == name.upper()), None)
 
     @field_validator("store")
     @classmethod

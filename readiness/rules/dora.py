@@ -8,31 +8,58 @@ from collections.abc import Sequence
 from readiness.dora.metrics import describe_duration
 from readiness.dora.model import GateRun, Incident, iso
 from readiness.findings import Finding
+from readiness.profile.dora import SeverityLevel
+
+
+def _blocks(incident: Incident, scale: Sequence[SeverityLevel]) -> tuple[bool, str]:
+    """Whether an open incident blocks a feature release, and what its level says."""
+    level = next((s for s in scale if s.name.upper() == incident.severity.upper()), None)
+    if level is None:  # no or an unknown severity: cannot tell it is minor
+        named = ", ".join(s.name for s in scale)
+        given = incident.severity or "no severity"
+        return True, f"{given} is not on the severity scale ({named}), so it blocks"
+    return level.blocks_feature_release, (
+        f"{level.name} blocks a feature release; its resolve target is "
+        f"{describe_duration(level.resolve_hours * 3600)}"
+    )
 
 
 def open_incident_findings(
-    service: str, incidents: Sequence[Incident], release_kind: str, now: dt.datetime
+    service: str,
+    incidents: Sequence[Incident],
+    release_kind: str,
+    now: dt.datetime,
+    scale: Sequence[SeverityLevel],
 ) -> list[Finding]:
-    """Open incidents declared by hand on ``service`` block a feature release. Incidents
-    the gate opened itself do not (the release's own live checks judge those), and a fix
-    release is how an incident is remedied."""
+    """Open incidents declared by hand on ``service`` of a level that blocks (SEV1 and
+    SEV2 by default, or no/unknown severity) block a feature release. Incidents the gate
+    opened itself do not (the release's own live checks judge those), and a fix release
+    is how an incident is remedied."""
     if release_kind == "fix":
         return []
-    return [
-        Finding(
-            f"incident {i.id} ({i.severity or 'no severity'}) on {service} in "
-            f"{i.environment} is open since {iso(i.opened_at)} "
-            f"({describe_duration((now - i.opened_at).total_seconds())})"
-            + (f": {i.title}" if i.title else ""),
-            expected="no open incident on the service before a feature release",
-            found=f"open incident {i.id}"
-            + (f", linked to deployment {i.deployment_id}" if i.deployment_id else ""),
-            fix=f"resolve it (readiness dora incident resolve {i.id}) or release the "
-            "remedy with release.kind: fix",
+    findings: list[Finding] = []
+    for i in incidents:
+        if i.service != service or i.source != "manual" or i.resolved_at is not None:
+            continue
+        blocks, why = _blocks(i, scale)
+        if not blocks:
+            continue
+        findings.append(
+            Finding(
+                f"incident {i.id} ({i.severity or 'no severity'}) on {service} in "
+                f"{i.environment} is open since {iso(i.opened_at)} "
+                f"({describe_duration((now - i.opened_at).total_seconds())})"
+                + (f": {i.title}" if i.title else ""),
+                expected="no open incident of a blocking severity on the service before a "
+                "feature release",
+                found=f"open incident {i.id}"
+                + (f", linked to deployment {i.deployment_id}" if i.deployment_id else "")
+                + f"; {why}",
+                fix=f"resolve it (readiness dora incident resolve {i.id}) or release the "
+                "remedy with release.kind: fix",
+            )
         )
-        for i in incidents
-        if i.service == service and i.source == "manual" and i.resolved_at is None
-    ]
+    return findings
 
 
 def staging_first_findings(

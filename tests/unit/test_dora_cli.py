@@ -119,6 +119,10 @@ def test_record_and_measure(store: str, capsys: pytest.CaptureFixture[str]) -> N
             ["incident", "open", "INC-2", "--service", "cart", "--deployment", "nope"],
             "unknown deployment id 'nope'",
         ),
+        (
+            ["incident", "open", "INC-3", "--service", "cart", "--severity", "P0"],
+            "--severity 'P0' is not on the severity scale (SEV1, SEV2, SEV3, SEV4)",
+        ),
         (["deployment", "--service", "a", "--service", "b", "--id", "x"], "--id names one"),
         (["deployment", "--service", "a", "--commit-time", "2026-02-30"], "is not a date"),
         (["--now", "later"], "--now 'later' is not a date"),
@@ -202,3 +206,27 @@ def test_charts_are_well_formed_svg() -> None:
 def test_html_section_says_when_not_recorded() -> None:
     html = html_section({"recorded": False, "record_error": "store <down>", "metrics": None})
     assert "Not recorded:" in html and "store &lt;down&gt;" in html
+
+
+def test_incident_severity_follows_the_profile_scale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.yaml").write_text(
+        "extends: none\nenvironment: production\n"
+        "dora:\n  store: dora.sqlite\n  incidents: {severity: P2}\n  severities:\n"
+        "    - {name: P1, acknowledge_minutes: 5, resolve_hours: 1}\n"
+        "    - {name: P2, acknowledge_minutes: 30, resolve_hours: 8}\n"
+    )
+    code, _, err = dora(capsys, "--profile", "p.yaml", "incident", "open", "I-1", "--service", "a",
+                        "--severity", "SEV1")  # fmt: skip
+    assert code == 2 and "'SEV1' is not on the severity scale (P1, P2)" in err
+    code, out, _ = dora(capsys, "--profile", "p.yaml", "incident", "open", "I-1", "--service", "a",
+                        "--severity", "p1")  # fmt: skip
+    assert code == 0, out
+    s = open_store(str(tmp_path / "dora.sqlite"))
+    try:
+        incident = s.incident("I-1")
+        assert incident is not None and incident.severity == "P1"  # the scale's spelling
+    finally:
+        s.close()

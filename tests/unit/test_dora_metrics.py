@@ -300,3 +300,26 @@ def test_weekly_points_oldest_first_with_boundaries_in_one_week() -> None:
 )
 def test_describe_duration(seconds: float | None, text: str) -> None:
     assert metrics.describe_duration(seconds) == text
+
+
+def test_time_to_restore_per_severity_with_mean_and_median() -> None:
+    def inc(ident: str, severity: str, hours: float) -> Incident:
+        opened = NOW - 2 * D
+        return Incident(
+            ident,
+            "cart",
+            "production",
+            opened,
+            severity=severity,
+            resolved_at=opened + dt.timedelta(hours=hours),
+        )
+
+    restored = [inc("a", "SEV1", 1), inc("b", "SEV1", 2), inc("c", "SEV1", 9), inc("d", "SEV3", 4)]
+    restored.append(inc("e", "", 6))
+    ttr = compute([], restored, NOW).as_dict()["time_to_restore"]
+    assert isinstance(ttr, dict)
+    assert (ttr["sample"], ttr["median_seconds"], ttr["mean_seconds"]) == (5, 4 * 3600, 15840)
+    sev1 = ttr["by_severity"]["SEV1"]
+    assert (sev1["sample"], sev1["median_seconds"], sev1["mean_seconds"]) == (3, 7200, 4 * 3600)
+    assert list(ttr["by_severity"]) == ["SEV1", "SEV3", "unset"]
+    assert ttr["by_severity"]["unset"]["mean_seconds"] == 6 * 3600
