@@ -13,10 +13,15 @@ CONTROLS = (
         _F,
         Severity.HIGH,
         "A release must not go out when the alert that would page someone about its failure "
-        "(service down, error rate, latency, saturation, SLO burn) does not exist.",
+        "(service down, error rate, latency, saturation, SLO burn) does not exist. The "
+        "base profile pins the production-readiness checklist's alerting thresholds: "
+        "database connection pool above 90 % (db-pool-saturation), database connection "
+        "errors (db-connection-errors) and p95 latency above 1 s (high-latency); a rule "
+        "with a later threshold does not meet them.",
         "Add an alerting rule that meets the requirement: the expression watches the named "
         "metric with the threshold, `for` and severity the profile states.",
         (
+            "Production-readiness checklist: alerting",
             "SOC 2 CC7.2",
             "NIST SP 800-53 SI-4",
             "Google SRE Book ch. 6 (Monitoring Distributed Systems)",

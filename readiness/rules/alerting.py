@@ -515,8 +515,9 @@ def _selector_fits(w: Watch, sel: Selector) -> bool:
 
 
 def _scaled(rule_value: float, wanted: float) -> float:
-    """A percentage in the rule (80) against a ratio in the profile (0.8)."""
-    if 0 < abs(wanted) <= 1 and 1 < abs(rule_value) <= 100:
+    """A percentage in the rule (80) against a ratio in the profile (0.8). A wanted 1 is
+    a value (1 second), not 100 %: a ratio requirement is below 1."""
+    if 0 < abs(wanted) < 1 and 1 < abs(rule_value) <= 100:
         return rule_value / 100
     return rule_value
 

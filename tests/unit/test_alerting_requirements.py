@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -130,7 +132,8 @@ def test_policy_defaults_and_base_profile() -> None:
     assert policy.routing["critical"].integrations == ["pagerduty", "opsgenie", "webhook"]
     base = load_profile("base").alerting
     assert list(base.required_alerts) == [
-        "service-down", "high-error-rate", "high-latency", "cpu-high", "memory-high", "disk-high",
+        "service-down", "high-error-rate", "high-latency", "db-pool-saturation",
+        "db-connection-errors", "cpu-high", "memory-high", "disk-high",
     ]  # fmt: skip
     assert base.required_alerts["service-down"].severity == "critical"
 
@@ -142,6 +145,7 @@ BASE_ON_REALWORLD = {
         "ThanosQueryHttpRequestQueryRangeErrorRateHigh",
         "ThanosReceiveHttpRequestErrorRateHigh",
     ],
+    "high-latency": ["KubernetesApiServerLatency"],  # p99 > 1 s; Thanos' > 2 s fire too late
     "memory-high": ["HostOutOfMemory"],
     "disk-high": ["NodeFilesystemSpaceFillingUp"],
 }
@@ -170,3 +174,46 @@ def test_groups_and_health() -> None:
         "f.yml group 'g' record 'r': health err: boom",
         "f.yml group 'h' has never been evaluated",
     ]
+
+
+DB_RULES = """
+groups:
+  - name: db
+    rules:
+      - alert: HikariPoolAlmostFull
+        expr: hikaricp_connections_active / hikaricp_connections_max > 0.9
+        for: 5m
+        labels: {severity: warning}
+      - alert: HikariPoolFullTooLate
+        expr: hikaricp_connections_active / hikaricp_connections_max * 100 > 95
+        labels: {severity: warning}
+      - alert: MysqlConnectionErrors
+        expr: increase(mysql_global_status_connection_errors_total[5m]) > 0
+        labels: {severity: warning}
+      - alert: CheckoutP95Slow
+        expr: histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m]))) > 1
+        labels: {severity: warning}
+      - alert: CheckoutP95TooLate
+        expr: histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m]))) > 1.5
+        labels: {severity: warning}
+"""
+
+
+def test_practice_alerts_pin_their_thresholds(tmp_path: Path) -> None:
+    """Pool > 90 %, connection errors, p95 > 1 s (the production-readiness checklist)."""
+    path = tmp_path / "db.yml"
+    path.write_text(DB_RULES)
+    rule_set = load_rule_file(path)
+    required = load_profile("base").alerting.required_alerts
+    got = {
+        key: [r.name for r in rules.check_requirement(key, required[key], rule_set).satisfied_by]
+        for key in ("db-pool-saturation", "db-connection-errors", "high-latency")
+    }
+    assert got == {
+        "db-pool-saturation": ["HikariPoolAlmostFull"],
+        "db-connection-errors": ["MysqlConnectionErrors"],
+        "high-latency": ["CheckoutP95Slow"],
+    }
+    late = rules.check_requirement("db-pool-saturation", required["db-pool-saturation"], rule_set)
+    near = {c.rule.name: c.problems for c in late.candidates}
+    assert near["HikariPoolFullTooLate"] == ("fires at > 95, expected > 0.9",)

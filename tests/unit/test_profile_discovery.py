@@ -18,6 +18,8 @@ BASE_ALERTS = {
     "cpu-high",
     "memory-high",
     "disk-high",
+    "db-pool-saturation",
+    "db-connection-errors",
 }
 
 
