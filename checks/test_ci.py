@@ -10,12 +10,22 @@ from readiness import Evidence, assert_no_findings, control, parametrize
 from readiness.checking import profile_of
 from readiness.errors import SourceError
 from readiness.profile.ci import CiTarget
-from readiness.rules.ci import CiCommit, required_check_findings, security_scan_findings
+from readiness.rules.ci import (
+    ApprovalGate,
+    CiCommit,
+    approval_findings,
+    required_check_findings,
+    security_scan_findings,
+)
 from readiness.sources import ci_github, ci_gitlab
 
 _READERS: dict[str, Callable[[CiTarget], CiCommit]] = {
     "github": ci_github.read_commit,
     "gitlab": ci_gitlab.read_commit,
+}
+_APPROVALS: dict[str, Callable[[CiTarget], ApprovalGate]] = {
+    "github": ci_github.read_approval,
+    "gitlab": ci_gitlab.read_approval,
 }
 
 
@@ -23,6 +33,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     targets = profile_of(metafunc.config).targets.ci
     parametrize(metafunc, "ci_target", ((t.name, t) for t in targets))
     parametrize(metafunc, "scan_target", ((t.name, t) for t in targets if t.security_scans))
+    parametrize(
+        metafunc,
+        "approval_target",
+        ((f"{t.name}/{t.environment}", t) for t in targets if t.environment),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -73,3 +88,17 @@ def test_security_scans_passed(
     _record(evidence, commit)
     evidence.add(security_scans=scan_target.security_scans)
     assert_no_findings(security_scan_findings(commit, scan_target.security_scans))
+
+
+@control("CI-DEPLOY-APPROVAL")
+def test_deployments_wait_for_approval(approval_target: CiTarget, evidence: Evidence) -> None:
+    gate = _APPROVALS[approval_target.provider](approval_target)
+    evidence.add(
+        environment=gate.environment,
+        source=gate.where,
+        configured=gate.exists,
+        approvals_required=gate.approvals,
+        approvers=list(gate.approvers),
+        protection_rules=list(gate.rules),
+    )
+    assert_no_findings(approval_findings(gate))

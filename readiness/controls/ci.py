@@ -44,4 +44,21 @@ CONTROLS = (
             "SOC 2 CC7.1",
         ),
     ),
+    Control(
+        "CI-DEPLOY-APPROVAL",
+        "Deployments to the environment wait for an approval",
+        _F,
+        Severity.HIGH,
+        "The practices deploy after manual approval. GitHub deployment environments "
+        "(required reviewers) and GitLab protected environments (approval rules) make "
+        "the pipeline wait for a named person; without one, any pipeline run deploys "
+        "straight to the environment.",
+        "Add required reviewers to the environment (GitHub) or approval rules to the "
+        "protected environment (GitLab), and name it in targets.ci[].environment.",
+        (
+            "NIST SP 800-53 CM-3",
+            "SOC 2 CC8.1",
+            "Production-readiness checklist: deploys after manual approval",
+        ),
+    ),
 )

@@ -6,7 +6,9 @@ pages as the real APIs cut them (``per_page``/``page``; GitHub's ``total_count``
 GitLab's ``X-Page``/``X-Next-Page``/``X-Total`` headers):
 
 * GitHub: ``/repos/{o}/{r}/commits/{sha}/check-runs`` and ``.../status``;
-* GitLab: ``/api/v4/projects/{id}/pipelines?sha=`` and ``.../pipelines/{id}/jobs``.
+* GitLab: ``/api/v4/projects/{id}/pipelines?sha=`` and ``.../pipelines/{id}/jobs``;
+* deployment approvals: GitHub ``/repos/{o}/{r}/environments/{name}``, GitLab
+  ``/api/v4/projects/{id}/protected_environments/{name}`` (404 for one not recorded).
 
 A wrong or missing bearer token gets each API's own 401 answer; anything but GET a 405.
 """
@@ -27,6 +29,8 @@ from urllib.parse import parse_qs, urlsplit
 #: The recordings (upstream answers, see ``ci_demo/SOURCES.md``).
 RECORDINGS = Path(__file__).with_name("ci_demo")
 _GH = re.compile(r"^/repos/[^/]+/[^/]+/commits/(?P<sha>[^/]+)/(?P<what>check-runs|status)$")
+_GH_ENV = re.compile(r"^/repos/[^/]+/[^/]+/environments/(?P<name>[^/]+)$")
+_GL_ENV = re.compile(r"^/api/v4/projects/[^/]+/protected_environments/(?P<name>[^/]+)$")
 _GL_PIPELINES = re.compile(r"^/api/v4/projects/[^/]+/pipelines$")
 _GL_JOBS = re.compile(r"^/api/v4/projects/[^/]+/pipelines/(?P<id>\d+)/jobs$")
 _GH_401 = {
@@ -45,6 +49,8 @@ class CiRecording:
     combined_status: dict[str, Any] = field(default_factory=dict)
     pipelines: list[dict[str, Any]] = field(default_factory=list)
     jobs: list[dict[str, Any]] = field(default_factory=list)
+    environments: dict[str, dict[str, Any]] = field(default_factory=dict)  # GitHub
+    protected_environments: dict[str, dict[str, Any]] = field(default_factory=dict)  # GitLab
 
     @classmethod
     def load(cls, directory: Path = RECORDINGS) -> CiRecording:
@@ -63,6 +69,15 @@ class CiRecording:
             combined_status=read("github-combined-status.json"),
             pipelines=pipelines,
             jobs=jobs,
+            # served under the names asked for: with reviewers / approval rules, without
+            environments={
+                "production": read("github-environments.json")["environments"][0],
+                "canary": read("github-environment.json"),
+            },
+            protected_environments={
+                "production": read("gitlab-protected-environment-approvals.json"),
+                "canary": read("gitlab-protected-environment.json"),
+            },
         )
 
 
@@ -150,6 +165,13 @@ class RecordedCiServer(ThreadingHTTPServer):
             statuses = rec.combined_status.get("statuses", [])
             page, _, _ = _page(statuses, query)
             return 200, {**rec.combined_status, "statuses": page}, {}
+        env = _GH_ENV.match(path) or _GL_ENV.match(path)
+        if env:
+            gitlab = path.startswith("/api/")
+            table = rec.protected_environments if gitlab else rec.environments
+            if env["name"] not in table:
+                return 404, {"message": "404 Not found" if gitlab else "Not Found"}, {}
+            return 200, table[env["name"]], {}
         if _GL_PIPELINES.match(path):
             sha = query.get("sha")
             found = [p for p in rec.pipelines if sha is None or p.get("sha") == sha]

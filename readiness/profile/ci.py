@@ -30,6 +30,10 @@ class CiTarget(Endpoint):
     sha: str = Field(min_length=7)  # the commit being released
     required: list[str] = []  # empty: every check on the commit must pass
     security_scans: list[str] = []  # job names of the pipeline's security scans
+    # CI-DEPLOY-APPROVAL: the deployment environment that must require an approval
+    # (GitHub environment with required reviewers, GitLab protected environment with
+    # approval rules); empty: not checked.
+    environment: str = ""
     per_page: int = Field(100, ge=1, le=100)
     max_pages: int = Field(50, ge=1, le=1000)
 

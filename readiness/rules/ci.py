@@ -94,3 +94,38 @@ def required_check_findings(commit: CiCommit, required: Sequence[str]) -> list[F
 def security_scan_findings(commit: CiCommit, scans: Sequence[str]) -> list[Finding]:
     """Each named security scan ran on the commit and passed (allowed-to-fail is a fail)."""
     return _judge(commit, scans, "security scan")
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalGate:
+    """What the CI system says about approving deployments to one environment."""
+
+    target: str
+    environment: str
+    where: str
+    exists: bool  # configured (GitHub) or protected (GitLab)
+    approvals: int  # approvals required before a deployment runs
+    approvers: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()  # every protection rule found, by type
+
+
+def approval_findings(gate: ApprovalGate) -> list[Finding]:
+    """A deployment to the environment waits for at least one approval."""
+    if gate.approvals > 0:
+        return []
+    found = (
+        f"protection rules: {', '.join(gate.rules) or 'none'}"
+        if gate.exists
+        else "the environment is not configured or not protected"
+    )
+    return [
+        Finding(
+            f"deployments to {gate.environment} ({gate.target}) need no approval",
+            expected="a required-reviewers rule (GitHub) or an approval rule (GitLab) on "
+            f"the {gate.environment} environment",
+            found=f"{found} in {gate.where}",
+            fix="add required reviewers to the environment (GitHub: Settings > "
+            "Environments) or protect it with approval rules (GitLab: protected "
+            "environments, required approvals >= 1)",
+        )
+    ]

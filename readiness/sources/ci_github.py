@@ -7,12 +7,15 @@ latest status per context, every page). Only GET; the token is a bearer header.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from readiness.errors import SourceError
 from readiness.profile.ci import CiTarget
-from readiness.rules.ci import CiCommit, CiResult
-from readiness.sources.api import ApiClient
+from readiness.redact import safe_url
+from readiness.rules.ci import ApprovalGate, CiCommit, CiResult
+from readiness.sources.api import ApiClient, parse_json
 
 ACCEPT = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 
@@ -43,6 +46,24 @@ def _pages(client: ApiClient, target: CiTarget, path: str, key: str) -> list[dic
     )
 
 
+def optional_json(
+    target: CiTarget, path: str, headers: Mapping[str, str] | None = None
+) -> dict[str, Any] | None:
+    """A JSON object, or None when the API answers 404 (not configured); other errors
+    as :meth:`ApiClient.get_json` raises them."""
+    client = ApiClient(target.name, target)
+    client.session.headers.update(headers or {})
+    response = client.get(path)
+    if response.status_code == 404:
+        return None
+    if response.status_code >= 400:
+        return dict(client.get_json(path))  # raises, naming the status
+    body = parse_json(client.name, safe_url(client.url(path)), response)
+    if not isinstance(body, dict):
+        raise SourceError(client.name, f"{safe_url(client.url(path))} answered no object")
+    return body
+
+
 def read_commit(target: CiTarget) -> CiCommit:
     client = ApiClient(target.name, target)
     client.session.headers.update(ACCEPT)
@@ -69,3 +90,29 @@ def read_commit(target: CiTarget) -> CiCommit:
         for s in statuses
     ]
     return CiCommit(target.name, target.sha, tuple(results), f"github {target.repository}")
+
+
+def read_approval(target: CiTarget) -> ApprovalGate:
+    """``GET /repos/{owner}/{repo}/environments/{name}``: its required reviewers."""
+    name = quote(target.environment, safe="")
+    env = optional_json(target, f"repos/{target.repository}/environments/{name}", ACCEPT)
+    where = f"github {target.repository}"
+    if env is None:
+        return ApprovalGate(target.name, target.environment, where, False, 0)
+    rules = [r for r in env.get("protection_rules") or [] if isinstance(r, dict)]
+    reviewers = tuple(
+        str((r.get("reviewer") or {}).get("login") or (r.get("reviewer") or {}).get("slug") or "")
+        for rule in rules
+        if rule.get("type") == "required_reviewers"
+        for r in rule.get("reviewers") or []
+        if isinstance(r, dict)
+    )
+    return ApprovalGate(
+        target.name,
+        target.environment,
+        where,
+        True,
+        1 if reviewers else 0,  # GitHub: one of the reviewers approves
+        reviewers,
+        tuple(str(r.get("type", "")) for r in rules),
+    )

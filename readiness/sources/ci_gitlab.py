@@ -13,8 +13,9 @@ from urllib.parse import quote
 
 from readiness.errors import SourceError
 from readiness.profile.ci import CiTarget
-from readiness.rules.ci import CiCommit, CiResult
+from readiness.rules.ci import ApprovalGate, CiCommit, CiResult
 from readiness.sources.api import ApiClient
+from readiness.sources.ci_github import optional_json
 
 
 def _list(client: ApiClient, target: CiTarget, path: str, **params: Any) -> list[dict[str, Any]]:
@@ -65,3 +66,24 @@ def read_commit(target: CiTarget) -> CiCommit:
     results = (pipeline, *(_job(j) for j in jobs))
     where = f"pipeline {newest['id']} of gitlab project {target.project}"
     return CiCommit(target.name, target.sha, results, where)
+
+
+def read_approval(target: CiTarget) -> ApprovalGate:
+    """``GET /projects/:id/protected_environments/:name``: its approval rules."""
+    project = f"api/v4/projects/{quote(target.project, safe='')}"
+    name = quote(target.environment, safe="")
+    env = optional_json(target, f"{project}/protected_environments/{name}")
+    where = f"gitlab project {target.project}"
+    if env is None:
+        return ApprovalGate(target.name, target.environment, where, False, 0)
+    rules = [r for r in env.get("approval_rules") or [] if isinstance(r, dict)]
+    count = int(env.get("required_approval_count") or 0)
+    count += sum(int(r.get("required_approvals") or 0) for r in rules)
+    approvers = tuple(str(r.get("access_level_description") or "") for r in rules)
+    kinds = ["deploy access levels"] if env.get("deploy_access_levels") else []
+    kinds += [f"approval rule {a}" for a in approvers]
+    if env.get("required_approval_count"):
+        kinds.append(f"{env['required_approval_count']} required approvals")
+    return ApprovalGate(
+        target.name, target.environment, where, True, count, approvers, tuple(kinds)
+    )

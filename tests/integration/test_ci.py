@@ -22,7 +22,11 @@ from readiness.demo._ci_api import CiRecording, RecordedCiServer
 from readiness.demo.tls import LocalCA, issue, make_ca
 from readiness.errors import SourceError
 from readiness.profile.ci import CiTarget
-from readiness.rules.ci import required_check_findings, security_scan_findings
+from readiness.rules.ci import (
+    approval_findings,
+    required_check_findings,
+    security_scan_findings,
+)
 from readiness.sources import ci_github, ci_gitlab
 from readiness.sources.api import start_run
 
@@ -194,6 +198,29 @@ def test_wrong_token_is_an_error_naming_no_secret(serve: Any, ci_ca: tuple[Local
     assert wrong not in str(caught.value) and TOKEN not in str(caught.value)
 
 
+@pytest.mark.parametrize("provider", ["github", "gitlab"])
+def test_deploy_approval_from_environment_protection(
+    serve: Any, ci_ca: tuple[LocalCA, Path], provider: str
+) -> None:
+    server = serve()
+    reader = ci_github.read_approval if provider == "github" else ci_gitlab.read_approval
+    guarded = reader(target(server, ci_ca[0], provider, environment="production"))
+    assert approval_findings(guarded) == []
+    if provider == "github":
+        assert (guarded.approvers, guarded.rules) == (
+            ("octocat",),
+            ("wait_timer", "required_reviewers", "branch_policy"),
+        )
+    else:
+        assert (guarded.approvals, guarded.approvers) == (3, ("qa-group", "security-group"))
+    (open_door,) = approval_findings(
+        reader(target(server, ci_ca[0], provider, environment="canary"))
+    )
+    assert "deployments to canary" in open_door.message and "need no approval" in open_door.message
+    (missing,) = approval_findings(reader(target(server, ci_ca[0], provider, environment="prod")))
+    assert "not configured or not protected" in missing.found
+
+
 def test_gate_run_reports_both_providers(
     serve: Any, ci_ca: tuple[LocalCA, Path], tmp_path: Path
 ) -> None:
@@ -210,7 +237,7 @@ def test_gate_run_reports_both_providers(
             "ci": [
                 {"name": "gh", "provider": "github", "url": server.url, "ca_file": ca,
                  "auth": auth, "repository": "o/r", "sha": GH_SHA,
-                 "required": ["mighty_readme"]},
+                 "required": ["mighty_readme"], "environment": "production"},
                 {"name": "gl", "provider": "gitlab", "url": server.url, "ca_file": ca,
                  "auth": auth, "project": "1", "sha": GL_SHA,
                  "security_scans": ["sast"]},
@@ -227,6 +254,7 @@ def test_gate_run_reports_both_providers(
     report = json.loads((tmp_path / "reports" / "readiness-report.json").read_text())
     outcomes = sorted((c["control"], c["target"], c["outcome"]) for c in report["checks"])
     assert outcomes == [
+        ("CI-DEPLOY-APPROVAL", "gh/production", "passed"),
         ("CI-REQUIRED-CHECKS", "gh", "failed"),
         ("CI-REQUIRED-CHECKS", "gl", "failed"),
         ("CI-SECURITY-SCANS", "gl", "failed"),
