@@ -144,7 +144,7 @@ def test_first_gate_walkthrough(
         for line in done.stdout.splitlines()
         if line.startswith(FAMILY_LINE)
     )
-    assert skipped_families == ["alerting", "kubernetes", "operations", "slo", "supply_chain"]
+    assert skipped_families == ["alerting", "ci", "kubernetes", "operations", "slo", "supply_chain"]
     assert "kubernetes: no cluster or manifests in targets" in done.stdout
     unrequested = [
         c for c in report["checks"] if c["family"] != "http" and c["outcome"] != "skipped"
