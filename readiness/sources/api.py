@@ -256,37 +256,20 @@ def send(
     session: requests.Session,
     method: str,
     url: str,
-    *,
-    sleep: Callable[[float], None] = time.sleep,
-    retry_statuses: frozenset[int] = RETRY_STATUS,
-    max_bytes: int | None = None,
-    deadline: Deadline | None = None,
-    **kwargs: Any,
+    **options: Any,
 ) -> requests.Response:
     """One request within the endpoint's deadline, size cap, TLS settings and retries.
 
     Retries connection errors and ``retry_statuses`` (default 502/503/504) with backoff
     while time is left; the body is read (streamed, capped) before returning. Raises
     SourceError naming the target and URL. ``verify=`` goes on every request:
-    REQUESTS_CA_BUNDLE would override a session's own setting.
+    REQUESTS_CA_BUNDLE would override a session's own setting. Options: ``sleep``,
+    ``retry_statuses``, ``max_bytes``, ``deadline``, and requests' own (``params``…).
     """
-    prepared = requests.Request(method, url, params=kwargs.get("params")).prepare()
-    key = (method, str(prepared.url), _credentials_label(session, kwargs))
+    prepared = requests.Request(method, url, params=options.get("params")).prepare()
+    key = (method, str(prepared.url), _credentials_label(session, options))
     return recorded_response(
-        name,
-        key,
-        lambda: _send(
-            name,
-            endpoint,
-            session,
-            method,
-            url,
-            sleep=sleep,
-            retry_statuses=retry_statuses,
-            max_bytes=max_bytes,
-            deadline=deadline,
-            **kwargs,
-        ),
+        name, key, lambda: _send(name, endpoint, session, method, url, **options)
     )
 
 
