@@ -14,6 +14,7 @@ from readiness.check_index import check_functions
 from readiness.controls import Control, catalogue
 from readiness.controls.frameworks import FRAMEWORK_KEYS, FRAMEWORKS, controls_for
 from readiness.dora import cli as dora_cli
+from readiness.report.json_report import readiness_version
 from readiness.snapshot import cli as snapshot_cli
 from readiness.verdict import cli as verdict_cli
 
@@ -101,15 +102,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return runner.run(args.pytest_args)
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("readiness")
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        return "unknown"
-
-
 def cmd_history(args: argparse.Namespace) -> int:
     from readiness.report.history import verify_chain
 
@@ -125,7 +117,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="readiness", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"readiness {_version()}")
+    parser.add_argument("--version", action="version", version=f"readiness {readiness_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("controls", help="list the control catalogue")

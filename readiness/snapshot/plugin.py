@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import socket
-from importlib.metadata import version as dist_version
 from typing import Any
 
 import pytest
@@ -29,13 +28,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="judge the evidence of a snapshot again, with no network, as of its time",
     )
-
-
-def _version() -> str:
-    try:
-        return dist_version("readiness")
-    except Exception:  # a source checkout without distribution metadata
-        return "unknown"
 
 
 def _refuse_network(*_: Any, **__: Any) -> Any:
@@ -122,6 +114,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     mode = snapshot.active()
     if state is None or "record" not in state or not isinstance(mode, snapshot.Recorder):
         return
+    from readiness.report.json_report import readiness_version
     from readiness.snapshot.archive import write
 
     profile = config.stash[PROFILE]
@@ -132,7 +125,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             "evidence_time": state["evidence_time"].isoformat(),
             "profile": profile.name,
             "profile_sha256": profile.sha256,
-            "readiness_version": _version(),
+            "readiness_version": readiness_version(),
         },
     )
     reporter = config.pluginmanager.get_plugin("terminalreporter")

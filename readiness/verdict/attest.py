@@ -7,12 +7,12 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import version as dist_version
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from readiness.report.json_report import readiness_version
 from readiness.verdict.envelope import Verified, sign_with_key, verify_attestation
 from readiness.verdict.statement import (
     BUNDLE_NAME,
@@ -26,13 +26,6 @@ from readiness.verdict.statement import (
 
 MAX_REPORT = 256 * 1024 * 1024
 MAX_ATTESTATION = 16 * 1024 * 1024
-
-
-def readiness_version() -> str:
-    try:
-        return dist_version("readiness")
-    except Exception:  # not installed as a distribution (source checkout)
-        return "unknown"
 
 
 def read_capped(path: Path, cap: int, what: str) -> bytes:
