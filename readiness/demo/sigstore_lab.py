@@ -102,6 +102,27 @@ def _name(cn: str) -> x509.Name:
     )
 
 
+def dsse_entry_body(envelope_json: str, verifier_b64: str) -> dict[str, Any]:
+    """The canonical body Rekor logs for a ``dsse`` entry: envelope and payload hashes and
+    each signature with the signer's certificate."""
+    envelope = json.loads(envelope_json)
+    payload = base64.b64decode(envelope["payload"])
+    return {
+        "apiVersion": "0.0.1",
+        "kind": "dsse",
+        "spec": {
+            "envelopeHash": {
+                "algorithm": "sha256",
+                "value": hashlib.sha256(envelope_json.encode()).hexdigest(),
+            },
+            "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()},
+            "signatures": [
+                {"signature": s["sig"], "verifier": verifier_b64} for s in envelope["signatures"]
+            ],
+        },
+    }
+
+
 @dataclass
 class SigstoreLab:
     """Fulcio + CT log + Rekor in one object; thread-safe signing."""
@@ -387,21 +408,7 @@ class SigstoreLab:
             "payloadType": IN_TOTO,
             "signatures": [{"sig": _b64(signature)}],
         }
-        body = {
-            "apiVersion": "0.0.1",
-            "kind": "dsse",
-            "spec": {
-                "envelopeHash": {
-                    "algorithm": "sha256",
-                    "value": hashlib.sha256(json.dumps(envelope).encode()).hexdigest(),
-                },
-                "payloadHash": {
-                    "algorithm": "sha256",
-                    "value": hashlib.sha256(payload).hexdigest(),
-                },
-                "signatures": [{"signature": _b64(signature), "verifier": _b64(pem)}],
-            },
-        }
+        body = dsse_entry_body(json.dumps(envelope), _b64(pem))
         return self._bundle(cert, self._log("dsse", body, at), dsseEnvelope=envelope)
 
     @staticmethod

@@ -29,7 +29,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from readiness.demo.sigstore_lab import SigstoreLab
+from readiness.demo.sigstore_lab import SigstoreLab, dsse_entry_body
 
 CLIENT_TRUST_CONFIG = "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json"
 SIGNING_CONFIG = "application/vnd.dev.sigstore.signingconfig.v0.2+json"
@@ -126,26 +126,7 @@ class SigstoreServices(ThreadingHTTPServer):
         spec = proposed["spec"]
         if kind == "dsse":
             content = spec["proposedContent"]
-            envelope = json.loads(content["envelope"])
-            payload = base64.b64decode(envelope["payload"])
-            body = {
-                "apiVersion": "0.0.1",
-                "kind": "dsse",
-                "spec": {
-                    "envelopeHash": {
-                        "algorithm": "sha256",
-                        "value": hashlib.sha256(content["envelope"].encode()).hexdigest(),
-                    },
-                    "payloadHash": {
-                        "algorithm": "sha256",
-                        "value": hashlib.sha256(payload).hexdigest(),
-                    },
-                    "signatures": [
-                        {"signature": s["sig"], "verifier": content["verifiers"][0]}
-                        for s in envelope["signatures"]
-                    ],
-                },
-            }
+            body = dsse_entry_body(content["envelope"], content["verifiers"][0])
         elif kind == "hashedrekord":
             body = {"apiVersion": "0.0.1", "kind": "hashedrekord", "spec": spec}
         else:
