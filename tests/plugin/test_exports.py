@@ -102,6 +102,8 @@ def test_oscal_assessment_results_read_back_by_trestle(exported: dict[str, Any])
 
 def test_unknown_export_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makefile(".yaml", prof="environment: test\n")
-    result = pytester.runpytest("--profile=prof.yaml", "--export", "pdf", CHECKS)
+    # In a subprocess: in-process, the repository's ini (rootdir of CHECKS) would turn
+    # pytest's own "already imported" notice about the plugin package into an error.
+    result = pytester.runpytest_subprocess("--profile=prof.yaml", "--export", "pdf", CHECKS)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--export: unknown format 'pdf'*"])
