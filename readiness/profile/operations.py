@@ -69,7 +69,18 @@ class RunbookPolicy(Model):
     incident_types: list[str] = []
     alerts_need_runbook_url: bool = True
     check_reachable: bool = True  # GET each http(s) runbook_url; off: only its presence
-    timeout: float = Field(5.0, gt=0, le=3600)
+    timeout: float | None = None  # an error if set: use alerting.runbooks.timeout
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout_moved(cls, value: float | None) -> float | None:
+        if value is not None:
+            raise ValueError(
+                "operations.runbooks.timeout has no effect: every runbook URL is fetched "
+                "once per run by the prober shared with the alerting family; set "
+                "alerting.runbooks.timeout instead"
+            )
+        return value
 
 
 class OnCallPolicy(Model):

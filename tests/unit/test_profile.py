@@ -110,6 +110,12 @@ def test_missing_env_variable_names_key_and_line(tmp_path: Path) -> None:
             "controls.HTTP-HEALTH",
             "needs a reason",
         ),
+        (
+            "environment: p\noperations:\n  runbooks:\n    timeout: 3\n",
+            4,
+            "operations.runbooks.timeout",
+            "set alerting.runbooks.timeout instead",
+        ),
         ("environment: p\nenvironment: q\n", 2, "environment", "twice"),
         ("environment: [unclosed\n", 2, "", "invalid YAML"),
         ("- a\n- b\n", 1, "", "mapping"),
