@@ -35,6 +35,7 @@ def _jobs(source: HttpSource, s: Service, policy: HttpPolicy) -> list[Callable[[
     if s.is_https:
         jobs.append(lambda: source.tls(s))
         jobs.append(lambda: source.legacy_handshakes(s, s.min_tls_version(policy)))
+        jobs.append(lambda: source.tls12_ciphers(s, s.cipher_policy(policy)[1]))
     jobs += [(lambda p=p: source.fetch(s, p)) for p in s.all_private_paths()]
     for cred in s.default_credentials:
         jobs += [(lambda c=c: source.default_login(s, *c)) for c in cred.probes()]
@@ -148,6 +149,16 @@ def test_tls_version(service: Service, http_source: HttpSource, evidence: Eviden
         # A server speaking only old versions: the finding stands on its own.
         evidence.add(modern_handshake=f"failed: {exc.reason}")
     assert_no_findings(findings)
+
+
+@control("HTTP-TLS-CIPHERS")
+def test_tls_ciphers(service: Service, http_source: HttpSource, evidence: Evidence) -> None:
+    _require_https(service)
+    policy, allowed = service.cipher_policy(http_source.policy)
+    evidence.add(policy=policy, allowed_tls12=list(allowed), tls13="not judged: all suites fine")
+    scan = http_source.tls12_ciphers(service, allowed)
+    evidence.add(**scan.summary())
+    assert_no_findings(rules.cipher_findings(service.name, scan, policy, allowed))
 
 
 @control("HTTP-TLS-CHAIN")

@@ -156,6 +156,8 @@ FRAMEWORKS: dict[str, Framework] = {
                 "V4.1.1": "Access control rules are enforced on a trusted service layer",
                 "V9.1.1": "TLS is used for all client connectivity, without fallback to "
                 "insecure or unencrypted communications",
+                "V9.1.2": "Only the latest recommended cipher suites are enabled, the "
+                "strongest preferred",
                 "V9.1.3": "Only the latest recommended TLS versions (1.2 and 1.3) are enabled",
                 "V9.2.1": "Connections use trusted TLS certificates",
                 "V14.4.3": "A Content Security Policy response header is in place",

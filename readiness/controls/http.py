@@ -62,6 +62,27 @@ CONTROLS = (
         ),
     ),
     Control(
+        "HTTP-TLS-CIPHERS",
+        "TLS 1.2 cipher suites follow the policy",
+        _F,
+        Severity.HIGH,
+        'A modern cipher suite configuration (Mozilla Server Side TLS "intermediate": '
+        "forward-secret ECDHE/DHE key exchange with AES-GCM or ChaCha20-Poly1305) keeps "
+        "TLS 1.2 clients off static-RSA key exchange, CBC modes and SHA-1 MACs, which "
+        "lose forward secrecy and invite padding-oracle and downgrade attacks. TLS 1.3 "
+        "suites are all acceptable and not judged.",
+        "Restrict the server's TLS 1.2 suites to the profile's policy (default Mozilla "
+        "intermediate; nginx: ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:...; OpenSSL: "
+        "CipherString), or turn TLS 1.2 off where the policy is modern.",
+        (
+            "Mozilla Server Side TLS 5.7 (intermediate)",
+            "NIST SP 800-52r2 3.3.1",
+            "OWASP ASVS 4.0.3 V9.1.2",
+            "NIST SP 800-53 SC-13",
+            "SOC 2 CC6.7",
+        ),
+    ),
+    Control(
         "HTTP-TLS-CHAIN",
         "Certificate chain is trusted",
         _F,

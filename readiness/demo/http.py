@@ -2,9 +2,11 @@
 
 - ``storefront`` (:18440, plain HTTP :18441): a well-run service. Health and readiness
   JSON, private metrics behind a bearer token, HSTS and every security header, plain
-  HTTP redirects to HTTPS, TLS 1.2+ only, a certificate valid for 200 days.
+  HTTP redirects to HTTPS, TLS 1.2+ only with Mozilla "intermediate" TLS 1.2 suites, a
+  certificate valid for 200 days.
 - ``admin-console`` (:18442, plain HTTP :18443): a Grafana-like console with deliberate
-  flaws: TLS 1.0/1.1 accepted, a certificate that expires in 20 days, no HSTS, no CSP
+  flaws: TLS 1.0/1.1 accepted, every TLS 1.2 suite OpenSSL has (CBC, SHA-1, anonymous
+  ECDH) accepted, a certificate that expires in 20 days, no HSTS, no CSP
   or Referrer-Policy, plain HTTP served in clear text, /metrics open to anyone and the
   default admin/admin login accepted.
 
@@ -28,6 +30,7 @@ from typing import Any
 
 from readiness.demo import Component
 from readiness.demo.tls import CertFiles, issue, make_ca
+from readiness.profile.http import INTERMEDIATE_TLS12_CIPHERS
 
 ORDER = 10
 HOST = "127.0.0.1"
@@ -75,6 +78,8 @@ class SiteSpec:
     delay: float = 0.0  # seconds before every answer
     allow_tls10: bool = False
     only_tls10: bool = False  # a server that speaks nothing newer
+    #: TLS 1.2 suites (an OpenSSL cipher string); None: Mozilla "intermediate".
+    tls12_ciphers: str | None = None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -197,14 +202,18 @@ class Server(ThreadingHTTPServer):
 
 
 def tls_context(
-    cert: CertFiles, allow_tls10: bool = False, only_tls10: bool = False
+    cert: CertFiles,
+    allow_tls10: bool = False,
+    only_tls10: bool = False,
+    tls12_ciphers: str | None = None,
 ) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert.cert, cert.key)
+    ctx.set_ciphers(tls12_ciphers or ":".join(INTERMEDIATE_TLS12_CIPHERS))
     if allow_tls10 or only_tls10:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            ctx.set_ciphers("ALL:@SECLEVEL=0")
+            ctx.set_ciphers((tls12_ciphers or "ALL") + ":@SECLEVEL=0")
             ctx.minimum_version = ssl.TLSVersion.TLSv1
             if only_tls10:
                 ctx.maximum_version = ssl.TLSVersion.TLSv1
@@ -226,7 +235,8 @@ def serve(
 def serve_https(name: str, port: int, cert: CertFiles, spec: SiteSpec) -> Server:
     """The site ``spec`` over HTTPS with ``cert``."""
     handler = type(f"Handler_{name}", (_Handler,), {"spec": spec})
-    return serve(name, port, handler, tls_context(cert, spec.allow_tls10, spec.only_tls10))
+    tls = tls_context(cert, spec.allow_tls10, spec.only_tls10, spec.tls12_ciphers)
+    return serve(name, port, handler, tls)
 
 
 def serve_plain(name: str, port: int, redirect_to: str | None, title: str) -> Server:

@@ -1,7 +1,8 @@
 """A throwaway certificate authority and server certificates for loopback services.
 
 Used by the demo and by the tests: ``make_ca(dir)`` then ``issue(ca, dir, "server")``.
-Expired or wrong-host certificates are issued by passing ``days``/``hosts``/``valid_from``.
+Expired or wrong-host certificates are issued by passing ``days``/``hosts``/``valid_from``;
+``rsa_key=True`` gives the server an RSA key (for RSA key-exchange cipher suites).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
@@ -34,7 +35,7 @@ def _name(cn: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
-def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+def _write_key(path: Path, key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> None:
     path.write_bytes(
         key.private_bytes(
             serialization.Encoding.PEM,
@@ -88,11 +89,16 @@ def issue(
     hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
     days: float = 30,
     valid_from: dt.datetime | None = None,
+    rsa_key: bool = False,
 ) -> CertFiles:
     """A server certificate for ``hosts`` signed by ``ca``, valid ``days`` from ``valid_from``."""
     out.mkdir(parents=True, exist_ok=True)
     start = valid_from or dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-    key = ec.generate_private_key(ec.SECP256R1())
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+    if rsa_key:
+        key = rsa.generate_private_key(65537, 2048)
+    else:
+        key = ec.generate_private_key(ec.SECP256R1())
     names: list[x509.GeneralName] = []
     for host in hosts:
         try:

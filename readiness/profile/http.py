@@ -9,6 +9,7 @@ practice and a single service may tighten or relax it.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from readiness.profile.common import Auth, Model
 
 TlsVersionName = Literal["1.2", "1.3"]
+CipherPolicyName = Literal["modern", "intermediate"]
 SecurityHeader = Literal[
     "content-security-policy",
     "x-content-type-options",
@@ -35,6 +37,26 @@ KNOWN_DEFAULT_CREDENTIALS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "elasticsearch": (("/_security/_authenticate", "elastic", "changeme"),),
     "jenkins": (("/api/json", "admin", "admin"),),
 }
+
+
+#: Mozilla Server Side TLS (5.7) "intermediate": the TLS 1.2 suites it allows, OpenSSL names.
+INTERMEDIATE_TLS12_CIPHERS = (
+    "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "ECDHE-RSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-AES256-GCM-SHA384",
+    "ECDHE-ECDSA-CHACHA20-POLY1305",
+    "ECDHE-RSA-CHACHA20-POLY1305",
+    "DHE-RSA-AES128-GCM-SHA256",
+    "DHE-RSA-AES256-GCM-SHA384",
+    "DHE-RSA-CHACHA20-POLY1305",
+)
+#: Named cipher policies: the TLS 1.2 suites each allows ("modern": TLS 1.3 only).
+CIPHER_POLICIES: dict[str, tuple[str, ...]] = {
+    "modern": (),
+    "intermediate": INTERMEDIATE_TLS12_CIPHERS,
+}
+_CIPHER_NAME = re.compile(r"[A-Z0-9][A-Z0-9_-]*")
 
 
 def _path_shorthand(value: Any) -> Any:
@@ -83,10 +105,49 @@ class MetricsExpectation(_PathProbe):
     timeout: float | None = Field(None, gt=0, le=3600)
 
 
+class CipherPolicy(Model):
+    """The TLS 1.2 cipher suites a service may accept (TLS 1.3 suites are all acceptable).
+
+    ``policy: intermediate`` (Mozilla's list) or ``modern`` (no TLS 1.2 at all), or an
+    explicit ``allowed`` list of OpenSSL suite names; not both.
+    """
+
+    #: Mozilla's intermediate (the default when neither is given) or modern (TLS 1.3 only).
+    policy: CipherPolicyName | None = None
+    #: OpenSSL names, e.g. ECDHE-RSA-AES128-GCM-SHA256; replaces the named policy.
+    allowed: list[str] | None = None
+
+    @field_validator("allowed")
+    @classmethod
+    def _names(cls, value: list[str] | None) -> list[str] | None:
+        for name in value or []:
+            if not _CIPHER_NAME.fullmatch(name):
+                raise ValueError(
+                    f"{name!r} is not an OpenSSL cipher suite name "
+                    "(e.g. ECDHE-RSA-AES128-GCM-SHA256)"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _one(self) -> CipherPolicy:
+        if self.policy is not None and self.allowed is not None:
+            raise ValueError("give either policy or allowed, not both")
+        return self
+
+    def resolve(self) -> tuple[str, tuple[str, ...]]:
+        """(policy name, allowed TLS 1.2 suites); ``custom`` for an explicit list."""
+        if self.allowed is not None:
+            return "custom", tuple(self.allowed)
+        name = self.policy or "intermediate"
+        return name, CIPHER_POLICIES[name]
+
+
 class TlsExpectation(Model):
     #: Plain-HTTP URLs fail the TLS checks unless this is false.
     required: bool = True
     min_version: TlsVersionName | None = None
+    #: TLS 1.2 suites this service may accept; default: the http.tls.ciphers policy.
+    ciphers: CipherPolicy | None = None
     #: The name the certificate must carry; default: the URL's host.
     server_name: str | None = None
     expiry_warn_days: int | None = Field(None, ge=0)
@@ -205,6 +266,10 @@ class Service(Model):
     def min_tls_version(self, policy: HttpPolicy) -> str:
         return self.tls.min_version or policy.tls.min_version
 
+    def cipher_policy(self, policy: HttpPolicy) -> tuple[str, tuple[str, ...]]:
+        """(policy name, allowed TLS 1.2 suites) for HTTP-TLS-CIPHERS."""
+        return (self.tls.ciphers or policy.tls.ciphers).resolve()
+
     def expiry_days(self, policy: HttpPolicy) -> tuple[int, int]:
         """(warn, fail) thresholds in days."""
         return (
@@ -235,6 +300,7 @@ class Service(Model):
 
 class TlsPolicy(Model):
     min_version: TlsVersionName = "1.2"
+    ciphers: CipherPolicy = CipherPolicy()
     expiry_warn_days: int = Field(30, ge=0)
     expiry_fail_days: int = Field(14, ge=0)
 

@@ -20,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from readiness.findings import Finding
 from readiness.profile.http import HstsPolicy, JsonExpectation, MetricsExpectation
 from readiness.sources.http import CertInfo, Fetch, Handshake, LatencySample, LoginProbe
+from readiness.sources.tls_ciphers import CipherScan
 
 _SAFE_REFERRER = frozenset(
     {
@@ -223,6 +224,43 @@ def tls_version_findings(
             ),
             fix=f"set the server's minimum TLS version to {min_version} "
             f"(nginx: ssl_protocols TLSv{min_version}{' TLSv1.3' if min_version == '1.2' else ''})",
+        )
+    ]
+
+
+def cipher_findings(
+    service: str, scan: CipherScan, policy: str, allowed: Sequence[str]
+) -> list[Finding]:
+    """TLS 1.2 suites accepted outside the policy (TLS 1.3 suites are not judged)."""
+    if not scan.accepted:
+        return []
+    suites = ", ".join(scan.accepted)
+    more = (
+        ""
+        if scan.complete
+        else f"; the scan's deadline ended it after {scan.handshakes} handshakes, "
+        "so more suites may be accepted"
+    )
+    if not allowed:
+        return [
+            Finding(
+                f"{service}: {scan.address} accepts TLS 1.2 ({suites}); "
+                f"cipher policy {policy} allows TLS 1.3 only",
+                expected="TLS 1.2 handshakes refused (TLS 1.3 only)",
+                found=f"TLS 1.2 accepted with {suites}{more}",
+                fix="set the server's minimum protocol to TLS 1.3 (nginx: ssl_protocols "
+                "TLSv1.3), or choose http.tls.ciphers.policy: intermediate if TLS 1.2 "
+                "clients must still connect",
+            )
+        ]
+    return [
+        Finding(
+            f"{service}: {scan.address} accepts {len(scan.accepted)} TLS 1.2 cipher "
+            f"suite(s) outside the {policy} policy: {suites}",
+            expected=f"TLS 1.2 suites only from the {policy} policy: {', '.join(allowed)}",
+            found=f"accepted {suites}{more}",
+            fix="restrict the server's TLS 1.2 suites to the policy (nginx: ssl_ciphers "
+            f"{':'.join(allowed)}; OpenSSL: CipherString), then reload it",
         )
     ]
 

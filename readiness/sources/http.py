@@ -10,9 +10,11 @@ TLS is judged from separate handshakes made with the ``ssl`` module: one without
 verification (to see the certificate and negotiated version whatever its state), one
 verifying the chain against the profile's CA or the system trust store, and one per
 protocol version below the minimum (TLS 1.0/1.1 attempted with ``SECLEVEL=0`` so the
-client can still offer them). Content probes verify TLS; when verification fails they
-are repeated without it only if they carry no credentials, so a broken certificate is
-reported by the TLS checks while the other checks can still look.
+client can still offer them); TLS 1.2 cipher suites outside the profile's policy are
+scanned with as few handshakes as the server's answers allow (``tls_ciphers``). Content
+probes verify TLS; when verification fails they are repeated without it only if they
+carry no credentials, so a broken certificate is reported by the TLS checks while the
+other checks can still look.
 """
 
 from __future__ import annotations
@@ -41,11 +43,13 @@ from readiness.profile.http import HttpPolicy, Service
 from readiness.snapshot import RecordedCache
 from readiness.sources.api import gather, run_context
 from readiness.sources.deadline import Deadline, guard, guarded
+from readiness.sources.tls_ciphers import CipherScan, local_suites, offer
 
 T = TypeVar("T")
 
 MAX_BODY = 4 * 1024 * 1024
 LATENCY_PARALLEL = 20  # concurrent latency samples of one service
+CIPHER_SCAN_TIMEOUTS = 3  # a cipher scan's total deadline, in per-request timeouts
 USER_AGENT = "readiness"
 _REDACTED_HEADERS = frozenset({"set-cookie", "authorization", "proxy-authorization", "cookie"})
 
@@ -255,6 +259,7 @@ class HttpSource:
         # Built here, in the caller's thread: old versions raise DeprecationWarning.
         self._legacy = _legacy_contexts()
         self._unverified = _unverified_context()
+        self._suites = local_suites()
 
     # ---------------------------------------------------------------- public probes
 
@@ -330,6 +335,13 @@ class HttpSource:
             )
             for version in VERSIONS_BELOW[min_version]
         ]
+
+    def tls12_ciphers(self, service: Service, allowed: tuple[str, ...]) -> CipherScan:
+        """The TLS 1.2 suites outside ``allowed`` that the service accepts."""
+        return self._cache.get(
+            ("ciphers", *self._tls_key(service), allowed),
+            partial(self._cipher_scan, service, allowed),
+        )
 
     def latency(self, service: Service, path: str, requests: int) -> LatencySample:
         return self._cache.get(
@@ -640,6 +652,64 @@ class HttpSource:
             return Handshake(
                 version, True, negotiated=sock.version(), detail=cipher[0] if cipher else ""
             )
+
+    def _cipher_scan(self, service: Service, allowed: tuple[str, ...]) -> CipherScan:
+        """Offer every suite outside ``allowed`` at once, drop the one the server picks and
+        offer the rest again, until the server refuses; the whole scan has one deadline."""
+        server_name = service.tls.server_name or service.host
+        address = f"{service.host}:{service.port}"
+        timeout = service.timeout or self.policy.timeout
+        offered = self._suites.outside(allowed)
+        remaining = list(offered)
+        accepted: list[str] = []
+        refusal = ""
+        handshakes = 0
+        deadline = Deadline(timeout * CIPHER_SCAN_TIMEOUTS)
+        with guarded(deadline):
+            while remaining and not deadline.expired():
+                handshakes += 1
+                try:
+                    sock = self._handshake(service, offer(tuple(remaining)), server_name)
+                except SourceError:
+                    raise
+                except (ssl.SSLError, OSError) as exc:
+                    if deadline.expired():
+                        break
+                    refusal = self._refusal(service, address, exc, timeout)
+                    break
+                with sock:
+                    chosen = (sock.cipher() or ("", "", 0))[0]
+                if chosen not in remaining:
+                    raise SourceError(
+                        service.name, f"{address} negotiated {chosen or 'no suite'}, not offered"
+                    )
+                accepted.append(chosen)
+                remaining.remove(chosen)
+        return CipherScan(
+            address=address,
+            offered=offered,
+            accepted=tuple(accepted),
+            handshakes=handshakes,
+            refusal=refusal,
+            complete=bool(refusal) or not remaining,
+            untested=self._suites.untested,
+            library=self._suites.library,
+        )
+
+    @staticmethod
+    def _refusal(service: Service, address: str, exc: OSError, timeout: float) -> str:
+        """How the server refused a TLS 1.2 offer; SourceError when it did not answer or
+        the local TLS library could not make the offer."""
+        if isinstance(exc, ssl.SSLError) and exc.reason in _LOCAL_FAILURES:
+            raise SourceError(
+                service.name,
+                f"this machine's TLS library cannot offer the TLS 1.2 suites ({_ssl_reason(exc)})",
+            ) from None
+        if isinstance(exc, TimeoutError):
+            raise SourceError(
+                service.name, f"no answer to a TLS 1.2 handshake with {address} within {timeout:g}s"
+            ) from None
+        return _reason(exc)
 
     def _latency(self, service: Service, path: str, requests: int) -> LatencySample:
         """``requests`` samples of ``path``: the first alone, the rest concurrently, and only

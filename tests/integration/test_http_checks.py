@@ -29,6 +29,7 @@ ALL = {
     "HTTP-READY",
     "HTTP-METRICS",
     "HTTP-TLS-VERSION",
+    "HTTP-TLS-CIPHERS",
     "HTTP-TLS-CHAIN",
     "HTTP-TLS-HOSTNAME",
     "HTTP-TLS-EXPIRY",
@@ -43,7 +44,11 @@ ALL = {
 #: site -> (controls that must fail, controls that must end in error); all others pass.
 EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "good": (set(), set()),
-    "legacy-tls": ({"HTTP-TLS-VERSION"}, set()),
+    # Its old-client cipher list (ALL) offers CBC, SHA-1 and anonymous suites in TLS 1.2 too.
+    "legacy-tls": ({"HTTP-TLS-VERSION", "HTTP-TLS-CIPHERS"}, set()),
+    "weak-ciphers": ({"HTTP-TLS-CIPHERS"}, set()),
+    # The well-run service under a TLS 1.3-only cipher policy.
+    "tls13-only": ({"HTTP-TLS-CIPHERS"}, set()),
     # Credentials are never sent over an unverified connection: metrics cannot be read.
     "expired-cert": (
         {"HTTP-TLS-CHAIN", "HTTP-TLS-EXPIRY", "HTTP-TLS-EXPIRY-WARN"},
@@ -70,6 +75,9 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
 
 def estate_profile(estate: Estate, path: Path, **gate: Any) -> Path:
     services = [estate.service(name) for name in FLAWS]
+    services.append(
+        {**estate.service("good"), "name": "tls13-only", "tls": {"ciphers": {"policy": "modern"}}}
+    )
     dead = closed_port()
     services.append(
         {
@@ -269,6 +277,30 @@ def _check(report: Mapping[str, Any], target: str, control: str) -> dict[str, An
                 "lacks Referrer-Policy header",
             ],
         ),
+        (
+            "weak-ciphers",
+            "HTTP-TLS-CIPHERS",
+            [
+                "weak-ciphers: 127.0.0.1:",
+                "accepts 2 TLS 1.2 cipher suite(s) outside the intermediate policy: "
+                "AES128-SHA, AES256-GCM-SHA384",
+                "expected: TLS 1.2 suites only from the intermediate policy: "
+                "ECDHE-ECDSA-AES128-GCM-SHA256, ECDHE-RSA-AES128-GCM-SHA256",
+                "found:    accepted AES128-SHA, AES256-GCM-SHA384",
+                "fix:      restrict the server's TLS 1.2 suites to the policy (nginx: ssl_ciphers",
+            ],
+        ),
+        (
+            "tls13-only",
+            "HTTP-TLS-CIPHERS",
+            [
+                "tls13-only: 127.0.0.1:",
+                "accepts TLS 1.2 (ECDHE-ECDSA-AES128-GCM-SHA256, ECDHE-ECDSA-AES256-GCM-SHA384, "
+                "ECDHE-ECDSA-CHACHA20-POLY1305); cipher policy modern allows TLS 1.3 only",
+                "expected: TLS 1.2 handshakes refused (TLS 1.3 only)",
+            ],
+        ),
+        ("unreachable", "HTTP-TLS-CIPHERS", ["unreachable: cannot connect to 127.0.0.1:"]),
         ("unreachable", "HTTP-HEALTH", ["unreachable: cannot connect to 127.0.0.1:"]),
         ("unreachable", "HTTP-TLS-VERSION", ["unreachable: cannot connect to 127.0.0.1:"]),
     ],
@@ -292,6 +324,11 @@ def test_evidence_of_a_good_service(estate_run: dict[str, Any]) -> None:
     assert chain["certificate"]["not_after"], chain
     version = _check(report, "good", "HTTP-TLS-VERSION")["evidence"]
     assert [h["accepted"] for h in version["handshakes"]] == [False, False], version
+    ciphers = _check(report, "good", "HTTP-TLS-CIPHERS")["evidence"]
+    assert ciphers["policy"] == "intermediate" and ciphers["accepted_outside_policy"] == []
+    assert ciphers["handshakes"] == 1 and ciphers["complete"] is True, ciphers
+    assert ciphers["refused_with"] and ciphers["offered_outside_policy"] > 50, ciphers
+    assert any("PSK/SRP" in n for n in ciphers["not_tested"]), ciphers
     headers = _check(report, "good", "HTTP-SECURITY-HEADERS")["evidence"]["headers"]
     assert headers["x-frame-options"] == "DENY", headers
     latency = _check(report, "good", "HTTP-LATENCY")["evidence"]

@@ -61,6 +61,7 @@ def test_demo_http_outcomes(demo_dir: Path, tmp_path: Path) -> None:
         "HTTP-PRIVATE-AUTH": "failed",  # its waiver expired
         # demo.yaml waives it until 2027-01-15; after that the demo shows it expired
         "HTTP-TLS-VERSION": "waived" if dt.date.today() <= WAIVED_UNTIL else "failed",
+        "HTTP-TLS-CIPHERS": "failed",  # its old-client cipher list reaches TLS 1.2 too
         "HTTP-HSTS": "warned",
         "HTTP-SECURITY-HEADERS": "warned",
         "HTTP-REDIRECT": "warned",
@@ -72,5 +73,7 @@ def test_demo_http_outcomes(demo_dir: Path, tmp_path: Path) -> None:
     assert console == expect
     assert "waiver expired on 2026-10-01" in got[("admin-console", "HTTP-PRIVATE-AUTH")]["message"]
     assert got[("admin-console", "HTTP-TLS-VERSION")]["waiver"]["approver"]
+    ciphers = got[("admin-console", "HTTP-TLS-CIPHERS")]["evidence"]["accepted_outside_policy"]
+    assert "ECDHE-ECDSA-AES128-SHA" in ciphers and "AECDH-AES128-SHA" in ciphers, ciphers
     assert got[("legacy-billing", "HTTP-HEALTH")]["outcome"] == "error"
     assert "demo-metrics-token" not in (tmp_path / "reports" / "readiness-report.json").read_text()

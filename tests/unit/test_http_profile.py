@@ -83,6 +83,9 @@ def test_default_credentials_known_products_and_explicit() -> None:
             "not both",
         ),
         ({"tls": {"min_version": "1.1"}}, "min_version"),
+        ({"tls": {"ciphers": {"policy": "old"}}}, "policy"),
+        ({"tls": {"ciphers": {"policy": "modern", "allowed": []}}}, "not both"),
+        ({"tls": {"ciphers": {"allowed": ["aes128-sha"]}}}, "not an OpenSSL cipher suite name"),
         ({"latency": {"requests": 0}}, "requests"),
         ({"helth": "/healthz"}, "helth"),
         ({"health": {"path": "/h", "jsn": {}}}, "jsn"),
@@ -98,6 +101,18 @@ def test_duplicate_service_names() -> None:
         HttpTargets.model_validate(
             {"services": [{"name": "a", "url": "https://a"}, {"name": "a", "url": "https://b"}]}
         )
+
+
+def test_cipher_policies() -> None:
+    policy = HttpPolicy()
+    name, allowed = service().cipher_policy(policy)
+    assert name == "intermediate" and "ECDHE-RSA-AES128-GCM-SHA256" in allowed
+    assert len(allowed) == 9 and not any("CBC" in s or s.endswith("-SHA") for s in allowed)
+    assert service(tls={"ciphers": {"policy": "modern"}}).cipher_policy(policy) == ("modern", ())
+    custom = service(tls={"ciphers": {"allowed": ["ECDHE-RSA-AES256-GCM-SHA384"]}})
+    assert custom.cipher_policy(policy) == ("custom", ("ECDHE-RSA-AES256-GCM-SHA384",))
+    estate = HttpPolicy.model_validate({"tls": {"ciphers": {"policy": "modern"}}})
+    assert service().cipher_policy(estate) == ("modern", ())
 
 
 def test_policy_warn_before_fail() -> None:

@@ -6,9 +6,15 @@ import datetime as dt
 
 import pytest
 
-from readiness.profile.http import HstsPolicy, JsonExpectation, MetricsExpectation
+from readiness.profile.http import (
+    INTERMEDIATE_TLS12_CIPHERS,
+    HstsPolicy,
+    JsonExpectation,
+    MetricsExpectation,
+)
 from readiness.rules import http as rules
 from readiness.sources.http import CertInfo, Fetch, Handshake, LatencySample, LoginProbe
+from readiness.sources.tls_ciphers import CipherScan
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 URL = "https://shop.example:8443"
@@ -142,6 +148,53 @@ def test_tls_version_accepted_old_protocols_are_findings() -> None:
     assert finding.message == "shop: h:1 accepts TLSv1"
     assert "TLSv1 handshake accepted (negotiated TLSv1" in finding.found
     assert rules.tls_version_findings("shop", "h:1", handshakes[1:], "1.2") == []
+
+
+def scan(*accepted: str, complete: bool = True) -> CipherScan:
+    return CipherScan(
+        address="h:1",
+        offered=("AES128-SHA", "ECDHE-RSA-AES128-SHA", "ECDHE-RSA-AES128-GCM-SHA256"),
+        accepted=accepted,
+        handshakes=len(accepted) + (1 if complete else 0),
+        refusal="sslv3 alert handshake failure" if complete else "",
+        complete=complete,
+        untested=("RC4-SHA (not in this machine's TLS library)",),
+        library="OpenSSL 3.0",
+    )
+
+
+def test_ciphers_outside_the_policy_fail() -> None:
+    allowed = INTERMEDIATE_TLS12_CIPHERS
+    assert rules.cipher_findings("shop", scan(), "intermediate", allowed) == []
+    (finding,) = rules.cipher_findings(
+        "shop", scan("AES128-SHA", "ECDHE-RSA-AES128-SHA"), "intermediate", allowed
+    )
+    assert finding.message == (
+        "shop: h:1 accepts 2 TLS 1.2 cipher suite(s) outside the intermediate policy: "
+        "AES128-SHA, ECDHE-RSA-AES128-SHA"
+    )
+    assert finding.expected.startswith("TLS 1.2 suites only from the intermediate policy: ECDHE")
+    assert finding.found == "accepted AES128-SHA, ECDHE-RSA-AES128-SHA"
+    assert "ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA" in finding.fix
+
+
+def test_a_cut_short_scan_says_more_may_be_accepted() -> None:
+    (finding,) = rules.cipher_findings(
+        "shop", scan("AES128-SHA", complete=False), "custom", ("ECDHE-RSA-AES128-GCM-SHA256",)
+    )
+    assert "outside the custom policy: AES128-SHA" in finding.message
+    assert "ended it after 1 handshakes, so more suites may be accepted" in finding.found
+
+
+def test_modern_policy_refuses_tls12_altogether() -> None:
+    assert rules.cipher_findings("shop", scan(), "modern", ()) == []
+    (finding,) = rules.cipher_findings("shop", scan("ECDHE-RSA-AES128-GCM-SHA256"), "modern", ())
+    assert finding.message == (
+        "shop: h:1 accepts TLS 1.2 (ECDHE-RSA-AES128-GCM-SHA256); "
+        "cipher policy modern allows TLS 1.3 only"
+    )
+    assert finding.expected == "TLS 1.2 handshakes refused (TLS 1.3 only)"
+    assert "ssl_protocols TLSv1.3" in finding.fix
 
 
 @pytest.mark.parametrize(
