@@ -6,17 +6,23 @@ from collections.abc import Callable
 
 import pytest
 
-from readiness import Evidence, assert_no_findings, control, parametrize
+from readiness import Evidence, assert_no_findings, clock, control, parametrize
 from readiness.checking import profile_of
 from readiness.errors import SourceError
 from readiness.profile.ci import CiTarget
+from readiness.profile.model import Profile
 from readiness.rules.ci import (
+    APPROVAL_CONTROL,
     ApprovalGate,
     CiCommit,
     approval_findings,
+    attested_approval_findings,
+    describe_approval,
+    release_approvals,
     required_check_findings,
     security_scan_findings,
 )
+from readiness.rules.operations_attest import attestation_evidence, attestations_for
 from readiness.sources import ci_github, ci_gitlab
 
 _READERS: dict[str, Callable[[CiTarget], CiCommit]] = {
@@ -91,9 +97,15 @@ def test_security_scans_passed(
 
 
 @control("CI-DEPLOY-APPROVAL")
-def test_deployments_wait_for_approval(approval_target: CiTarget, evidence: Evidence) -> None:
+def test_deployments_wait_for_approval(
+    approval_target: CiTarget, profile: Profile, evidence: Evidence
+) -> None:
+    if approval_target.approval == "attestation":
+        _attested_approval(approval_target, profile, evidence)
+        return
     gate = _APPROVALS[approval_target.provider](approval_target)
     evidence.add(
+        approval_evidence=f"environment protection read from {gate.where}",
         environment=gate.environment,
         source=gate.where,
         configured=gate.exists,
@@ -102,3 +114,23 @@ def test_deployments_wait_for_approval(approval_target: CiTarget, evidence: Evid
         protection_rules=list(gate.rules),
     )
     assert_no_findings(approval_findings(gate))
+
+
+def _attested_approval(target: CiTarget, profile: Profile, evidence: Evidence) -> None:
+    """No environment protection in the CI system: a manual attestation of this release's
+    approval is the evidence (judged like every attestation: status, date, expiry)."""
+    today = clock.today()
+    version = profile.release.version
+    found = attestations_for(
+        profile.attestations, APPROVAL_CONTROL, f"{target.name}/{target.environment}"
+    )
+    used = release_approvals(found, version)
+    evidence.add(
+        approval_evidence=describe_approval(used[0]) if used else "manual attestation: none",
+        environment=target.environment,
+        release=version,
+        attestations=[attestation_evidence(a, today) for a in found],
+    )
+    assert_no_findings(
+        attested_approval_findings(target.name, target.environment, version, found, today)
+    )

@@ -46,6 +46,7 @@ def register(attestations: list[Attestation], today: dt.date) -> list[dict[str, 
                 "date": att.date.isoformat(),
                 "frequency": att.frequency,
                 "valid_until": att.valid_until.isoformat(),
+                **({"release": att.release} if att.release else {}),
             }
         )
     return rows

@@ -52,9 +52,14 @@ CONTROLS = (
         "The practices deploy after manual approval. GitHub deployment environments "
         "(required reviewers) and GitLab protected environments (approval rules) make "
         "the pipeline wait for a named person; without one, any pipeline run deploys "
-        "straight to the environment.",
+        "straight to the environment. Where neither is used, the approval of each "
+        "release is a manual attestation naming its version, so an approval of an "
+        "earlier release never stands in for this one.",
         "Add required reviewers to the environment (GitHub) or approval rules to the "
-        "protected environment (GitLab), and name it in targets.ci[].environment.",
+        "protected environment (GitLab), and name it in targets.ci[].environment; "
+        "without either, set targets.ci[].approval: attestation and record each "
+        "release's approval as an attestation of CI-DEPLOY-APPROVAL with release: "
+        "<release.version>.",
         (
             "NIST SP 800-53 CM-3",
             "SOC 2 CC8.1",

@@ -34,6 +34,10 @@ class CiTarget(Endpoint):
     # (GitHub environment with required reviewers, GitLab protected environment with
     # approval rules); empty: not checked.
     environment: str = ""
+    #: CI-DEPLOY-APPROVAL: `environment` reads the environment's protection from the
+    #: API; `attestation` (no GitHub environment or GitLab protected environment) takes
+    #: an attestation of CI-DEPLOY-APPROVAL whose `release` is release.version.
+    approval: Literal["environment", "attestation"] = "environment"
     per_page: int = Field(100, ge=1, le=100)
     max_pages: int = Field(50, ge=1, le=1000)
 
@@ -50,6 +54,8 @@ class CiTarget(Endpoint):
             raise ValueError("a github target names its repository as owner/name")
         if self.provider == "gitlab" and not self.project:
             raise ValueError("a gitlab target names its project (id or group/project)")
+        if self.approval == "attestation" and not self.environment:
+            raise ValueError("approval: attestation names the approved environment (environment:)")
         return self
 
 

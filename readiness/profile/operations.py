@@ -189,6 +189,9 @@ class Attestation(Model):
     frequency: str | None = None
     expires: dt.date | None = None
     target: str = "*"
+    #: the release version it is for (CI-DEPLOY-APPROVAL: that release's approval);
+    #: empty: not tied to a release
+    release: str = ""
 
     @field_validator("control")
     @classmethod

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from readiness.findings import Finding
+from readiness.profile.operations import Attestation
+from readiness.rules.operations_attest import judge_attestation
+
+APPROVAL_CONTROL = "CI-DEPLOY-APPROVAL"
 
 #: The one state that passes; everything else (failure, pending, skipped, neutral,
 #: cancelled, manual, allowed-to-fail failures …) is named in the finding.
@@ -126,6 +131,68 @@ def approval_findings(gate: ApprovalGate) -> list[Finding]:
             found=f"{found} in {gate.where}",
             fix="add required reviewers to the environment (GitHub: Settings > "
             "Environments) or protect it with approval rules (GitLab: protected "
-            "environments, required approvals >= 1)",
+            "environments, required approvals >= 1); where neither is used, set "
+            "approval: attestation and attest each release's approval",
         )
     ]
+
+
+def release_approvals(attestations: Sequence[Attestation], version: str) -> list[Attestation]:
+    """The approval attestations (newest first) that name ``version``."""
+    return [a for a in attestations if version and a.release == version]
+
+
+def describe_approval(att: Attestation) -> str:
+    """Which evidence approved the release, for the report."""
+    return (
+        f"manual attestation by {att.attested_by} on {att.date} for release {att.release} "
+        f"({att.status}, valid until {att.valid_until}): {att.explanation}"
+    )
+
+
+def attested_approval_findings(
+    target: str,
+    environment: str,
+    version: str,
+    attestations: Sequence[Attestation],
+    today: dt.date,
+) -> list[Finding]:
+    """The deployment of ``version`` to ``environment`` was approved by hand: the newest
+    attestation of CI-DEPLOY-APPROVAL for this target naming the version passed, is not
+    dated in the future and has not expired (``attestations`` newest first)."""
+    record = (
+        f"attestations: [{{control: {APPROVAL_CONTROL}, target: {target}/{environment}, "
+        f"release: '{version or 'VERSION'}', status: passed, explanation, attested_by, "
+        "date, expires}]"
+    )
+    if not version:
+        return [
+            Finding(
+                f"the release has no version, so no approval of a deployment to "
+                f"{environment} ({target}) can be matched to it",
+                expected="release.version set and an approval attestation naming it",
+                found="release.version is empty",
+                fix="set release.version in the profile, then record the approval: " + record,
+            )
+        ]
+    mine = release_approvals(attestations, version)
+    if not mine:
+        others = ", ".join(
+            f"{a.release or 'no release'} (by {a.attested_by} on {a.date})" for a in attestations
+        )
+        return [
+            Finding(
+                f"no approval of release {version} for deployment to {environment} ({target})",
+                expected=f"an attestation of {APPROVAL_CONTROL} with release: {version}",
+                found=f"approval attestations for other releases: {others}"
+                if others
+                else "no approval attestation for this target",
+                fix="have the approver record the approval of this release: " + record,
+            )
+        ]
+    return judge_attestation(
+        APPROVAL_CONTROL,
+        mine,
+        today,
+        what=f"approval of release {version} for deployment to {environment} ({target})",
+    )

@@ -24,7 +24,7 @@ def attestations_for(
 
 def attestation_evidence(att: Attestation, today: dt.date) -> dict[str, Any]:
     """How an attestation shows in the report: marked as a human statement."""
-    return {
+    shown: dict[str, Any] = {
         "kind": "attestation",
         "control": att.control,
         "target": att.target,
@@ -36,6 +36,9 @@ def attestation_evidence(att: Attestation, today: dt.date) -> dict[str, Any]:
         "valid_until": att.valid_until.isoformat(),
         "expired": today > att.valid_until,
     }
+    if att.release:
+        shown["release"] = att.release
+    return shown
 
 
 def judge_attestation(

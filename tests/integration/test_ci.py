@@ -240,9 +240,18 @@ def test_gate_run_reports_both_providers(
                  "required": ["mighty_readme"], "environment": "production"},
                 {"name": "gl", "provider": "gitlab", "url": server.url, "ca_file": ca,
                  "auth": auth, "project": "1", "sha": GL_SHA,
-                 "security_scans": ["sast"]},
+                 "security_scans": ["sast"], "environment": "production",
+                 "approval": "attestation"},
             ]
         },
+        "release": {"version": "2.0.0"},
+        # no GitLab protected environment: approvals are attested per release, and the
+        # one on record is for the previous release
+        "attestations": [
+            {"control": "CI-DEPLOY-APPROVAL", "target": "gl/production", "release": "1.9.0",
+             "status": "passed", "explanation": "CAB-311 approved 1.9.0",
+             "attested_by": "ana@example.com", "date": "2026-01-05", "expires": "2099-01-01"},
+        ],
     }  # fmt: skip
     (tmp_path / "p.yaml").write_text(yaml.safe_dump(profile))
     done = subprocess.run(
@@ -255,11 +264,20 @@ def test_gate_run_reports_both_providers(
     outcomes = sorted((c["control"], c["target"], c["outcome"]) for c in report["checks"])
     assert outcomes == [
         ("CI-DEPLOY-APPROVAL", "gh/production", "passed"),
+        ("CI-DEPLOY-APPROVAL", "gl/production", "failed"),
         ("CI-REQUIRED-CHECKS", "gh", "failed"),
         ("CI-REQUIRED-CHECKS", "gl", "failed"),
         ("CI-SECURITY-SCANS", "gl", "failed"),
     ], done.stdout[-3000:]
     assert done.returncode == 1
+    by_target = {c["target"]: c for c in report["checks"] if c["control"] == "CI-DEPLOY-APPROVAL"}
+    assert by_target["gh/production"]["evidence"]["approval_evidence"].startswith(
+        "environment protection read from github o/r"
+    )
+    attested = by_target["gl/production"]
+    assert "no approval of release 2.0.0" in attested["message"]
+    assert "1.9.0 (by ana@example.com on 2026-01-05)" in attested["message"]
+    assert attested["evidence"]["approval_evidence"] == "manual attestation: none"
     everything = done.stdout + done.stderr
     for name in ("readiness-report.json", "readiness-report.html", "junit.xml"):
         everything += (tmp_path / "reports" / name).read_text()
