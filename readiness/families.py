@@ -22,9 +22,11 @@ judged there, and the operations control points to it (see :data:`OVERLAPS`).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
@@ -206,6 +208,20 @@ def apply_families(config: pytest.Config, items: list[pytest.Item]) -> None:
 
 
 _REPORTER = "readiness-families"
+
+
+def skipped_family_lines(profile: Profile, checks: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The per-family skip lines counted from a finished run's checks: under xdist the
+    controller collects nothing, so it cannot print them after collection."""
+    states = family_states(profile)
+    counts: Counter[str] = Counter()
+    for check in checks:
+        state = states.get(check["family"])
+        if state is None or state.runs or check["outcome"] != "skipped":
+            continue
+        if check["message"] == f"{state.family}: {state.reason}":
+            counts[state.family] += 1
+    return [f"readiness: family skipped: {states[f].line(n)}" for f, n in sorted(counts.items())]
 
 
 class _FamilyLines:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from readiness import clock
+from readiness.families import skipped_family_lines
 from readiness.gate import GateState, Outcome
 from readiness.judging import results_of
 from readiness.profile.model import Profile
@@ -224,6 +225,9 @@ class ReadinessSession:
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         report = self.report or self.build()
+        if self.config.pluginmanager.has_plugin("dsession"):  # the xdist controller
+            for line in skipped_family_lines(self.profile, report["checks"]):
+                terminalreporter.write_line(line)
         terminalreporter.section("readiness gate")
         for line, markup in terminal_lines(report, self.report_dir):
             terminalreporter.write_line(line, **markup)
