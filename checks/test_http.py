@@ -297,6 +297,7 @@ def test_latency(service: Service, http_source: HttpSource, evidence: Evidence) 
         **rules.latency_stats(sample),
         samples_ms=[round(d, 1) for d in sample.durations_ms],
         statuses=sorted(set(sample.statuses)),
-        measured="each request on a new connection, including the TLS handshake",
+        measured="up to 8 at once on kept-alive connections; a request that opened its "
+        "connection includes the connect and TLS handshake",
     )
     assert_no_findings(rules.latency_findings(service.name, sample, budget))

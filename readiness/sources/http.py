@@ -6,9 +6,18 @@ whole run in :class:`HttpSource`, so each URL is fetched once however many check
 it; :meth:`HttpSource.prefetch` runs every probe of every service concurrently with
 bounded parallelism, so a run takes as long as its slowest service.
 
-TLS is judged from separate handshakes made with the ``ssl`` module: one without
-verification (to see the certificate and negotiated version whatever its state), one
-verifying the chain against the profile's CA or the system trust store, and one per
+Requests to one origin (address, TLS setting, server name) share kept-alive connections,
+at most :data:`HOST_CONNECTIONS` open (and so requests in flight) per origin: a service
+costs a few TCP connections and TLS handshakes, not one per request. A request that must
+open a connection counts the connect and handshake in its time; one on a kept-alive
+connection does not (as for a browser's later requests). A kept-alive connection the
+server has closed meanwhile is replaced once, transparently (GET is idempotent).
+
+TLS is judged from the verified connection the content probes use (certificate,
+negotiated version and cipher; the chain verified against the profile's CA or the system
+trust store), and from separate handshakes only where that cannot tell: one without
+verification and one verifying the chain alone when the verified connection fails (to
+see the certificate whatever its state, and whether only the name is wrong), and one per
 protocol version below the minimum (TLS 1.0/1.1 attempted with ``SECLEVEL=0`` so the
 client can still offer them); TLS 1.2 cipher suites outside the profile's policy are
 scanned with as few handshakes as the server's answers allow (``tls_ciphers``). Content
@@ -28,7 +37,9 @@ import ssl
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
@@ -48,7 +59,8 @@ from readiness.sources.tls_ciphers import CipherScan, local_suites, offer
 T = TypeVar("T")
 
 MAX_BODY = 4 * 1024 * 1024
-LATENCY_PARALLEL = 20  # concurrent latency samples of one service
+HOST_CONNECTIONS = 8  # kept-alive connections (and requests in flight) per origin
+LATENCY_PARALLEL = HOST_CONNECTIONS  # concurrent latency samples of one service
 CIPHER_SCAN_TIMEOUTS = 3  # a cipher scan's total deadline, in per-request timeouts
 USER_AGENT = "readiness"
 _REDACTED_HEADERS = frozenset({"set-cookie", "authorization", "proxy-authorization", "cookie"})
@@ -214,8 +226,57 @@ class LoginProbe:
 @dataclass(slots=True)
 class _Stats:
     requests: int = 0
-    handshakes: int = 0
+    handshakes: int = 0  # made for the TLS checks alone (legacy versions, fallbacks)
+    connections: int = 0  # opened for requests (and the TLS facts they carry)
     urls: dict[str, int] = field(default_factory=dict)
+
+
+#: (host, port, TLS context or None, server name): requests that may share a connection
+OriginKey = tuple[str, int, ssl.SSLContext | None, str | None]
+
+
+@dataclass(slots=True)
+class _Conn:
+    """An open connection and the TLS facts of its handshake."""
+
+    http: http.client.HTTPConnection
+    tls_version: str | None
+
+    @property
+    def sock(self) -> socket.socket:
+        sock: socket.socket = self.http.sock
+        return sock
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class _Origin:
+    """Kept-alive connections to one origin: at most ``size`` in use at once."""
+
+    def __init__(self, size: int):
+        self._slots = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        self.idle: list[_Conn] = []
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        with self._slots:
+            yield
+
+    def take(self) -> _Conn | None:
+        with self._lock:
+            return self.idle.pop() if self.idle else None
+
+    def give(self, conn: _Conn) -> None:
+        with self._lock:
+            self.idle.append(conn)
+
+
+def _close_idle(origins: dict[OriginKey, _Origin]) -> None:
+    for origin in list(origins.values()):
+        while (conn := origin.take()) is not None:
+            conn.close()
 
 
 def _legacy_contexts() -> dict[str, ssl.SSLContext]:
@@ -256,6 +317,10 @@ class HttpSource:
         self._contexts = OnceCache()
         self._stats_lock = threading.Lock()
         self.stats = _Stats()
+        self._origins: dict[OriginKey, _Origin] = {}
+        self._untrusted: dict[OriginKey, str] = {}  # verification failed: the reason
+        # Kept-alive connections are closed with the source (or at exit).
+        self._closer = weakref.finalize(self, _close_idle, self._origins)
         # Built here, in the caller's thread: old versions raise DeprecationWarning.
         self._legacy = _legacy_contexts()
         self._unverified = _unverified_context()
@@ -356,15 +421,28 @@ class HttpSource:
         """
         gather(lambda job: job(), list(jobs), max_workers=self.policy.concurrency)
 
+    def close(self) -> None:
+        """Close the kept-alive connections (probes asked later open new ones)."""
+        _close_idle(self._origins)
+
     # ------------------------------------------------------------------ internals
 
-    def _count(self, url: str, *, handshake: bool = False) -> None:
+    def _count(self, url: str, *, handshake: bool = False, connection: bool = False) -> None:
         with self._stats_lock:
             if handshake:
                 self.stats.handshakes += 1
+            elif connection:
+                self.stats.connections += 1
             else:
                 self.stats.requests += 1
                 self.stats.urls[url] = self.stats.urls.get(url, 0) + 1
+
+    def _origin(self, key: OriginKey) -> _Origin:
+        with self._stats_lock:
+            origin = self._origins.get(key)
+            if origin is None:
+                origin = self._origins[key] = _Origin(HOST_CONNECTIONS)
+            return origin
 
     @staticmethod
     def _tls_key(service: Service) -> tuple[str, int, str, str | None, bool]:
@@ -448,21 +526,32 @@ class HttpSource:
                 None,
                 "TLS verification turned off by the profile (verify_tls: false)",
             )
-        try:
-            return get(verified_ctx, True, "")
-        except ssl.SSLCertVerificationError as exc:
-            reason = exc.verify_message or exc.reason or str(exc)
-            if secret:
-                raise SourceError(
-                    service.name,
-                    f"TLS verification of {url} failed ({reason}); credentials are not sent "
-                    "over an unverified connection",
-                ) from None
-            return get(
-                self._unverified,
-                False,
-                f"certificate not trusted ({reason}); fetched without verification",
+        key = self._origin_key(parts.hostname or "", parts.port or 443, verified_ctx, service)
+        reason = self._untrusted.get(key)
+        if reason is None:  # not known to fail: verify
+            try:
+                return get(verified_ctx, True, "")
+            except ssl.SSLCertVerificationError as exc:
+                reason = exc.verify_message or exc.reason or str(exc)
+                with self._stats_lock:
+                    self._untrusted[key] = reason
+        if secret:
+            raise SourceError(
+                service.name,
+                f"TLS verification of {url} failed ({reason}); credentials are not sent "
+                "over an unverified connection",
             )
+        return get(
+            self._unverified,
+            False,
+            f"certificate not trusted ({reason}); fetched without verification",
+        )
+
+    @staticmethod
+    def _origin_key(
+        host: str, port: int, ctx: ssl.SSLContext | None, service: Service
+    ) -> OriginKey:
+        return (host, port, ctx, (service.tls.server_name or host) if ctx else None)
 
     def _get(
         self,
@@ -480,46 +569,30 @@ class HttpSource:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         origin = f"{parts.scheme}://{host}:{port}"
-        if run_context().dead(origin) is not None:  # it timed out before: not sampled again
-            return Fetch(url=url, status=None, timeout_s=timeout, reason="not asked again")
-        self._count(url)
-        deadline = Deadline(timeout)
-        with guarded(deadline):
-            fetch = self._get_within(
-                service,
-                url,
-                (host, port, target),
-                headers,
-                credentials,
-                deadline,
-                ctx,
-                verified,
-                note,
-            )
+        key = self._origin_key(host, port, ctx, service)
+        pool = self._origin(key)
+        with pool.slot():  # at most HOST_CONNECTIONS requests in flight to the origin
+            if run_context().dead(origin) is not None:  # it timed out before: not asked again
+                return Fetch(url=url, status=None, timeout_s=timeout, reason="not asked again")
+            self._count(url)
+            deadline = Deadline(timeout)
+            with guarded(deadline):
+                fetch = self._get_within(
+                    service, url, key, target, headers, credentials, deadline, verified, note
+                )
         if fetch.timed_out:
             run_context().mark_dead(
                 origin, service.name, f"{url} did not answer within {timeout:g}s"
             )
         return fetch
 
-    def _get_within(
-        self,
-        service: Service,
-        url: str,
-        where: tuple[str, int, str],
-        headers: dict[str, str] | None,
-        credentials: str,
-        deadline: Deadline,
-        ctx: ssl.SSLContext | None,
-        verified: bool | None,
-        note: str,
-    ) -> Fetch:
-        """One GET; the deadline covers connect, handshake, headers and body together."""
-        host, port, target = where
-        timeout = deadline.seconds
-        start = self._clock()
+    def _open(self, service: Service, key: OriginKey, deadline: Deadline) -> _Conn:
+        """A new connection to the origin ``key`` (TLS when it has a context)."""
+        host, port, ctx, server_name = key
+        timeout = deadline.timeout()
+        self._count("", connection=True)
         try:
-            sock = self._connect(service, host, port, timeout, ctx, service.tls.server_name or host)
+            sock = self._connect(service, host, port, timeout, ctx, server_name)
         except ssl.SSLCertVerificationError:
             raise
         except ssl.SSLError as exc:
@@ -534,50 +607,96 @@ class HttpSource:
             raise SourceError(
                 service.name, f"TLS handshake with {host}:{port} failed: {_os_reason(exc)}"
             ) from None
-        tls_version = sock.version() if isinstance(sock, ssl.SSLSocket) else None
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
         conn.sock = sock
-        try:
-            conn.request(
-                "GET",
-                target,
-                headers={"User-Agent": USER_AGENT, "Accept": "*/*", **(headers or {})},
-            )
-            response = conn.getresponse()
-            body = response.read(MAX_BODY)
-            if deadline.expired():  # cut off by the deadline: headers or body incomplete
-                raise TimeoutError
-            elapsed = (self._clock() - start) * 1000
-            return Fetch(
-                url=url,
-                status=response.status,
-                reason=response.reason,
-                headers=tuple(_clean_header(k, v) for k, v in response.getheaders()),
-                body=body,
-                elapsed_ms=elapsed,
-                timeout_s=timeout,
-                tls_version=tls_version,
-                tls_verified=verified,
-                tls_note=note,
-                credentials=credentials,
-            )
-        except (OSError, http.client.HTTPException) as exc:
-            if isinstance(exc, TimeoutError) or deadline.expired():
-                return Fetch(
-                    url=url,
-                    status=None,
-                    elapsed_ms=(self._clock() - start) * 1000,
-                    timeout_s=timeout,
-                    tls_version=tls_version,
-                    tls_verified=verified,
-                    tls_note=note,
-                    credentials=credentials,
-                )
-            raise SourceError(
-                service.name, f"GET {url} failed: {type(exc).__name__}: {exc}"
-            ) from None
-        finally:
+        return _Conn(conn, sock.version() if isinstance(sock, ssl.SSLSocket) else None)
+
+    def _get_within(
+        self,
+        service: Service,
+        url: str,
+        key: OriginKey,
+        target: str,
+        headers: dict[str, str] | None,
+        credentials: str,
+        deadline: Deadline,
+        verified: bool | None,
+        note: str,
+    ) -> Fetch:
+        """One GET; the deadline covers connect, handshake, headers and body together.
+
+        A kept-alive connection is used when one is idle; one the server closed meanwhile
+        is replaced by a new connection once.
+        """
+        pool = self._origin(key)
+        start = self._clock()
+        conn = pool.take()
+        reused = conn is not None
+        if conn is None:
+            conn = self._open(service, key, deadline)
+        sent = {"User-Agent": USER_AGENT, "Accept": "*/*", **(headers or {})}
+        while True:
+            try:
+                response, body = _exchange(conn, target, sent, deadline)
+                break
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                if reused and _stale(exc) and not deadline.expired():
+                    reused = False
+                    start = self._clock()
+                    conn = self._open(service, key, deadline)
+                    continue
+                if isinstance(exc, TimeoutError) or deadline.expired():
+                    return Fetch(
+                        url=url,
+                        status=None,
+                        elapsed_ms=(self._clock() - start) * 1000,
+                        timeout_s=deadline.seconds,
+                        tls_version=conn.tls_version,
+                        tls_verified=verified,
+                        tls_note=note,
+                        credentials=credentials,
+                    )
+                raise SourceError(
+                    service.name, f"GET {url} failed: {type(exc).__name__}: {exc}"
+                ) from None
+        elapsed = (self._clock() - start) * 1000
+        if response.will_close or not response.isclosed():  # closing, or body left unread
             conn.close()
+        else:
+            pool.give(conn)
+        return Fetch(
+            url=url,
+            status=response.status,
+            reason=response.reason,
+            headers=tuple(_clean_header(k, v) for k, v in response.getheaders()),
+            body=body,
+            elapsed_ms=elapsed,
+            timeout_s=deadline.seconds,
+            tls_version=conn.tls_version,
+            tls_verified=verified,
+            tls_note=note,
+            credentials=credentials,
+        )
+
+    def _tls_facts(self, service: Service, key: OriginKey) -> tuple[bytes | None, str, str]:
+        """Certificate, version and cipher of a connection the content probes share."""
+        pool = self._origin(key)
+        with pool.slot():
+            conn = pool.take()
+            if conn is None:
+                deadline = Deadline(service.timeout or self.policy.timeout)
+                with guarded(deadline):
+                    conn = self._open(service, key, deadline)
+            sock = conn.sock
+            try:
+                assert isinstance(sock, ssl.SSLSocket)
+                der = sock.getpeercert(binary_form=True)
+                version = sock.version() or ""
+                cipher = (sock.cipher() or ("", "", 0))[0]
+            finally:
+                pool.give(conn)
+        return der, version, cipher
 
     def _handshake(self, service: Service, ctx: ssl.SSLContext, server_name: str) -> ssl.SSLSocket:
         self._count("", handshake=True)
@@ -589,6 +708,38 @@ class HttpSource:
     def _tls(self, service: Service) -> TlsEvidence:
         server_name = service.tls.server_name or service.host
         address = f"{service.host}:{service.port}"
+        verifying = self._verified_context(service)
+        ctx = verifying or self._unverified
+        verified: bool | None = None if verifying is None else True
+        error = ""
+        key = self._origin_key(service.host, service.port, ctx, service)
+        facts = None
+        if verifying is None or key not in self._untrusted:
+            try:
+                facts = self._tls_facts(service, key)
+            except ssl.SSLCertVerificationError as exc:
+                with self._stats_lock:
+                    self._untrusted[key] = exc.verify_message or exc.reason or str(exc)
+        if facts is None:  # the certificate as presented, then whether only the name is wrong
+            facts = self._unverified_facts(service, server_name, address)
+            verified, error = self._chain(service, server_name, address)
+        der, version, cipher = facts
+        if not der:
+            raise SourceError(service.name, f"{address} presented no certificate")
+        return TlsEvidence(
+            address=address,
+            server_name=server_name,
+            version=version,
+            cipher=cipher,
+            cert=parse_certificate(der),
+            chain_verified=verified,
+            chain_error=error,
+            trust=self._trust(service),
+        )
+
+    def _unverified_facts(
+        self, service: Service, server_name: str, address: str
+    ) -> tuple[bytes | None, str, str]:
         try:
             sock = self._handshake(service, self._unverified, server_name)
         except (ssl.SSLError, OSError) as exc:
@@ -596,38 +747,26 @@ class HttpSource:
                 service.name, f"TLS handshake with {address} failed: {_reason(exc)}"
             ) from None
         with sock:
-            der = sock.getpeercert(binary_form=True)
-            version = sock.version() or ""
-            cipher = (sock.cipher() or ("", "", 0))[0]
-        if not der:
-            raise SourceError(service.name, f"{address} presented no certificate")
-        cert = parse_certificate(der)
-        verified: bool | None = None
-        error = ""
-        if self._verified_context(service) is not None:
-            chain_ctx = self._contexts.get(
-                ("chain", service.ca_file), lambda: _chain_only(service.ca_file)
+            return (
+                sock.getpeercert(binary_form=True),
+                sock.version() or "",
+                (sock.cipher() or ("", "", 0))[0],
             )
-            try:
-                self._handshake(service, chain_ctx, server_name).close()
-                verified = True
-            except ssl.SSLCertVerificationError as exc:
-                verified = False
-                error = exc.verify_message or _ssl_reason(exc)
-            except (ssl.SSLError, OSError) as exc:
-                raise SourceError(
-                    service.name, f"TLS handshake with {address} failed: {_reason(exc)}"
-                ) from None
-        return TlsEvidence(
-            address=address,
-            server_name=server_name,
-            version=version,
-            cipher=cipher,
-            cert=cert,
-            chain_verified=verified,
-            chain_error=error,
-            trust=self._trust(service),
+
+    def _chain(self, service: Service, server_name: str, address: str) -> tuple[bool, str]:
+        """Whether the chain verifies against the service's trust, the name aside."""
+        chain_ctx = self._contexts.get(
+            ("chain", service.ca_file), lambda: _chain_only(service.ca_file)
         )
+        try:
+            self._handshake(service, chain_ctx, server_name).close()
+            return True, ""
+        except ssl.SSLCertVerificationError as exc:
+            return False, exc.verify_message or _ssl_reason(exc)
+        except (ssl.SSLError, OSError) as exc:
+            raise SourceError(
+                service.name, f"TLS handshake with {address} failed: {_reason(exc)}"
+            ) from None
 
     def _legacy_handshake(self, service: Service, version: str) -> Handshake:
         server_name = service.tls.server_name or service.host
@@ -738,6 +877,36 @@ class HttpSource:
 
 
 # ------------------------------------------------------------------------- helpers
+
+
+def _exchange(
+    conn: _Conn, target: str, headers: dict[str, str], deadline: Deadline
+) -> tuple[http.client.HTTPResponse, bytes]:
+    """One request on ``conn`` and its answer (the body up to the cap), within ``deadline``."""
+    sock = conn.http.sock
+    guard(sock)  # a kept-alive connection serves this request's deadline too
+    if sock is not None:
+        sock.settimeout(deadline.timeout())
+    conn.http.request("GET", target, headers=headers)
+    response = conn.http.getresponse()
+    body = response.read(MAX_BODY)
+    if deadline.expired():  # cut off by the deadline: headers or body incomplete
+        raise TimeoutError
+    return response, body
+
+
+def _stale(exc: BaseException) -> bool:
+    """The server closed a kept-alive connection before answering on it."""
+    return isinstance(
+        exc,
+        ConnectionResetError
+        | BrokenPipeError
+        | ConnectionAbortedError
+        | http.client.RemoteDisconnected
+        | http.client.BadStatusLine
+        | ssl.SSLEOFError
+        | ssl.SSLZeroReturnError,
+    )
 
 
 def _chain_only(ca_file: str | None) -> ssl.SSLContext:

@@ -12,7 +12,7 @@ import pytest
 from readiness.errors import SourceError
 from readiness.profile.http import HttpPolicy, JsonExpectation, Service
 from readiness.rules import http as rules
-from readiness.sources.http import HttpSource
+from readiness.sources.http import HOST_CONNECTIONS, HttpSource
 from tests.fixtures.tls import METRICS_TOKEN, Estate, Site, SiteSpec, closed_port, https_site
 
 pytestmark = pytest.mark.integration
@@ -58,8 +58,70 @@ def test_each_url_is_fetched_once_per_run(http_estate: Estate) -> None:
         base + "/admin": 1,
         base + "/api/org": 2,
     }, anonymous
-    # One unverified handshake, one verified, two legacy attempts.
-    assert source.stats.handshakes == 4
+    # Two legacy attempts; the TLS facts come from the content probes' verified connection.
+    assert source.stats.handshakes == 2
+
+
+def keep_alive(site: Site, *, closes_after_each: bool = False) -> Site:
+    """The site's server keeps connections open (HTTP/1.1); ``closes_after_each``: it says
+    keep-alive but hangs up after every answer, as a server whose idle timeout passed."""
+    handler = site.server.RequestHandlerClass
+    attrs: dict[str, Any] = {"protocol_version": "HTTP/1.1"}
+    if closes_after_each:
+        attrs["handle"] = lambda self: self.handle_one_request()
+    site.server.RequestHandlerClass = type("KeepAlive", (handler,), attrs)
+    return site
+
+
+@pytest.fixture
+def kept_alive_site(http_estate: Estate, tmp_path: Path) -> Iterator[Site]:
+    from readiness.demo.tls import issue
+
+    cert = issue(http_estate.ca, tmp_path, "kept", days=30)
+    site = keep_alive(https_site("kept", cert, SiteSpec(delay=0.05)))
+    yield site
+    site.stop()
+
+
+def test_a_service_costs_a_few_connections_not_one_per_request(
+    http_estate: Estate, kept_alive_site: Site
+) -> None:
+    service = make_service(
+        http_estate,
+        "good",
+        url=kept_alive_site.url,
+        http_url=None,
+        latency={"path": "/healthz", "requests": 20},
+    )
+    source = HttpSource(HttpPolicy())
+    probes = [*jobs(source, service)[:4], *jobs(source, service)[5:]]  # no plain-HTTP URL
+    source.prefetch([*probes, lambda: source.latency(service, "/healthz", 20)])
+    sample = source.latency(service, "/healthz", 20)
+    assert sample.requests == 20 and set(sample.statuses) == {200}
+    assert source.tls(service).chain_verified is True
+    requests = source.stats.requests
+    assert requests == 20 + 8  # latency, health, ready, metrics x2, page, admin, api/org x2
+    # Every request on one of at most HOST_CONNECTIONS kept-alive connections, the TLS
+    # facts read from one of them; the server saw those connections and no more.
+    assert source.stats.connections <= HOST_CONNECTIONS < requests
+    assert kept_alive_site.server.requests == source.stats.connections
+    assert kept_alive_site.server.max_in_flight <= HOST_CONNECTIONS
+    assert source.stats.handshakes == 2  # the two legacy versions only
+    source.close()
+
+
+def test_a_kept_alive_connection_the_server_closed_is_replaced(
+    http_estate: Estate, kept_alive_site: Site
+) -> None:
+    keep_alive(kept_alive_site, closes_after_each=True)
+    service = make_service(http_estate, "good", url=kept_alive_site.url)
+    source = HttpSource(HttpPolicy())
+    paths = ["/healthz", "/readyz", "/", "/admin"]
+    fetches = [source.fetch(service, p) for p in paths]  # one after another: reuse is tried
+    assert [f.status for f in fetches] == [200, 200, 200, 401]
+    assert source.stats.requests == len(paths)
+    assert source.stats.connections == len(paths)  # each stale connection replaced once
+    source.close()
 
 
 @pytest.fixture
