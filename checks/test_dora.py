@@ -12,7 +12,12 @@ from readiness.dora.model import Incident, iso
 from readiness.dora.plugin import store_location
 from readiness.dora.recorder import profile_services
 from readiness.profile.model import Profile
-from readiness.rules.dora import open_incident_findings, staging_first_findings
+from readiness.rules.dora import (
+    open_incident_findings,
+    postmortem_findings,
+    postmortems_due,
+    staging_first_findings,
+)
 from readiness.sources import dora as source
 
 
@@ -20,6 +25,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     profile = profile_of(metafunc.config)
     services = profile_services(profile) if profile.dora.gate_open_incidents else []
     parametrize(metafunc, "dora_service", [(s, s) for s in services])
+    judged = profile_services(profile) if profile.dora.postmortems.enabled else []
+    parametrize(metafunc, "postmortem_service", [(s, s) for s in judged])
     rule = profile.dora.staging_first
     applies = rule.enabled and profile.environment in rule.environments
     version = profile.release.version
@@ -30,6 +37,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def open_incidents(pytestconfig: pytest.Config, profile: Profile) -> dict[str, list[Incident]]:
     return source.open_incidents(
         store_location(pytestconfig), profile_services(profile), profile.environment
+    )
+
+
+@pytest.fixture(scope="session")
+def recent_incidents(pytestconfig: pytest.Config, profile: Profile) -> dict[str, list[Incident]]:
+    """Incidents of the profile's services resolved (or open) within the look-back."""
+    now = clock.now()
+    since = now - dt.timedelta(days=profile.dora.postmortems.lookback_days)
+    return source.incidents(
+        store_location(pytestconfig), profile_services(profile), profile.environment, since, now
     )
 
 
@@ -79,3 +96,42 @@ def test_passed_staging_first(
         passed_runs=[{"id": r.id, "finished_at": iso(r.finished_at)} for r in runs[:10]],
     )
     assert_no_findings(staging_first_findings(release_version, rule.staging, runs, since))
+
+
+@control("DORA-POSTMORTEM")
+def test_postmortems_linked(
+    postmortem_service: str,
+    recent_incidents: dict[str, list[Incident]],
+    profile: Profile,
+    evidence: Evidence,
+) -> None:
+    policy = profile.dora.postmortems
+    now = clock.now()
+    severities = profile.dora.postmortem_severities()
+    scale = [s.name for s in profile.dora.severities]
+    due = postmortems_due(
+        recent_incidents.get(postmortem_service, []),
+        severities,
+        scale,
+        policy.due_days,
+        now,
+        policy.include_gate_incidents,
+    )
+    evidence.add(
+        severities=severities,
+        due_days=policy.due_days,
+        lookback_days=policy.lookback_days,
+        incidents=[
+            {
+                "id": p.incident.id,
+                "severity": p.incident.severity,
+                "resolved_at": iso(p.incident.resolved_at),
+                "due": iso(p.due),
+                "state": p.state,
+                "postmortem": p.incident.postmortem_url or None,
+                "linked_at": iso(p.incident.postmortem_at),
+            }
+            for p in due
+        ],
+    )
+    assert_no_findings(postmortem_findings(postmortem_service, due, policy.due_days, now))

@@ -42,4 +42,24 @@ CONTROLS = (
             "DORA: change failure rate",
         ),
     ),
+    Control(
+        "DORA-POSTMORTEM",
+        "Major incidents have a post-mortem within days of resolution",
+        _F,
+        Severity.MEDIUM,
+        "The practices ask for post-mortems for major incidents. Written within days, "
+        "while memory and logs are fresh, a post-mortem turns the incident into action "
+        "items; an overdue one usually never gets written, and the same failure returns. "
+        "The DORA store records when each incident was resolved and when its post-mortem "
+        "was linked, so overdue ones are known without another system.",
+        "Write the post-mortem and link it: readiness dora incident postmortem ID URL "
+        "(or resolve with --postmortem URL). dora.postmortems sets the severities "
+        "(default: the blocking levels, SEV1 and SEV2) and due_days (default 7).",
+        (
+            "NIST SP 800-53 IR-4",
+            "NIST SP 800-61 r2 3.4.1 (lessons learned)",
+            "SOC 2 CC7.5",
+            "Google SRE Book ch. 15 (postmortem culture)",
+        ),
+    ),
 )

@@ -3,7 +3,9 @@
 Three services with different habits, so the report shows every DORA level:
 checkout deploys several times a day with short lead times (elite/high), cart twice a week
 with rollbacks and a poor change failure rate (low), frontend about weekly with long lead
-times and an incident still open. The demo's own gate run is recorded on top.
+times and an incident still open. Resolved incidents have their post-mortems linked two
+days later, but for one SEV1 on cart twelve days ago (DORA-POSTMORTEM shows it overdue).
+The demo's own gate run is recorded on top.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ ENVIRONMENT = "demo"
 SEED = 20261124
 WEEKS = 6
 STORE_NAME = "dora.sqlite"
+POSTMORTEMS = "https://wiki.example.com/postmortems"
+POSTMORTEM_AFTER = dt.timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,8 @@ def seed(location: str, now: dt.datetime, rng: random.Random) -> dict[str, int]:
                 opened = at + dt.timedelta(minutes=rng.uniform(5, 120))
                 restore = dt.timedelta(minutes=rng.uniform(*habit.restore_minutes))
                 resolved = opened + restore
+                linked = resolved.replace(microsecond=0) + POSTMORTEM_AFTER
+                written = resolved <= now and linked <= now
                 incidents.append(
                     Incident(
                         id=f"DEMO-INC-{len(incidents) + 1:03d}",
@@ -86,6 +92,10 @@ def seed(location: str, now: dt.datetime, rng: random.Random) -> dict[str, int]:
                         title=f"{habit.service} errors after {d.version}",
                         resolved_at=None if resolved > now else resolved.replace(microsecond=0),
                         deployment_id=d.id,
+                        postmortem_url=f"{POSTMORTEMS}/DEMO-INC-{len(incidents) + 1:03d}"
+                        if written
+                        else "",
+                        postmortem_at=linked if written else None,
                     )
                 )
     # One incident still open on frontend, so "still open" shows.
@@ -101,6 +111,20 @@ def seed(location: str, now: dt.datetime, rng: random.Random) -> dict[str, int]:
             severity="SEV2",
             title="frontend p99 latency above target",
             deployment_id=latest_frontend.id,
+        )
+    )
+    # A major incident on cart resolved twelve days ago whose post-mortem was never
+    # linked, so DORA-POSTMORTEM shows an overdue one.
+    outage = (now - dt.timedelta(days=12)).replace(microsecond=0)
+    incidents.append(
+        Incident(
+            id="DEMO-INC-NO-PM",
+            service="cart",
+            environment=ENVIRONMENT,
+            opened_at=outage,
+            severity="SEV1",
+            title="cart checkout fails: payment provider timeouts",
+            resolved_at=outage + dt.timedelta(hours=2, minutes=40),
         )
     )
     store = open_store(location)

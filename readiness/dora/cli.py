@@ -23,6 +23,7 @@ from readiness.dora.model import (
     check_id,
     iso,
     parse_time,
+    postmortem_link,
 )
 from readiness.dora.recorder import measure
 from readiness.dora.store import (
@@ -43,7 +44,8 @@ commands that record by hand what the gate cannot see.
 
   readiness dora --days 30 [--service S] [--environment E] [--json|--markdown] [--push URL]
   readiness dora incident open INC-001 --service S --severity SEV2
-  readiness dora incident resolve INC-001
+  readiness dora incident resolve INC-001 [--postmortem URL]
+  readiness dora incident postmortem INC-001 URL
   readiness dora incident list [--days N] [--service S] [--json]
   readiness dora deployment --service S --version V [--rollback|--hotfix]
 
@@ -133,7 +135,20 @@ def add_parser(sub: Any) -> None:
     _store_arg(r)
     r.add_argument("id")
     r.add_argument("--at", help="when service was restored, ISO 8601 (default: now)")
+    r.add_argument("--postmortem", metavar="URL", help="link its post-mortem (DORA-POSTMORTEM)")
     r.set_defaults(func=cmd_incident_resolve)
+
+    pm = inc_actions.add_parser(
+        "postmortem",
+        help="link an incident's post-mortem (DORA-POSTMORTEM)",
+        description="Link (or correct) the post-mortem document of an incident. The URL "
+        "is stored with its user-info and query values masked: link the document, not a "
+        "tokenised share link.",
+    )
+    _store_arg(pm)
+    pm.add_argument("id")
+    pm.add_argument("url", help="the post-mortem's http(s) address")
+    pm.set_defaults(func=cmd_incident_postmortem)
 
     ls = inc_actions.add_parser("list", help="list open incidents (or all in a window)")
     _store_arg(ls)
@@ -361,14 +376,35 @@ def cmd_incident_open(args: argparse.Namespace) -> int:
 def cmd_incident_resolve(args: argparse.Namespace) -> int:
     try:
         at = parse_time(args.at, "--at") if args.at else _now()
+        link = postmortem_link(args.postmortem) if args.postmortem else ""
     except DoraError as exc:
         print(f"readiness dora: {exc}", file=sys.stderr)
         return 2
 
     def work(store: Store) -> int:
-        stored, changed = store.resolve_incident(args.id, at, _now())
-        state = "resolved" if changed else "was already resolved"
+        before = store.incident(args.id)
+        was_open = before is not None and before.resolved_at is None
+        stored, _changed = store.resolve_incident(args.id, at, _now(), postmortem_url=link)
+        state = "resolved" if was_open else "was already resolved"
         print(f"incident {stored.id} {state} at {iso(stored.resolved_at)}")
+        if link:
+            print(f"post-mortem: {stored.postmortem_url}")
+        return 0
+
+    return _run(args, work)
+
+
+def cmd_incident_postmortem(args: argparse.Namespace) -> int:
+    try:
+        link = postmortem_link(args.url)
+    except DoraError as exc:
+        print(f"readiness dora: {exc}", file=sys.stderr)
+        return 2
+
+    def work(store: Store) -> int:
+        stored, changed = store.link_postmortem(args.id, link, _now())
+        state = "linked" if changed else "already linked (unchanged)"
+        print(f"incident {stored.id}: post-mortem {state}: {stored.postmortem_url}")
         return 0
 
     return _run(args, work)
@@ -394,6 +430,8 @@ def cmd_incident_list(args: argparse.Namespace) -> int:
                 "deployment": i.deployment_id,
                 "source": i.source,
                 "title": i.title,
+                "postmortem": i.postmortem_url or None,
+                "postmortem_at": iso(i.postmortem_at),
             }
             for i in found
         ]
@@ -407,7 +445,7 @@ def cmd_incident_list(args: argparse.Namespace) -> int:
             print(
                 f"{r['id']}  {r['service']}/{r['environment']}  {r['severity'] or '-'}  "
                 f"opened {r['opened_at']}  {state}  deployment {r['deployment'] or '-'}  "
-                f"({r['source']}) {r['title']}".rstrip()
+                f"post-mortem {r['postmortem'] or '-'}  ({r['source']}) {r['title']}".rstrip()
             )
         return 0
 

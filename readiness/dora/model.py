@@ -81,6 +81,8 @@ class Incident:
     source: str = "manual"  # "manual" or "gate" (opened by a failing run)
     opened_by_run: str = ""
     resolved_by_run: str = ""
+    postmortem_url: str = ""  # the post-mortem document (user-info and query masked)
+    postmortem_at: dt.datetime | None = None  # when it was first linked
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +130,28 @@ class Written:
 
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,199}$")
+
+
+def postmortem_link(url: str) -> str:
+    """A post-mortem URL as stored: http(s) with a host, user-info and query values
+    masked (a link must never carry a credential into the store or the reports)."""
+    from urllib.parse import urlsplit
+
+    from readiness.redact import safe_url
+
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise DoraError(
+            f"post-mortem link {safe_url(text)!r} is not an http(s) URL: give the "
+            "document's address, e.g. https://wiki.example.com/postmortems/INC-001"
+        )
+    if len(text) > 2000:
+        raise DoraError("post-mortem link is longer than 2000 characters")
+    return safe_url(text)
 
 
 def check_id(kind: str, value: str) -> str:

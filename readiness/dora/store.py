@@ -36,11 +36,12 @@ from readiness.dora.model import (
     StoreError,
     Written,
     from_epoch,
+    postmortem_link,
     to_epoch,
 )
 from readiness.redact import safe_url
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_S = 60.0
 CONNECT_TIMEOUT_S = 5
 
@@ -108,6 +109,11 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         """CREATE INDEX gate_runs_release ON gate_runs
             (environment, release_version, passed, finished_at)""",
     ),
+    # The post-mortem of an incident (DORA-POSTMORTEM) and when it was first linked.
+    4: (
+        "ALTER TABLE incidents ADD COLUMN postmortem_url TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE incidents ADD COLUMN postmortem_at BIGINT",
+    ),
 }
 
 _RUN_COLUMNS = (
@@ -123,7 +129,7 @@ _LEAN_DEPLOYMENT_COLUMNS = (
 )
 _INCIDENT_COLUMNS = (
     "id, service, environment, opened_at, severity, title, resolved_at, deployment_id, "
-    "source, opened_by_run, resolved_by_run"
+    "source, opened_by_run, resolved_by_run, postmortem_url, postmortem_at"
 )
 
 
@@ -144,7 +150,16 @@ class Store(Protocol):
     ) -> tuple[Incident, bool]: ...
 
     def resolve_incident(
-        self, incident_id: str, at: dt.datetime, now: dt.datetime, run_id: str = ""
+        self,
+        incident_id: str,
+        at: dt.datetime,
+        now: dt.datetime,
+        run_id: str = "",
+        postmortem_url: str = "",
+    ) -> tuple[Incident, bool]: ...
+
+    def link_postmortem(
+        self, incident_id: str, url: str, now: dt.datetime
     ) -> tuple[Incident, bool]: ...
 
     def incident(self, incident_id: str) -> Incident | None: ...
@@ -369,28 +384,65 @@ class _SqlStore:
             return stored, True
 
     def resolve_incident(
-        self, incident_id: str, at: dt.datetime, now: dt.datetime, run_id: str = ""
+        self,
+        incident_id: str,
+        at: dt.datetime,
+        now: dt.datetime,
+        run_id: str = "",
+        postmortem_url: str = "",
     ) -> tuple[Incident, bool]:
-        """Resolve an open incident. Resolving again changes nothing; an unknown id or a
-        time before the incident opened is an error."""
+        """Resolve an open incident, linking its post-mortem when given (in the same
+        transaction). Resolving again changes nothing but a new post-mortem link; an
+        unknown id or a time before the incident opened is an error."""
         with self._guard("resolving the incident"), self._tx() as cur:
-            stored = self._incident(cur, incident_id)
-            if stored is None:
-                raise DoraError(
-                    f"unknown incident id {incident_id!r}: open it first "
-                    "(readiness dora incident open ID --service S)"
-                )
-            if stored.resolved_at is not None:
-                return stored, False
-            if at < stored.opened_at:
-                raise DoraError(
-                    f"incident {incident_id}: resolve time {at.isoformat()} is before it "
-                    f"opened ({stored.opened_at.isoformat()})"
-                )
-            self._resolve(cur, incident_id, at, run_id)
+            stored = self._known_incident(cur, incident_id)
+            changed = False
+            if stored.resolved_at is None:
+                if at < stored.opened_at:
+                    raise DoraError(
+                        f"incident {incident_id}: resolve time {at.isoformat()} is before "
+                        f"it opened ({stored.opened_at.isoformat()})"
+                    )
+                self._resolve(cur, incident_id, at, run_id)
+                changed = True
+            if postmortem_url:
+                changed = self._link_postmortem(cur, stored, postmortem_url, now) or changed
             updated = self._incident(cur, incident_id)
             assert updated is not None
-            return updated, True
+            return updated, changed
+
+    def link_postmortem(
+        self, incident_id: str, url: str, now: dt.datetime
+    ) -> tuple[Incident, bool]:
+        """Link (or correct) the post-mortem of an incident; ``url`` as
+        :func:`~readiness.dora.model.postmortem_link` stores it. The first link's time
+        stays when the link is corrected; the same link again changes nothing."""
+        with self._guard("linking the post-mortem"), self._tx() as cur:
+            stored = self._known_incident(cur, incident_id)
+            changed = self._link_postmortem(cur, stored, url, now)
+            updated = self._incident(cur, incident_id)
+            assert updated is not None
+            return updated, changed
+
+    def _known_incident(self, cur: Any, incident_id: str) -> Incident:
+        stored = self._incident(cur, incident_id)
+        if stored is None:
+            raise DoraError(
+                f"unknown incident id {incident_id!r}: open it first "
+                "(readiness dora incident open ID --service S)"
+            )
+        return stored
+
+    def _link_postmortem(self, cur: Any, stored: Incident, url: str, now: dt.datetime) -> bool:
+        link = postmortem_link(url)
+        if link == stored.postmortem_url:
+            return False
+        self._exec(
+            cur,
+            "UPDATE incidents SET postmortem_url = ?, postmortem_at = ? WHERE id = ?",
+            (link, to_epoch(stored.postmortem_at or now), stored.id),
+        )
+        return True
 
     def _insert(
         self,
@@ -470,6 +522,8 @@ class _SqlStore:
                 i.source,
                 i.opened_by_run,
                 i.resolved_by_run,
+                postmortem_link(i.postmortem_url) if i.postmortem_url else "",
+                _epoch_or_none(i.postmortem_at or (now if i.postmortem_url else None)),
             ),
             now,
             "ON CONFLICT DO NOTHING",
@@ -703,6 +757,8 @@ def _incident_of(row: Sequence[Any]) -> Incident:
         source=row[8],
         opened_by_run=row[9],
         resolved_by_run=row[10],
+        postmortem_url=row[11],
+        postmortem_at=from_epoch(row[12]),
     )
 
 

@@ -74,6 +74,22 @@ class StagingFirst(Model):
     within_days: float = Field(14, gt=0, le=365)
 
 
+class Postmortems(Model):
+    """DORA-POSTMORTEM: a resolved incident of a major severity has its post-mortem
+    linked (``readiness dora incident postmortem ID URL``) within ``due_days`` of its
+    resolution; incidents resolved more than ``lookback_days`` ago are not judged."""
+
+    enabled: bool = False  # judge DORA-POSTMORTEM (reads the store in the gate)
+    #: the levels that need one; empty: those of the scale that block a feature release
+    #: (SEV1 and SEV2 by default)
+    severities: list[str] = []
+    #: calendar days from resolution (7: the five business days incident-response
+    #: policies give, counted without a holiday calendar)
+    due_days: float = Field(7, gt=0, le=365)
+    lookback_days: float = Field(90, gt=0, le=3650)  # resolved longer ago: not judged
+    include_gate_incidents: bool = False  # also incidents a failing gate run opened
+
+
 class DoraSettings(Model):
     """``dora:`` in a profile.
 
@@ -92,6 +108,7 @@ class DoraSettings(Model):
     # of the gate, and an unreachable store is an error.
     gate_open_incidents: bool = False
     staging_first: StagingFirst = StagingFirst()
+    postmortems: Postmortems = Postmortems()
     # The incident severity scale (highest first): `dora incident open --severity` must
     # name one of these; open incidents of a level that blocks stop a feature release.
     severities: list[SeverityLevel] = Field(
@@ -103,12 +120,27 @@ class DoraSettings(Model):
         names = [s.name.upper() for s in self.severities]
         if len(set(names)) != len(names):
             raise ValueError("severities: each level needs a distinct name")
+        unknown = [n for n in self.postmortems.severities if n.upper() not in names]
+        if unknown:
+            raise ValueError(
+                f"postmortems.severities {', '.join(unknown)} not on the severity scale "
+                f"({', '.join(s.name for s in self.severities)})"
+            )
         if self.incidents.severity.upper() not in names:
             raise ValueError(
                 f"incidents.severity {self.incidents.severity!r} is not on the severity "
                 f"scale ({', '.join(s.name for s in self.severities)})"
             )
         return self
+
+    def postmortem_severities(self) -> list[str]:
+        """The levels whose incidents need a post-mortem, as the scale spells them."""
+        wanted = {n.upper() for n in self.postmortems.severities}
+        return [
+            s.name
+            for s in self.severities
+            if (s.name.upper() in wanted if wanted else s.blocks_feature_release)
+        ]
 
     def severity(self, name: str) -> SeverityLevel | None:
         """The scale's level called ``name`` (case-insensitive), or None."""

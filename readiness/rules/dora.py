@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from readiness.dora.metrics import describe_duration
 from readiness.dora.model import GateRun, Incident, iso
@@ -90,3 +91,75 @@ def staging_first_findings(
             "and fix what it finds, then gate production",
         )
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class PostmortemDue:
+    """One resolved incident that needs a post-mortem, and where it stands."""
+
+    incident: Incident
+    due: dt.datetime
+    state: str  # "linked", "linked late", "due" (not yet), "overdue"
+
+
+def needs_postmortem(incident: Incident, severities: Sequence[str], scale: Sequence[str]) -> bool:
+    """An incident of one of ``severities``, or of no or an unknown severity (it cannot be
+    told minor), needs a post-mortem."""
+    level = incident.severity.upper()
+    return (
+        not level
+        or level not in {s.upper() for s in scale}
+        or (level in {s.upper() for s in severities})
+    )
+
+
+def postmortems_due(
+    incidents: Sequence[Incident],
+    severities: Sequence[str],
+    scale: Sequence[str],
+    due_days: float,
+    now: dt.datetime,
+    include_gate: bool = False,
+) -> list[PostmortemDue]:
+    """Resolved incidents that need a post-mortem (see :func:`needs_postmortem`; those
+    a gate run opened only with ``include_gate``), with their state, oldest first."""
+    out: list[PostmortemDue] = []
+    for i in incidents:
+        if i.resolved_at is None or (i.source != "manual" and not include_gate):
+            continue
+        if not needs_postmortem(i, severities, scale):
+            continue
+        due = i.resolved_at + dt.timedelta(days=due_days)
+        if i.postmortem_url:
+            late = i.postmortem_at is not None and i.postmortem_at > due
+            state = "linked late" if late else "linked"
+        else:
+            state = "overdue" if now > due else "due"
+        out.append(PostmortemDue(i, due, state))
+    return sorted(out, key=lambda p: (p.due, p.incident.id))
+
+
+def postmortem_findings(
+    service: str, due: Sequence[PostmortemDue], due_days: float, now: dt.datetime
+) -> list[Finding]:
+    """One finding per incident whose post-mortem is overdue (none linked ``due_days``
+    after resolution)."""
+    findings: list[Finding] = []
+    for p in due:
+        if p.state != "overdue":
+            continue
+        i = p.incident
+        late = describe_duration((now - p.due).total_seconds())
+        findings.append(
+            Finding(
+                f"incident {i.id} ({i.severity or 'no severity'}) on {service} in "
+                f"{i.environment}, resolved {iso(i.resolved_at)}, has no post-mortem, "
+                f"{late} past its due date" + (f": {i.title}" if i.title else ""),
+                expected=f"a post-mortem linked within {due_days:g} days of resolution "
+                f"(by {iso(p.due)})",
+                found="no post-mortem link in the DORA store",
+                fix=f"write the post-mortem and link it: readiness dora incident "
+                f"postmortem {i.id} URL",
+            )
+        )
+    return findings

@@ -48,6 +48,27 @@ def passed_runs(location: str, environment: str, version: str, since: dt.datetim
     )
 
 
+def incidents(
+    location: str,
+    services: Sequence[str],
+    environment: str,
+    since: dt.datetime,
+    until: dt.datetime,
+) -> dict[str, list[Incident]]:
+    """Incidents per service of ``environment`` that overlap [since, until] (snapshot-kept)."""
+    key = ("incidents", redact_location(location), tuple(services), environment, iso(since))
+    found = snapshot.through(
+        "dora",
+        redact_location(location),
+        key,
+        lambda: _read(location, lambda s: s.incidents(since, until, services, environment)),
+    )
+    out: dict[str, list[Incident]] = {s: [] for s in services}
+    for incident in found:
+        out.setdefault(incident.service, []).append(incident)
+    return out
+
+
 def _read(location: str, read: Callable[[Store], T]) -> T:
     try:
         store = open_store(location)
