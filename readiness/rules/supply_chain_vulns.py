@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
@@ -204,10 +204,13 @@ def split_purl(purl: str) -> tuple[str, str, str, str] | None:
     version = ""
     if "@" in path:
         path, _, version = path.rpartition("@")
-    segments = [unquote(seg) for seg in path.strip("/").split("/") if seg]
+    segments = [seg for seg in path.split("/") if seg]
     if not segments:
         return None
-    return kind.lower(), "/".join(segments[:-1]), segments[-1], unquote(version)
+    if "%" in path or "%" in version:
+        segments = [unquote(seg) for seg in segments]
+        version = unquote(version)
+    return kind.lower(), "/".join(segments[:-1]), segments[-1], version
 
 
 def purl_key(purl: str) -> tuple[str, str] | None:
@@ -243,13 +246,17 @@ def parse_version(scheme: str, text: str) -> Version | None:
         return None
 
 
-def _in_range(version: Version, rng: OsvRange, scheme: str) -> bool | None:
-    """Whether ``version`` falls in the OSV range; None when a bound cannot be parsed.
+_EVENT_ORDER = {"introduced": 0, "last_affected": 1, "fixed": 2}
 
-    The OSV evaluation: sort the events by version, walk them, ``introduced`` at or below
-    the version opens an affected interval, ``fixed`` at or below (``last_affected``
-    below) closes it; ``limit`` caps the whole range.
-    """
+CompiledRange = tuple[tuple[Version, ...], tuple[tuple[Version | None, str], ...]]
+"""An OSV range ready to evaluate: its ``limit`` versions, and its events as (version or
+None for ``introduced: 0``, kind) sorted by version."""
+
+
+@functools.lru_cache(maxsize=16384)
+def compile_range(rng: OsvRange, scheme: str) -> CompiledRange | None:
+    """The range's bounds parsed once with the ecosystem's version class and sorted
+    (records and packages share ranges); None when a bound cannot be parsed."""
     events: list[tuple[Version | None, str]] = []
     limits: list[Version] = []
     for kind, value in rng.events:
@@ -261,12 +268,25 @@ def _in_range(version: Version, rng: OsvRange, scheme: str) -> bool | None:
             return None
         if kind == "limit":
             limits.append(parsed)
-        elif kind in ("introduced", "fixed", "last_affected"):
+        elif kind in _EVENT_ORDER:
             events.append((parsed, kind))
+    if len(events) > 1:
+        events.sort(
+            key=lambda e: (e[0] is not None, e[0] if e[0] is not None else 0, _EVENT_ORDER[e[1]])
+        )
+    return tuple(limits), tuple(events)
+
+
+def _in_range(version: Version, compiled: CompiledRange) -> bool:
+    """Whether ``version`` falls in the OSV range.
+
+    The OSV evaluation: sort the events by version, walk them, ``introduced`` at or below
+    the version opens an affected interval, ``fixed`` at or below (``last_affected``
+    below) closes it; ``limit`` caps the whole range.
+    """
+    limits, events = compiled
     if any(version >= limit for limit in limits):
         return False
-    order = {"introduced": 0, "last_affected": 1, "fixed": 2}
-    events.sort(key=lambda e: (e[0] is not None, e[0] if e[0] is not None else 0, order[e[1]]))
     affected = False
     for bound, kind in events:
         if kind == "introduced":
@@ -280,30 +300,48 @@ def _in_range(version: Version, rng: OsvRange, scheme: str) -> bool | None:
     return affected
 
 
+def _schemes(affected: OsvAffected) -> Iterator[tuple[OsvRange, str]]:
+    """Each comparable range of the entry with its version scheme ("" when the ecosystem
+    has none)."""
+    scheme = ECOSYSTEM_SCHEME.get(base_ecosystem(affected.ecosystem), "")
+    for rng in affected.ranges:
+        if rng.type != "GIT":
+            yield rng, "semver" if rng.type == "SEMVER" else scheme
+
+
 def affects(affected: OsvAffected, version_text: str) -> bool | None:
     """True/False, or None when the version cannot be compared in this ecosystem."""
     if version_text in affected.versions:
         return True
-    eco = base_ecosystem(affected.ecosystem)
-    scheme = ECOSYSTEM_SCHEME.get(eco, "")
     undecided = False
-    for rng in affected.ranges:
-        if rng.type == "GIT":
-            continue
-        rng_scheme = "semver" if rng.type == "SEMVER" else scheme
-        if not rng_scheme:
+    for rng, scheme in _schemes(affected):
+        if not scheme:
             undecided = True
             continue
-        version = parse_version(rng_scheme, version_text)
-        if version is None:
+        version = parse_version(scheme, version_text)
+        compiled = compile_range(rng, scheme) if version is not None else None
+        if version is None or compiled is None:
             undecided = True
             continue
-        result = _in_range(version, rng, rng_scheme)
-        if result:
+        if _in_range(version, compiled):
             return True
-        if result is None:
-            undecided = True
     return None if undecided else False
+
+
+def first_fixed(affected: OsvAffected, version_text: str) -> str | None:
+    """The lowest ``fixed`` version above ``version_text`` in the record's ranges."""
+    best: tuple[Version, str] | None = None
+    for rng, scheme in _schemes(affected):
+        if not scheme:
+            continue
+        current = parse_version(scheme, version_text)
+        if current is None:
+            continue
+        for kind, value in rng.events:
+            fixed = parse_version(scheme, value) if kind == "fixed" else None
+            if fixed is not None and fixed > current and (best is None or fixed < best[0]):
+                best = (fixed, value)
+    return best[1] if best else None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -357,24 +395,6 @@ class VulnMatch:
             "components": list(self.components),
             "fixed": list(self.fixed),
         }
-
-
-def first_fixed(affected: OsvAffected, version_text: str) -> str | None:
-    """The lowest ``fixed`` version above ``version_text`` in the record's ranges."""
-    scheme = ECOSYSTEM_SCHEME.get(base_ecosystem(affected.ecosystem), "")
-    best: tuple[Version, str] | None = None
-    for rng in affected.ranges:
-        rng_scheme = "semver" if rng.type == "SEMVER" else scheme
-        if not rng_scheme or rng.type == "GIT":
-            continue
-        current = parse_version(rng_scheme, version_text)
-        if current is None:
-            continue
-        for kind, value in rng.events:
-            fixed = parse_version(rng_scheme, value) if kind == "fixed" else None
-            if fixed is not None and fixed > current and (best is None or fixed < best[0]):
-                best = (fixed, value)
-    return best[1] if best else None
 
 
 def record_severity(

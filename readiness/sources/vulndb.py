@@ -11,7 +11,9 @@ ecosystem costs one indexed lookup per distinct package.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+import operator
 import sqlite3
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,9 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from readiness.errors import SourceError
 from readiness.rules.supply_chain_vulns import (
+    OsvAffected,
     OsvDatabase,
+    OsvRange,
+    OsvRecord,
     VulnDbStatus,
     base_ecosystem,
     normalize_name,
@@ -32,16 +39,20 @@ from readiness.rules.supply_chain_vulns import (
 MAX_RECORD_BYTES = 16 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 2_000_000
 
+SCHEMA_VERSION = 2
+"""2: the matching form of each record per package (table ``matching``) replaces the
+package index ``affected``; matching no longer re-parses whole OSV records."""
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     id TEXT PRIMARY KEY, modified TEXT NOT NULL, withdrawn INTEGER NOT NULL,
     body TEXT NOT NULL, imported_at TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS affected (
-    record_id TEXT NOT NULL, ecosystem TEXT NOT NULL, name TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS affected_package ON affected (ecosystem, name);
-CREATE INDEX IF NOT EXISTS affected_record ON affected (record_id);
+CREATE TABLE IF NOT EXISTS matching (
+    ecosystem TEXT NOT NULL, name TEXT NOT NULL, record_id TEXT NOT NULL, form TEXT NOT NULL,
+    PRIMARY KEY (ecosystem, name, record_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS matching_record ON matching (record_id);
 CREATE TABLE IF NOT EXISTS imports (
     at TEXT NOT NULL, source TEXT NOT NULL, added INTEGER NOT NULL, updated INTEGER NOT NULL,
     unchanged INTEGER NOT NULL, problems INTEGER NOT NULL
@@ -96,8 +107,50 @@ def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
+def matching_forms(record: OsvRecord) -> dict[tuple[str, str], str]:
+    """The matching form of a record for each package it affects: what matching needs
+    (id-level summary, aliases, CVSS vectors, severity label; the package's affected
+    entries with ranges, versions and labels) as compact JSON. Withdrawn records have none."""
+    if record.withdrawn:
+        return {}
+    entries: dict[tuple[str, str], list[Any]] = {}
+    for a in record.affected:
+        if a.ecosystem and a.name:
+            key = (base_ecosystem(a.ecosystem), normalize_name(a.ecosystem, a.name))
+            ranges = [[r.type, [list(e) for e in r.events]] for r in a.ranges]
+            entries.setdefault(key, []).append(
+                [a.ecosystem, a.name, ranges, sorted(a.versions), a.severity_label]
+            )
+    head = [record.summary, list(record.aliases), list(record.cvss_vectors), record.severity_label]
+    return {
+        key: json.dumps([*head, found], separators=(",", ":")) for key, found in entries.items()
+    }
+
+
+def _from_forms(record_id: str, forms: Sequence[bytes | str]) -> OsvRecord:
+    """The record (with the affected entries of the packages asked for) from its forms."""
+    affected: list[OsvAffected] = []
+    summary, aliases, vectors, label = "", [], [], ""
+    for form in forms:
+        summary, aliases, vectors, label, entries = orjson.loads(form)
+        affected.extend(
+            OsvAffected(
+                ecosystem,
+                name,
+                tuple(OsvRange(kind, tuple((e[0], e[1]) for e in events)) for kind, events in rngs),
+                frozenset(versions),
+                severity,
+            )
+            for ecosystem, name, rngs, versions, severity in entries
+        )
+    return OsvRecord(record_id, summary, tuple(aliases), tuple(affected), tuple(vectors), label)
+
+
 class VulnStore:
-    """One SQLite file; short connections, so threads and processes may share it."""
+    """One SQLite file; short connections, so threads and processes may share it.
+
+    Its schema is upgraded in place (one transaction) when an older readiness wrote it.
+    """
 
     def __init__(self, path: str | Path):
         self.path = Path(path).expanduser()
@@ -106,11 +159,63 @@ class VulnStore:
         if write:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=30)
-            conn.executescript(SCHEMA)
+            try:
+                self._upgrade(conn)
+            except BaseException:
+                conn.close()
+                raise
             return conn
         if not self.path.is_file():
             raise SourceError(str(self.path), "vulnerability database not found")
-        return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True, timeout=30)) as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            ours = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'records'"
+            ).fetchone()
+        if ours and version != SCHEMA_VERSION:
+            try:
+                with closing(self._connect(write=True)):
+                    pass
+            except sqlite3.OperationalError as exc:
+                raise SourceError(
+                    str(self.path),
+                    f"written by an older readiness and not upgradable here ({exc}): run "
+                    "`readiness vulndb import` on it once",
+                ) from None
+        return sqlite3.connect(uri, uri=True, timeout=30)
+
+    def _upgrade(self, conn: sqlite3.Connection) -> None:
+        """Create the schema, or upgrade an older store in one transaction (the matching
+        form of every stored record computed from its body)."""
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise SourceError(
+                str(self.path),
+                f"vulnerability database schema {version} is newer than this readiness "
+                f"({SCHEMA_VERSION}); upgrade readiness",
+            )
+        if version == SCHEMA_VERSION:
+            return
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
+            if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+                return  # another process upgraded it meanwhile
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            for (body,) in conn.execute("SELECT body FROM records").fetchall():
+                self._store_forms(conn, parse_osv_record(json.loads(body)))
+            conn.execute("DROP TABLE IF EXISTS affected")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @staticmethod
+    def _store_forms(conn: sqlite3.Connection, record: OsvRecord) -> None:
+        conn.execute("DELETE FROM matching WHERE record_id = ?", (record.id,))
+        conn.executemany(
+            "INSERT INTO matching VALUES (?, ?, ?, ?)",
+            [(eco, name, record.id, form) for (eco, name), form in matching_forms(record).items()],
+        )
 
     def import_paths(self, paths: Sequence[str | Path], now: dt.datetime) -> list[ImportReport]:
         """Import OSV archives, directories and records; one report per path."""
@@ -139,9 +244,9 @@ class VulnStore:
                 reports.append(report)
         return reports
 
-    @staticmethod
+    @classmethod
     def _upsert(
-        conn: sqlite3.Connection, entry: dict[str, Any], now: dt.datetime, report: ImportReport
+        cls, conn: sqlite3.Connection, entry: dict[str, Any], now: dt.datetime, report: ImportReport
     ) -> None:
         rid = str(entry["id"])
         modified = str(entry.get("modified") or "")
@@ -155,13 +260,7 @@ class VulnStore:
             "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?)",
             (rid, modified, int(record.withdrawn), body, _iso(now)),
         )
-        conn.execute("DELETE FROM affected WHERE record_id = ?", (rid,))
-        keys = {
-            (base_ecosystem(a.ecosystem), normalize_name(a.ecosystem, a.name))
-            for a in record.affected
-            if a.ecosystem and a.name
-        }
-        conn.executemany("INSERT INTO affected VALUES (?, ?, ?)", [(rid, *k) for k in keys])
+        cls._store_forms(conn, record)
         if row is None:
             report.added += 1
         else:
@@ -178,9 +277,8 @@ class VulnStore:
                     "FROM records"
                 ).fetchone()
                 ecosystems = conn.execute(
-                    "SELECT a.ecosystem, count(DISTINCT a.record_id) FROM affected a "
-                    "JOIN records r ON r.id = a.record_id WHERE r.withdrawn = 0 "
-                    "GROUP BY a.ecosystem ORDER BY a.ecosystem"
+                    "SELECT ecosystem, count(DISTINCT record_id) FROM matching "
+                    "GROUP BY ecosystem ORDER BY ecosystem"
                 ).fetchall()
         except sqlite3.Error as exc:
             raise SourceError(
@@ -199,21 +297,24 @@ class VulnStore:
 
     def database_for(self, keys: Iterable[tuple[str, str]]) -> OsvDatabase:
         """The records affecting any of ``keys`` ((ecosystem, normalized name) pairs):
-        one join against a temporary table of the keys, each record parsed once."""
+        one join of a temporary table of the keys against the stored matching forms
+        (withdrawn records have none), no OSV record parsed."""
         db = OsvDatabase()
         try:
             with closing(self._connect(write=False)) as conn:
-                conn.execute("CREATE TEMP TABLE wanted (ecosystem TEXT, name TEXT)")
-                conn.executemany("INSERT INTO wanted VALUES (?, ?)", set(keys))
-                rows = conn.execute(
-                    "SELECT DISTINCT r.id, r.body FROM wanted w"
-                    " JOIN affected a ON a.ecosystem = w.ecosystem AND a.name = w.name"
-                    " JOIN records r ON r.id = a.record_id WHERE r.withdrawn = 0 ORDER BY r.id"
+                conn.execute(
+                    "CREATE TEMP TABLE wanted (ecosystem TEXT, name TEXT, "
+                    "PRIMARY KEY (ecosystem, name)) WITHOUT ROWID"
                 )
-                for _, body in rows:
-                    db.add(parse_osv_record(json.loads(body)))
+                conn.executemany("INSERT OR IGNORE INTO wanted VALUES (?, ?)", keys)
+                rows = conn.execute(
+                    "SELECT m.record_id, m.form FROM wanted w JOIN matching m"
+                    " ON m.ecosystem = w.ecosystem AND m.name = w.name ORDER BY m.record_id"
+                ).fetchall()
         except sqlite3.Error as exc:
             raise SourceError(
                 str(self.path), f"cannot read the vulnerability database: {exc}"
             ) from None
+        for record_id, group in itertools.groupby(rows, key=operator.itemgetter(0)):
+            db.add(_from_forms(record_id, [form for _, form in group]))
         return db

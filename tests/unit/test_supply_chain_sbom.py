@@ -188,3 +188,54 @@ def test_presence_and_subject() -> None:
     assert (
         "attached to another image" in sbom_presence_findings([attached], {digest}, True)[0].message
     )
+
+
+def _nested(depth: int) -> bytes:
+    return b'{"bomFormat": "CycloneDX", "x": ' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"bomFormat": "CycloneDX", "specVersion": "1.5", "n": NaN, "big": 1' + b"0" * 30 + b"}",
+        b'\xef\xbb\xbf{"bomFormat": "CycloneDX", "specVersion": "1.5"}',
+        b'{"bomFormat": "CycloneDX", "s": "\\ud800 lone surrogate"}',
+        b'{"bomFormat": "CycloneDX", "s": "[[[[ \\\\", "t": "\\"]]]] {{", "u": [[{"v": "]"}]]}',
+        _nested(100),
+        _nested(101),
+        _nested(100).replace(b'"x": ', b'"x": "\\\\\\"[[[[[[", "y": '),
+        _nested(101).replace(b'"x": ', b'"a": "\\\\", "x": ').replace(b"]}", b'], "b": "\\\\"}'),
+        b'{"bomFormat": "CycloneDX", "components": [{"name": "a"}, ]}',
+        b'{"bomFormat": "CycloneDX"',
+    ],
+    ids=[
+        "nan-and-huge-int",
+        "bom",
+        "lone-surrogate",
+        "brackets-in-strings",
+        "depth-100",
+        "depth-101",
+        "depth-100-escaped-quotes",
+        "depth-101-between-escaped-backslashes",
+        "trailing-comma",
+        "truncated",
+    ],
+)
+def test_fast_parse_gives_the_standard_librarys_values_and_errors(data: bytes) -> None:
+    """orjson parses the common case; whatever it refuses, and the depth limit, give
+    exactly what the standard-library loader gives."""
+    from readiness import safeload
+    from readiness.sources.sbom import SBOM_LIMITS
+
+    try:
+        expected: Any = safeload.load_json(data, "app.cdx.json", SBOM_LIMITS)
+    except safeload.SafeLoadError as exc:
+        expected = f"SBOM is not valid JSON: {exc}"
+    try:
+        found: Any = parse_sbom(data, "app.cdx.json").doc
+    except SourceError as exc:
+        found = exc.reason
+    if isinstance(expected, dict) and expected.get("n") is not None:  # NaN != NaN
+        assert json.dumps(found) == json.dumps(expected)
+    else:
+        assert found == expected

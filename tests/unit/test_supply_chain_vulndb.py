@@ -7,7 +7,10 @@ import datetime as dt
 import json
 import shutil
 import sqlite3
+import zipfile
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,13 +18,16 @@ from readiness.cli import main
 from readiness.controls import Severity
 from readiness.errors import SourceError
 from readiness.rules.supply_chain_vulns import (
+    OsvDatabase,
     VulnDbStatus,
     database_findings,
     is_blocking,
     match_components,
+    parse_osv_record,
+    purl_key,
     waiver_id,
 )
-from readiness.sources.vulndb import VulnStore
+from readiness.sources.vulndb import SCHEMA_VERSION, VulnStore
 
 OSV = Path(__file__).resolve().parents[1] / "data" / "supply_chain" / "osv"
 EXPORT = OSV / "export" / "Go" / "all.zip"
@@ -168,3 +174,80 @@ def test_cli_import_and_status(
     assert main(["vulndb", "status", "--json", "--db", str(db)]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["records"] == 34 and doc["ecosystems"] == {"Go": 34} and doc["imports"] == 2
+
+
+def _purls_for(records: list[dict[str, Any]]) -> list[str]:
+    """A purl per affected package of the records at each version their ranges name."""
+    purls = []
+    for record in records:
+        for entry in record.get("affected", []):
+            eco, name = entry["package"]["ecosystem"], entry["package"]["name"]
+            versions = {"0.0.1", "99.0.0", *entry.get("versions", [])}
+            for rng in entry.get("ranges", []):
+                versions.update(v for ev in rng["events"] for v in ev.values())
+            for version in sorted(versions):
+                if eco == "Go":
+                    purls.append(f"pkg:golang/{name}@v{version.removeprefix('v')}")
+                elif eco == "Maven":
+                    purls.append(f"pkg:maven/{name.replace(':', '/')}@{version}")
+    return purls
+
+
+def test_stored_matching_forms_match_like_the_records_they_come_from(store: VulnStore) -> None:
+    with zipfile.ZipFile(EXPORT) as archive:
+        records = [json.loads(archive.read(n)) for n in archive.namelist()]
+    records += [json.loads(p.read_text()) for p in (LOG4SHELL, HTTP2)]
+    purls = _purls_for(records)
+    parsed = OsvDatabase()
+    for record in records:
+        parsed.add(parse_osv_record(record))
+    keys = [k for k in map(purl_key, purls) if k is not None]
+    stored = match_components(purls, store.database_for(keys))
+    assert stored == match_components(purls, parsed)
+    assert len(stored.vulns) > 20 and stored.uncomparable == ()
+
+
+OLD_SCHEMA = """
+CREATE TABLE records (
+    id TEXT PRIMARY KEY, modified TEXT NOT NULL, withdrawn INTEGER NOT NULL,
+    body TEXT NOT NULL, imported_at TEXT NOT NULL
+);
+CREATE TABLE affected (record_id TEXT NOT NULL, ecosystem TEXT NOT NULL, name TEXT NOT NULL);
+CREATE TABLE imports (
+    at TEXT NOT NULL, source TEXT NOT NULL, added INTEGER NOT NULL, updated INTEGER NOT NULL,
+    unchanged INTEGER NOT NULL, problems INTEGER NOT NULL
+);
+"""
+
+
+def test_a_store_of_the_first_schema_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.executescript(OLD_SCHEMA)
+        body = LOG4SHELL.read_text()
+        conn.execute(
+            "INSERT INTO records VALUES (?, ?, 0, ?, ?)",
+            ("GHSA-jfh8-c2jp-5v3q", json.loads(body)["modified"], body, NOW.isoformat()),
+        )
+        conn.execute(
+            "INSERT INTO affected VALUES (?, ?, ?)",
+            ("GHSA-jfh8-c2jp-5v3q", "Maven", "org.apache.logging.log4j:log4j-core"),
+        )
+        conn.execute("INSERT INTO imports VALUES (?, 'x', 1, 0, 0, 0)", (NOW.isoformat(),))
+    old = VulnStore(path)
+    [vuln] = match_components([LOG4J], old.database_for([purl_key(LOG4J)])).vulns  # type: ignore[list-item]
+    assert vuln.id == "GHSA-jfh8-c2jp-5v3q" and vuln.score == 10.0
+    assert old.status().ecosystems == (("Maven", 1),)
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "affected" not in tables and "matching" in tables
+    again = old.import_paths([LOG4SHELL], NOW)[0]
+    assert again.unchanged == 1
+
+
+def test_a_store_of_a_newer_readiness_is_refused(store: VulnStore) -> None:
+    with closing(sqlite3.connect(store.path)) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(SourceError, match="newer than this readiness"):
+        store.database_for([("Go", "golang.org/x/net")])
