@@ -20,6 +20,7 @@ from readiness.checking import MARKER, profile_of
 from readiness.profile.kubernetes import KubernetesPolicy
 from readiness.rules import kubernetes as rules
 from readiness.rules import kubernetes_batch as batch
+from readiness.rules import kubernetes_delivery as delivery
 from readiness.rules import kubernetes_live as live
 from readiness.rules import kubernetes_relations as relations
 from readiness.rules.kubernetes_index import KubeIndex
@@ -27,6 +28,7 @@ from readiness.rules.kubernetes_model import WORKLOAD_KINDS, Workload, hide_sour
 from readiness.sources.kubernetes_targets import (
     Case,
     KubeSource,
+    delivery_cases,
     load_sources,
     namespace_cases,
     object_cases,
@@ -55,7 +57,8 @@ def sources(config: pytest.Config) -> list[KubeSource]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     profile = profile_of(metafunc.config)
     if not (profile.targets.kubernetes or profile.targets.manifests):
-        for name in ("workload", "service", "namespace", "kube_source", "autoscaler", "budget"):
+        names = ("workload", "service", "namespace", "kube_source", "autoscaler", "budget")
+        for name in (*names, "release"):
             parametrize(metafunc, name, [])
         return
     marker = metafunc.definition.get_closest_marker(MARKER)
@@ -78,6 +81,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     parametrize(
         metafunc, "budget", unique_ids(list(object_cases(srcs, ignore, "PodDisruptionBudget")))
     )
+    parametrize(metafunc, "release", unique_ids(list(delivery_cases(srcs, ignore))))
     parametrize(metafunc, "kube_source", [(s.name, Case(s, error=s.error)) for s in srcs])
 
 
@@ -467,6 +471,54 @@ def test_duplicate_objects(
     if not inv.api_uses:
         pytest.skip("the manifest set declares no objects")
     assert_no_findings(relations.duplicate_objects(inv.source, inv.api_uses, others))
+
+
+def _delivery(case: Case, policy: KubernetesPolicy) -> delivery.Delivery:
+    """What delivers the case's service; skips a service not required and not delivered."""
+    if case.rollout is not None:
+        found = case.delivered.for_rollout(case.rollout)
+    else:
+        w = _controller(case)
+        found = case.delivered.for_workload(w, policy.progressive_delivery.colour_labels)
+    required = policy.progressive_delivery.required
+    if found.empty and not (required == "all" or delivery.named(found.target, required)):
+        pytest.skip(
+            "not named in kubernetes.progressive_delivery.required and no Rollout, Canary "
+            "or blue-green Service pair delivers it"
+        )
+    return found
+
+
+@control("K8S-PROGRESSIVE-DELIVERY")
+def test_progressive_delivery(release: Case, policy: KubernetesPolicy, evidence: Evidence) -> None:
+    inv = release.inventory
+    found = _delivery(release, policy)
+    accepted = policy.progressive_delivery.strategies
+    note = delivery.absent_note(inv)
+    _note(evidence, release, delivered_by=found.describe(), accepted=accepted)
+    findings = delivery.strategy_problems(
+        found, release.delivered, accepted, read_services="Service" not in inv.missing, note=note
+    )
+    if findings:
+        inv.require("Rollout", "Canary", "Service")  # a kind not read may hold the strategy
+    assert_no_findings(findings)
+
+
+@control("K8S-ROLLOUT-ANALYSIS")
+def test_rollout_analysis(release: Case, policy: KubernetesPolicy, evidence: Evidence) -> None:
+    inv = release.inventory
+    found = _delivery(release, policy)
+    index = release.delivered
+    _note(evidence, release, analysis=delivery.analysis_summary(found, index))
+    if found.service_pairs and not (found.rollouts or found.canaries):
+        pytest.skip(
+            "delivered by a blue-green Service pair, switched by hand: no automated "
+            "analysis to judge (an Argo Rollout or Flagger Canary adds one)"
+        )
+    findings = delivery.analysis_problems(found, index, note=delivery.absent_note(inv))
+    if findings:  # a kind not read may hold the analysis
+        inv.require("Rollout", "Canary", "AnalysisTemplate", "ClusterAnalysisTemplate")
+    assert_no_findings(findings)
 
 
 # ---------------------------------------------------------------- live only

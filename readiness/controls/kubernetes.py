@@ -316,6 +316,51 @@ CONTROLS = (
         ("NIST SP 800-53 CM-8", "Kubernetes docs: Recommended Labels"),
     ),
     Control(
+        "K8S-PROGRESSIVE-DELIVERY",
+        "Released services are delivered by canary or blue-green",
+        _F,
+        Severity.HIGH,
+        'The practices ask for "Blue-green deployment configured" and "Automated canary '
+        'deployments": a new version first takes a slice of traffic (canary steps) or '
+        "stands beside the old one until switched (blue-green), so a bad release reaches "
+        "few users and is undone by moving traffic back. Judged for the services "
+        "kubernetes.progressive_delivery.required names, and for every service an Argo "
+        "Rollout, a Flagger Canary or a blue-green Service pair delivers.",
+        "Install Argo Rollouts or Flagger and declare a Rollout (canary steps, or blueGreen "
+        "with activeService and previewService; workloadRef for an existing Deployment) or "
+        "a Canary whose targetRef names the workload, or declare two Services selecting the "
+        "app by colour/version label.",
+        (
+            "SOC 2 CC8.1",
+            "NIST SP 800-53 CM-3",
+            "Argo Rollouts docs: Canary, BlueGreen, Workload Referencing",
+            "Flagger docs: Deployment Strategies",
+        ),
+    ),
+    Control(
+        "K8S-ROLLOUT-ANALYSIS",
+        "Progressive releases are analysed and abort on failure",
+        _F,
+        Severity.MEDIUM,
+        'An "Automated canary deployment" promotes or rolls back on measurements, not on '
+        "someone watching: an Argo Rollout needs an analysis (steps, background or "
+        "pre/post-promotion) whose AnalysisTemplate metrics can fail (successCondition or "
+        "failureCondition, failureLimit not -1); a Flagger Canary needs an analysis with "
+        "metric thresholdRanges or gating webhooks counted against its threshold, and must "
+        "not skip it. abortScaleDownDelaySeconds only says what follows an abort, so it is "
+        "no abort condition. Medium: a manually promoted canary still limits the blast "
+        "radius; raise the gate to block on it.",
+        "Reference an AnalysisTemplate from steps[].analysis or strategy.canary.analysis "
+        "(blueGreen: prePromotionAnalysis) with a successCondition and failureLimit; on a "
+        "Canary set analysis.threshold and metrics with thresholdRange.",
+        (
+            "SOC 2 CC8.1",
+            "NIST SP 800-53 CM-4",
+            "Argo Rollouts docs: Analysis & Progressive Delivery",
+            "Flagger docs: Metrics Analysis, Webhooks",
+        ),
+    ),
+    Control(
         "K8S-ROLLOUT",
         "The rollout is complete",
         _F,

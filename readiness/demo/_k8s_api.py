@@ -280,9 +280,23 @@ _GROUPS = {
     "ClusterRoleBinding": ("rbac.authorization.k8s.io/v1", "clusterrolebindings"),
     "ServiceMonitor": ("monitoring.coreos.com/v1", "servicemonitors"),
     "PrometheusRule": ("monitoring.coreos.com/v1", "prometheusrules"),
+    "Rollout": ("argoproj.io/v1alpha1", "rollouts"),
+    "AnalysisTemplate": ("argoproj.io/v1alpha1", "analysistemplates"),
+    "ClusterAnalysisTemplate": ("argoproj.io/v1alpha1", "clusteranalysistemplates"),
+    "Canary": ("flagger.app/v1beta1", "canaries"),
 }
-CLUSTER_SCOPED = frozenset({"Node", "ClusterRole", "ClusterRoleBinding"})
-CORE_KINDS = tuple(k for k in _GROUPS if k not in ("ServiceMonitor", "PrometheusRule"))
+CLUSTER_SCOPED = frozenset({"Node", "ClusterRole", "ClusterRoleBinding", "ClusterAnalysisTemplate"})
+CRD_KINDS = frozenset(
+    {
+        "ServiceMonitor",
+        "PrometheusRule",
+        "Rollout",
+        "AnalysisTemplate",
+        "ClusterAnalysisTemplate",
+        "Canary",
+    }
+)
+CORE_KINDS = tuple(k for k in _GROUPS if k not in CRD_KINDS)
 
 
 def list_path(kind: str, namespace: str | None) -> str:

@@ -936,7 +936,76 @@ def demo_objects() -> list[Obj]:
     )
     coredns["metadata"]["namespace"] = "kube-system"
     objs.append(coredns)
-    return objs
+    return objs + _delivery_objects()
+
+
+def _delivery_objects() -> list[Obj]:
+    """checkout is released by an Argo Rollout (workloadRef, as in argo-rollouts'
+    examples/workload-ref) with a Prometheus analysis step; frontend has no strategy."""
+    success_rate = (
+        'sum(rate(http_requests_total{service="checkout",code!~"5.."}[2m])) / '
+        'sum(rate(http_requests_total{service="checkout"}[2m]))'
+    )
+    template = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": "success-rate", "namespace": "shop", "generation": 1},
+        "spec": {
+            "metrics": [
+                {
+                    "name": "success-rate",
+                    "interval": "1m",
+                    "count": 5,
+                    "successCondition": "result[0] >= 0.99",
+                    "failureLimit": 1,
+                    "provider": {
+                        "prometheus": {
+                            "address": "http://prometheus.monitoring:9090",
+                            "query": success_rate,
+                        }
+                    },
+                }
+            ]
+        },
+    }
+    rollout = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {
+            "name": "checkout",
+            "namespace": "shop",
+            "labels": _labels("checkout", "1.4.0"),
+            "generation": 4,
+            "creationTimestamp": ts(60 * 24 * 30),
+        },
+        "spec": {
+            "replicas": 3,
+            "workloadRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "checkout"},
+            "strategy": {
+                "canary": {
+                    "abortScaleDownDelaySeconds": 30,
+                    "steps": [
+                        {"setWeight": 20},
+                        {"pause": {"duration": "2m"}},
+                        {"analysis": {"templates": [{"templateName": "success-rate"}]}},
+                        {"setWeight": 50},
+                        {"pause": {"duration": "5m"}},
+                    ],
+                }
+            },
+        },
+        "status": {
+            "phase": "Healthy",
+            "observedGeneration": "4",
+            "replicas": 3,
+            "updatedReplicas": 3,
+            "readyReplicas": 3,
+            "availableReplicas": 3,
+            "currentStepIndex": 5,
+            "stableRS": "7c9d8b6f5d",
+        },
+    }
+    return [template, rollout]
 
 
 def demo_recording() -> dict[str, Any]:

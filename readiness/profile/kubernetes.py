@@ -67,6 +67,22 @@ class KubernetesTargets(Model):
         return self
 
 
+class ProgressiveDelivery(Model):
+    """Which services must be released progressively, and how (K8S-PROGRESSIVE-DELIVERY)."""
+
+    # Workloads (name, ns/name, ns/Kind/name or glob) that need a strategy, or "all".
+    # Others are judged only when a Rollout, Canary or blue-green Service pair exists.
+    required: list[str] | Literal["all"] = []
+    strategies: list[Literal["canary", "blue-green"]] = Field(
+        default=["canary", "blue-green"], min_length=1
+    )
+    # Labels two Services of a blue-green pair differ in (the first one found is used).
+    colour_labels: list[str] = Field(
+        default=["color", "colour", "version", "app.kubernetes.io/version", "slot"],
+        min_length=1,
+    )
+
+
 class KubernetesPolicy(Model):
     """Thresholds and choices of the Kubernetes checks."""
 
@@ -85,6 +101,7 @@ class KubernetesPolicy(Model):
     api_access: list[str] = []  # workloads that may mount a service-account token
     job_history_max: int = Field(10, ge=0)  # K8S-CRONJOB: most finished Jobs kept
     target_version: str = Field("1.31", pattern=r"^1\.\d+$")  # removals checked up to this
+    progressive_delivery: ProgressiveDelivery = ProgressiveDelivery()
     ignore_namespaces: list[str] = ["kube-system", "kube-public", "kube-node-lease"]
 
 

@@ -12,9 +12,12 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from readiness.errors import SourceError
+
+if TYPE_CHECKING:
+    from readiness.rules.kubernetes_delivery_model import AnalysisTemplate, Canary, Rollout
 
 # Controllers that keep pods running (probes, replicas, budgets and rollouts apply).
 CONTROLLER_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
@@ -41,6 +44,10 @@ KNOWN_KINDS = frozenset(
         "Event",
         "ServiceMonitor",
         "PrometheusRule",
+        "Rollout",  # argoproj.io: progressive delivery (kubernetes_delivery_model)
+        "AnalysisTemplate",
+        "ClusterAnalysisTemplate",
+        "Canary",  # flagger.app
     }
 )
 
@@ -614,6 +621,9 @@ class Inventory:
     bindings: tuple[Binding, ...] = ()
     service_monitors: tuple[ServiceMonitor, ...] = ()
     prometheus_rules: tuple[Ref, ...] = ()
+    rollouts: tuple[Rollout, ...] = ()
+    analysis_templates: tuple[AnalysisTemplate, ...] = ()
+    canaries: tuple[Canary, ...] = ()
     nodes: tuple[Node, ...] = ()
     events: tuple[Event, ...] = ()
     api_uses: tuple[ApiUse, ...] = ()
@@ -1001,6 +1011,11 @@ def build_inventory(
         bindings=tuple(buckets.get("RoleBinding", []) + buckets.get("ClusterRoleBinding", [])),
         service_monitors=tuple(buckets.get("ServiceMonitor", [])),
         prometheus_rules=tuple(buckets.get("PrometheusRule", [])),
+        rollouts=tuple(buckets.get("Rollout", [])),
+        analysis_templates=tuple(
+            buckets.get("AnalysisTemplate", []) + buckets.get("ClusterAnalysisTemplate", [])
+        ),
+        canaries=tuple(buckets.get("Canary", [])),
         nodes=tuple(buckets.get("Node", [])),
         events=tuple(buckets.get("Event", [])),
         api_uses=tuple(api_uses),
@@ -1036,6 +1051,20 @@ def _parse(kind: str, raw: Mapping[str, Any], ns: str) -> Any:
         return parse_service_monitor(raw, ns)
     if kind == "PrometheusRule":
         return _ref(raw, kind, ns)
+    if kind in ("Rollout", "AnalysisTemplate", "ClusterAnalysisTemplate", "Canary"):
+        return _parse_delivery(kind, raw, ns)
     if kind == "Node":
         return parse_node(raw)
     return parse_event(raw, ns)
+
+
+def _parse_delivery(kind: str, raw: Mapping[str, Any], ns: str) -> Any:
+    # Imported here: the delivery model builds on this module's helpers.
+    from readiness.rules import kubernetes_delivery_model as delivery
+
+    ref = _ref(raw, kind, ns, namespaced=kind != "ClusterAnalysisTemplate")
+    if kind == "Rollout":
+        return delivery.parse_rollout(raw, ref)
+    if kind == "Canary":
+        return delivery.parse_canary(raw, ref)
+    return delivery.parse_analysis_template(raw, ref)

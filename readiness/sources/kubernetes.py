@@ -120,6 +120,21 @@ KINDS: tuple[KindSpec, ...] = (
     KindSpec(
         "PrometheusRule", "CustomObjectsApi", "", "prometheusrules", "monitoring.coreos.com", "v1"
     ),
+    # Progressive delivery: Argo Rollouts and Flagger (absent when not installed).
+    KindSpec("Rollout", "CustomObjectsApi", "", "rollouts", "argoproj.io", "v1alpha1"),
+    KindSpec(
+        "AnalysisTemplate", "CustomObjectsApi", "", "analysistemplates", "argoproj.io", "v1alpha1"
+    ),
+    KindSpec(
+        "ClusterAnalysisTemplate",
+        "CustomObjectsApi",
+        "",
+        "clusteranalysistemplates",
+        "argoproj.io",
+        "v1alpha1",
+        namespaced=False,
+    ),
+    KindSpec("Canary", "CustomObjectsApi", "", "canaries", "flagger.app", "v1beta1"),
 )
 
 
@@ -259,9 +274,12 @@ class ClusterReader:
             kwargs["_continue"] = token
         api = self._api(spec.api)
         if spec.crd:
-            if job.namespace is None:
+            if not spec.namespaced:
                 fn: Callable[..., Any] = api.list_cluster_custom_object
                 args: tuple[Any, ...] = (spec.group, spec.version, spec.plural)
+            elif job.namespace is None:
+                fn = api.list_cluster_custom_object
+                args = (spec.group, spec.version, spec.plural)
             else:
                 fn = api.list_namespaced_custom_object
                 args = (spec.group, spec.version, job.namespace, spec.plural)

@@ -21,6 +21,8 @@ from readiness.errors import SourceError
 from readiness.profile.kubernetes import KubeCluster, ManifestSet
 from readiness.profile.model import Profile
 from readiness.rules.kubernetes import namespaces_with_workloads
+from readiness.rules.kubernetes_delivery import DeliveryIndex
+from readiness.rules.kubernetes_delivery_model import Rollout
 from readiness.rules.kubernetes_index import KubeIndex
 from readiness.rules.kubernetes_model import (
     WORKLOAD_KINDS,
@@ -46,10 +48,13 @@ class KubeSource:
     error: SourceError | None = None
     stats: dict[str, Any] = field(default_factory=dict)
     index: KubeIndex | None = field(default=None, compare=False)
+    delivery: DeliveryIndex | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.loaded is not None and self.index is None:
             object.__setattr__(self, "index", KubeIndex(self.loaded))
+        if self.loaded is not None and self.delivery is None:
+            object.__setattr__(self, "delivery", DeliveryIndex(self.loaded))
 
     def __repr__(self) -> str:
         state = "error" if self.error is not None else repr(self.loaded)
@@ -89,6 +94,7 @@ class Case:
     error: SourceError | None = None
     hpa: Hpa | None = None
     pdb: Pdb | None = None
+    rollout: Rollout | None = None  # an Argo Rollout running its own pod template
 
     def __repr__(self) -> str:
         target = next(
@@ -99,6 +105,7 @@ class Case:
                     self.service and self.service.ref,
                     self.hpa and self.hpa.ref,
                     self.pdb and self.pdb.ref,
+                    self.rollout and self.rollout.ref,
                     self.namespace,
                 )
                 if t
@@ -117,6 +124,13 @@ class Case:
     def related(self) -> KubeIndex:
         _ = self.inventory
         return self.source.related
+
+    @property
+    def delivered(self) -> DeliveryIndex:
+        """The source's progressive-delivery index (raises the source's error if unread)."""
+        _ = self.inventory
+        assert self.source.delivery is not None
+        return self.source.delivery
 
     @property
     def wl(self) -> Workload:
@@ -242,3 +256,22 @@ def object_cases(
             for p in src.loaded.pdbs:
                 if p.ref.namespace not in ignore:
                     yield str(p.ref), Case(src, pdb=p)
+
+
+def delivery_cases(srcs: Sequence[KubeSource], ignore: Sequence[str]) -> Iterator[tuple[str, Case]]:
+    """Released services: long-running workloads, and Rollouts running their own template.
+
+    A Rollout whose ``workloadRef`` names a workload of the source is judged as that
+    workload; one naming a workload the source lacks is a target of its own.
+    """
+    for src in srcs:
+        for ident, case in workload_cases([src], ignore):
+            if case.workload is None or case.workload.long_running:
+                yield ident, case
+        if src.loaded is None or src.delivery is None:
+            continue
+        for r in src.loaded.rollouts:
+            if r.namespace in ignore:
+                continue
+            if r.workload_ref is None or not src.delivery.has_workload(r.workload_ref):
+                yield str(r.ref), Case(src, rollout=r)

@@ -40,7 +40,7 @@ def test_one_list_per_kind_and_namespace(k8s_server_factory: ServerFactory) -> N
     expected = {list_path(k.kind, ns) for k in namespaced for ns in ("shop", "kube-system")}
     expected |= {list_path(k.kind, None) for k in KINDS if not k.namespaced}
     assert dict(api.server.requests) == {path: 1 for path in expected}
-    assert stats.requests == len(expected) == 2 * len(namespaced) + 3
+    assert stats.requests == len(expected) == 2 * len(namespaced) + 4
     assert inv.missing == {}
     assert [str(w.ref) for w in inv.workloads if w.namespace == "kube-system"] == [
         "kube-system/Deployment/coredns"

@@ -147,7 +147,7 @@ def test_messages_name_target_expected_found_fix(run: dict[str, Any]) -> None:
     assert "has been Pending for 25m" in pending["message"]
     reasons = [e["reason"] for e in pending["evidence"]["warning_events"]]
     assert reasons == ["FailedScheduling"]
-    assert got[("K8S-PROBES", "shop/Deployment/checkout")]["evidence"]["list_requests"] == 21
+    assert got[("K8S-PROBES", "shop/Deployment/checkout")]["evidence"]["list_requests"] == 25
 
 
 def test_secrets_never_in_reports(run: dict[str, Any], live_api: K8sApi) -> None:

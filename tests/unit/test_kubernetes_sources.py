@@ -13,16 +13,17 @@ from readiness.profile.kubernetes import KubeCluster
 from readiness.sources.kubernetes import KINDS, cluster_wide, list_jobs
 
 NAMESPACED = sum(k.namespaced for k in KINDS)
+CLUSTER_SCOPED = 4  # Node, ClusterRole, ClusterRoleBinding, ClusterAnalysisTemplate
 
 
 @pytest.mark.parametrize(
     ("namespaces", "scope", "wide", "jobs"),
     [
         ([], "auto", True, len(KINDS)),
-        (["a"], "auto", False, NAMESPACED + 3),
-        (["a", "b", "c"], "auto", False, 3 * NAMESPACED + 3),
+        (["a"], "auto", False, NAMESPACED + CLUSTER_SCOPED),
+        (["a", "b", "c"], "auto", False, 3 * NAMESPACED + CLUSTER_SCOPED),
         (["a", "b", "c", "d"], "auto", True, len(KINDS)),
-        (["a", "b", "c", "d"], "namespace", False, 4 * NAMESPACED + 3),
+        (["a", "b", "c", "d"], "namespace", False, 4 * NAMESPACED + CLUSTER_SCOPED),
         (["a"], "cluster", True, len(KINDS)),
     ],
 )
