@@ -355,7 +355,7 @@ CONTROLS = (
         "Canary set analysis.threshold and metrics with thresholdRange.",
         (
             "SOC 2 CC8.1",
-            "NIST SP 800-53 CM-4",
+            "NIST SP 800-53 SI-4",
             "Argo Rollouts docs: Analysis & Progressive Delivery",
             "Flagger docs: Metrics Analysis, Webhooks",
         ),

@@ -70,13 +70,14 @@ class KubernetesTargets(Model):
 class ProgressiveDelivery(Model):
     """Which services must be released progressively, and how (K8S-PROGRESSIVE-DELIVERY)."""
 
-    # Workloads (name, ns/name, ns/Kind/name or glob) that need a strategy, or "all".
-    # Others are judged only when a Rollout, Canary or blue-green Service pair exists.
+    #: workloads (name, ns/name, ns/Kind/name or glob) that need a Rollout, Canary or
+    #: blue-green Service pair, or `all`; others are judged only when one delivers them
     required: list[str] | Literal["all"] = []
+    #: strategies accepted (a Flagger A/B test counts as canary)
     strategies: list[Literal["canary", "blue-green"]] = Field(
         default=["canary", "blue-green"], min_length=1
     )
-    # Labels two Services of a blue-green pair differ in (the first one found is used).
+    #: labels two Services of a blue-green pair differ in (first match wins)
     colour_labels: list[str] = Field(
         default=["color", "colour", "version", "app.kubernetes.io/version", "slot"],
         min_length=1,
@@ -101,7 +102,7 @@ class KubernetesPolicy(Model):
     api_access: list[str] = []  # workloads that may mount a service-account token
     job_history_max: int = Field(10, ge=0)  # K8S-CRONJOB: most finished Jobs kept
     target_version: str = Field("1.31", pattern=r"^1\.\d+$")  # removals checked up to this
-    progressive_delivery: ProgressiveDelivery = ProgressiveDelivery()
+    progressive_delivery: ProgressiveDelivery = ProgressiveDelivery()  # K8S-PROGRESSIVE-DELIVERY
     ignore_namespaces: list[str] = ["kube-system", "kube-public", "kube-node-lease"]
 
 

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
+from readiness.demo._k8s_cluster import demo_objects
 from readiness.errors import SourceError
+from readiness.profile import load_profile
 from readiness.profile.kubernetes import ManifestSet, ProgressiveDelivery
 from readiness.rules import kubernetes_delivery as delivery
 from readiness.rules.kubernetes_delivery import DeliveryIndex
@@ -387,3 +389,26 @@ def test_profile_section() -> None:
         ProgressiveDelivery(strategies=["rolling"])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="required"):
         ProgressiveDelivery(required="everything")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- the demo
+
+
+def test_demo_cluster_and_manifests() -> None:
+    profile = load_profile("demo", env={})
+    policy = profile.kubernetes.progressive_delivery
+    cluster = inventory(demo_objects(), namespace="shop")
+    index = DeliveryIndex(cluster)
+    checkout = index.for_workload(workload(cluster, "checkout"), policy.colour_labels)
+    assert checkout.describe() == ["shop/Rollout/checkout (canary)"]
+    assert delivery.strategy_problems(checkout, index, policy.strategies) == []
+    assert delivery.analysis_problems(checkout, index) == []
+    frontend = index.for_workload(workload(cluster, "frontend"), policy.colour_labels)
+    assert frontend.empty and delivery.named(frontend.target, policy.required)
+
+    (ms,) = profile.targets.manifests
+    files = load_manifests(ms, Path(profile.path).parent)
+    catalog = DeliveryIndex(files).for_workload(workload(files, "catalog"), policy.colour_labels)
+    assert catalog.describe() == ["web/Canary/catalog (canary (weighted traffic steps))"]
+    assert delivery.strategy_problems(catalog, DeliveryIndex(files), policy.strategies) == []
+    assert delivery.analysis_problems(catalog, DeliveryIndex(files)) == []
