@@ -81,7 +81,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     parametrize(
         metafunc, "budget", unique_ids(list(object_cases(srcs, ignore, "PodDisruptionBudget")))
     )
-    parametrize(metafunc, "release", unique_ids(list(delivery_cases(srcs, ignore))))
+    required = profile.kubernetes.progressive_delivery.required
+    releases = delivery_cases(srcs, ignore, [] if required == "all" else required)
+    parametrize(metafunc, "release", unique_ids(list(releases)))
     parametrize(metafunc, "kube_source", [(s.name, Case(s, error=s.error)) for s in srcs])
 
 
@@ -473,8 +475,16 @@ def test_duplicate_objects(
     assert_no_findings(relations.duplicate_objects(inv.source, inv.api_uses, others))
 
 
-def _delivery(case: Case, policy: KubernetesPolicy) -> delivery.Delivery:
-    """What delivers the case's service; skips a service not required and not delivered."""
+def _delivery(case: Case, policy: KubernetesPolicy, config: pytest.Config) -> delivery.Delivery:
+    """What delivers the case's service; skips a service not required and not delivered.
+
+    A required service no source holds fails (every source read, none has it).
+    """
+    if case.missing:
+        srcs = sources(config)
+        for src in srcs:  # a source, or a kind, not read may hold it
+            src.inventory.require(*WORKLOAD_KINDS, "Rollout")
+        assert_no_findings(delivery.not_found(case.missing, [s.name for s in srcs]))
     if case.rollout is not None:
         found = case.delivered.for_rollout(case.rollout)
     else:
@@ -490,9 +500,11 @@ def _delivery(case: Case, policy: KubernetesPolicy) -> delivery.Delivery:
 
 
 @control("K8S-PROGRESSIVE-DELIVERY")
-def test_progressive_delivery(release: Case, policy: KubernetesPolicy, evidence: Evidence) -> None:
+def test_progressive_delivery(
+    release: Case, policy: KubernetesPolicy, evidence: Evidence, request: pytest.FixtureRequest
+) -> None:
     inv = release.inventory
-    found = _delivery(release, policy)
+    found = _delivery(release, policy, request.config)
     accepted = policy.progressive_delivery.strategies
     note = delivery.absent_note(inv)
     _note(evidence, release, delivered_by=found.describe(), accepted=accepted)
@@ -505,9 +517,11 @@ def test_progressive_delivery(release: Case, policy: KubernetesPolicy, evidence:
 
 
 @control("K8S-ROLLOUT-ANALYSIS")
-def test_rollout_analysis(release: Case, policy: KubernetesPolicy, evidence: Evidence) -> None:
+def test_rollout_analysis(
+    release: Case, policy: KubernetesPolicy, evidence: Evidence, request: pytest.FixtureRequest
+) -> None:
     inv = release.inventory
-    found = _delivery(release, policy)
+    found = _delivery(release, policy, request.config)
     index = release.delivered
     _note(evidence, release, analysis=delivery.analysis_summary(found, index))
     if found.service_pairs and not (found.rollouts or found.canaries):
@@ -517,7 +531,7 @@ def test_rollout_analysis(release: Case, policy: KubernetesPolicy, evidence: Evi
         )
     findings = delivery.analysis_problems(found, index, note=delivery.absent_note(inv))
     if findings:  # a kind not read may hold the analysis
-        inv.require("Rollout", "Canary", "AnalysisTemplate", "ClusterAnalysisTemplate")
+        inv.require("Rollout", "Canary", *delivery.unread_template_kinds(found, index))
     assert_no_findings(findings)
 
 

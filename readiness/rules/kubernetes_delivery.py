@@ -132,6 +132,31 @@ def named(ref: Ref, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(k, p) for p in patterns for k in keys)
 
 
+def not_found(name: str, sources: Sequence[str]) -> list[Finding]:
+    """A required service that no source holds cannot be shown to be delivered."""
+    return [
+        Finding(
+            f"required service {name!r} is in no source",
+            expected=f"a workload or Rollout named {name!r} in {', '.join(sources)}",
+            found="none (kubernetes.progressive_delivery.required names it)",
+            fix="correct the name in kubernetes.progressive_delivery.required, or add the "
+            "cluster, namespace or manifests that hold the service",
+        )
+    ]
+
+
+def unread_template_kinds(delivery: Delivery, index: DeliveryIndex) -> list[str]:
+    """Kinds of the analysis templates referenced but not found (maybe not readable)."""
+    return sorted(
+        {
+            ref.kind
+            for r in delivery.rollouts
+            for ref in r.analyses
+            if index.template(r.namespace, ref) is None
+        }
+    )
+
+
 def absent_note(inventory: Inventory) -> str:
     """What a cluster said about the delivery CRDs (404: the controller is not installed)."""
     absent = [k for k in DELIVERY_KINDS if k in inventory.absent_crds]

@@ -21,7 +21,7 @@ from readiness.errors import SourceError
 from readiness.profile.kubernetes import KubeCluster, ManifestSet
 from readiness.profile.model import Profile
 from readiness.rules.kubernetes import namespaces_with_workloads
-from readiness.rules.kubernetes_delivery import DeliveryIndex
+from readiness.rules.kubernetes_delivery import DeliveryIndex, named
 from readiness.rules.kubernetes_delivery_model import Rollout
 from readiness.rules.kubernetes_index import KubeIndex
 from readiness.rules.kubernetes_model import (
@@ -29,6 +29,7 @@ from readiness.rules.kubernetes_model import (
     Hpa,
     Inventory,
     Pdb,
+    Ref,
     Service,
     Workload,
     hide_source_errors,
@@ -95,6 +96,7 @@ class Case:
     hpa: Hpa | None = None
     pdb: Pdb | None = None
     rollout: Rollout | None = None  # an Argo Rollout running its own pod template
+    missing: str = ""  # a required service no source holds
 
     def __repr__(self) -> str:
         target = next(
@@ -106,6 +108,7 @@ class Case:
                     self.hpa and self.hpa.ref,
                     self.pdb and self.pdb.ref,
                     self.rollout and self.rollout.ref,
+                    self.missing,
                     self.namespace,
                 )
                 if t
@@ -258,20 +261,33 @@ def object_cases(
                     yield str(p.ref), Case(src, pdb=p)
 
 
-def delivery_cases(srcs: Sequence[KubeSource], ignore: Sequence[str]) -> Iterator[tuple[str, Case]]:
+def delivery_cases(
+    srcs: Sequence[KubeSource], ignore: Sequence[str], required: Sequence[str] = ()
+) -> Iterator[tuple[str, Case]]:
     """Released services: long-running workloads, and Rollouts running their own template.
 
     A Rollout whose ``workloadRef`` names a workload of the source is judged as that
-    workload; one naming a workload the source lacks is a target of its own.
+    workload; one naming a workload the source lacks is a target of its own. A name in
+    ``required`` (not a glob) that no source holds is a target too: a required service
+    that cannot be found is not delivered.
     """
+    seen: list[Ref] = []
     for src in srcs:
         for ident, case in workload_cases([src], ignore):
             if case.workload is None or case.workload.long_running:
                 yield ident, case
         if src.loaded is None or src.delivery is None:
             continue
+        seen += [w.ref for w in src.loaded.workloads if w.long_running]
+        seen += [r.ref for r in src.loaded.rollouts]
         for r in src.loaded.rollouts:
             if r.namespace in ignore:
                 continue
             if r.workload_ref is None or not src.delivery.has_workload(r.workload_ref):
                 yield str(r.ref), Case(src, rollout=r)
+    loaded = [s for s in srcs if s.loaded is not None]
+    if not loaded:
+        return
+    for name in required:
+        if not any(c in name for c in "*?[") and not any(named(ref, [name]) for ref in seen):
+            yield name, Case(loaded[0], missing=name)

@@ -43,7 +43,9 @@ def run(
             ],
         },
         "kubernetes": {
-            "progressive_delivery": {"required": ["checkout", "frontend", "rollout-*", "podinfo"]}
+            "progressive_delivery": {
+                "required": ["checkout", "frontend", "rollout-*", "podinfo", "gateway"]
+            }
         },
     }
     work = tmp_path_factory.mktemp("k8s-delivery")
@@ -80,6 +82,8 @@ def test_outcomes(run: dict[str, Any]) -> None:
         # The same cluster without the CRDs: nothing delivers anything.
         (PD, "shop/Deployment/checkout@bare"): "failed",
         (RA, "shop/Deployment/checkout@bare"): "warned",
+        # A required service no source holds.
+        (PD, "gateway"): "failed",
         # argo-rollouts' examples (namespace default).
         (PD, "default/Rollout/rollout-canary"): "passed",
         (RA, "default/Rollout/rollout-canary"): "warned",
@@ -132,6 +136,9 @@ def test_messages_and_evidence(run: dict[str, Any]) -> None:
     assert got[(PD, "shop/Deployment/checkout")]["evidence"]["delivered_by"] == [
         "shop/Rollout/checkout (canary)"
     ]
+    gateway = got[(PD, "gateway")]["message"]
+    assert "required service 'gateway' is in no source" in gateway
+    assert "a workload or Rollout named 'gateway' in argo, flagger, prod, bare" in gateway
     canary = got[(RA, "default/Rollout/rollout-canary")]["message"]
     assert "runs no analysis: nothing aborts a bad release automatically" in canary
     assert (

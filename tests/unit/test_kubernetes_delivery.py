@@ -188,6 +188,17 @@ def test_workload_ref_judges_the_deployment_through_its_rollout() -> None:
     ]
 
 
+def test_required_names_no_source_holds() -> None:
+    inv = load(ARGO / "workload-ref" / "workload-ref.yaml")
+    source = KubeSource("m", False, NOW, inv)
+    required = ["rollout-ref-deployment", "gateway", "rollout-*"]
+    cases = dict(delivery_cases([source], [], required))
+    assert list(cases) == ["default/Deployment/rollout-ref-deployment", "gateway"]
+    assert cases["gateway"].missing == "gateway"
+    (f,) = delivery.not_found("gateway", ["m"])
+    assert f.expected == "a workload or Rollout named 'gateway' in m"
+
+
 def test_workload_ref_to_a_missing_deployment() -> None:
     only_rollout = [
         d for d in docs(ARGO / "workload-ref" / "workload-ref.yaml") if d["kind"] == "Rollout"
