@@ -25,10 +25,11 @@ from readiness.families import judged_elsewhere
 from readiness.profile.common import Endpoint
 from readiness.profile.http import Service
 from readiness.profile.model import Profile
-from readiness.profile.operations import BackupLocation
+from readiness.profile.operations import BackupLocation, RecoveryObjective
 from readiness.redact import safe_url
 from readiness.rules import operations as rules
 from readiness.rules import operations_backups as backup_rules
+from readiness.rules import operations_dr as dr_rules
 from readiness.rules import operations_observability as obs
 from readiness.rules import operations_oncall as oncall_rules
 from readiness.rules.operations_attest import (
@@ -49,6 +50,7 @@ from readiness.sources.runbooks import shared_prober
 
 AUTOMATED = "automated"
 ATTESTED = "attested"
+DR_OBJECTIVES = "dr-objectives"
 LIVE, MANIFESTS = "live", "manifests"
 
 # The evidence each check reads: started together as soon as the run begins.
@@ -60,6 +62,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "test_backup_freshness": ("backups",),
     "test_backup_retention": ("backups",),
     "test_backup_size": ("backups",),
+    "test_dr_offsite_backup": ("offsite",),
+    "test_dr_rto_rpo": ("backups",),
     "test_monitoring": ("monitoring",),
     "test_logging": ("loki_ready", "service_logs"),
     "test_log_retention": ("log_retention",),
@@ -114,6 +118,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         "backup_dir": [(b.name, b) for b in t.backups if b.directory is not None],
         "backup_sized": [(b.name, b) for b in t.backups if b.directory or b.size_metric],
         "restore_drill": [("restore-drill", "restore-drill")],
+        "offsite_backup": [(b.name, b) for b in t.backups] or [(ATTESTED, None)],
+        "dr_objective": [(o.service, o) for o in ops.dr.objectives] or [(DR_OBJECTIVES, None)],
         "monitoring_mode": _mode(prometheus_endpoint(profile) is not None, "prometheus"),
         "log_service": [(s, s) for s in services(profile, ops.logging.services)] if t.loki else [],
         "structured_service": (
@@ -476,6 +482,116 @@ def test_restore_drill(
             what="the restore drill",
         )
     )
+
+
+# -- disaster recovery -----------------------------------------------------------------
+
+
+@control("OPS-DR-OFFSITE-BACKUP")
+def test_dr_offsite_backup(
+    offsite_backup: BackupLocation | None,
+    profile: Profile,
+    ops: OperationsEvidence,
+    now: dt.datetime,
+    evidence: Evidence,
+) -> None:
+    if offsite_backup is None:  # no backup location the suite can see: someone must vouch
+        assert_no_findings(
+            _attest(
+                evidence,
+                profile,
+                "OPS-DR-OFFSITE-BACKUP",
+                now,
+                ATTESTED,
+                what="the backup copies in a second location",
+            )
+        )
+        return
+    copy = offsite_backup.offsite
+    evidence.add(kind=AUTOMATED, primary_region=offsite_backup.region)
+    if copy is None:
+        assert_no_findings(dr_rules.no_offsite_findings(offsite_backup.name))
+        return
+    policy = profile.operations.backups
+    frequency = offsite_backup.frequency_hours or policy.frequency_hours
+    max_age = copy.max_age_hours or frequency + policy.grace_hours
+    listing = ops.offsite(offsite_backup.name)
+    evidence.add(now=now.isoformat(), max_age_hours=max_age, **listing.summary())
+    assert_no_findings(
+        dr_rules.offsite_findings(offsite_backup.name, offsite_backup.region, listing, now, max_age)
+    )
+
+
+def _cadences(
+    objective: RecoveryObjective, profile: Profile, ops: OperationsEvidence
+) -> list[dr_rules.BackupCadence]:
+    locations = {b.name: b for b in profile.targets.backups}
+    default = profile.operations.backups.frequency_hours
+    cadences = []
+    for name in objective.backups:
+        location = locations.get(name)
+        if location is None:
+            cadences.append(dr_rules.BackupCadence(name, default, None))
+        else:
+            frequency = location.frequency_hours or default
+            cadences.append(dr_rules.BackupCadence(name, frequency, ops.backups(name)))
+    return cadences
+
+
+def _cadence_evidence(
+    cadence: dr_rules.BackupCadence, now: dt.datetime, window: int
+) -> dict[str, Any]:
+    gap = None if cadence.backups is None else dr_rules.worst_gap(cadence.backups, now, window)
+    return {
+        "name": cadence.name,
+        "frequency_hours": cadence.frequency_hours,
+        "longest_gap_hours": None if gap is None else round(gap.total_seconds() / 3600, 2),
+    }
+
+
+@control("OPS-DR-RTO-RPO")
+def test_dr_rto_rpo(
+    dr_objective: RecoveryObjective | None,
+    profile: Profile,
+    ops: OperationsEvidence,
+    now: dt.datetime,
+    evidence: Evidence,
+) -> None:
+    if dr_objective is None:
+        assert_no_findings(dr_rules.no_objectives_findings())
+        return
+    window = profile.operations.dr.rpo_window_days
+    cadences = _cadences(dr_objective, profile, ops)
+    evidence.add(
+        kind=AUTOMATED,
+        rto_minutes=dr_objective.rto_minutes,
+        rpo_minutes=dr_objective.rpo_minutes,
+        window_days=window,
+        backups=[_cadence_evidence(c, now, window) for c in cadences],
+    )
+    assert_no_findings(dr_rules.rpo_findings(dr_objective, cadences, now, window))
+
+
+@control("OPS-DR-DRILL")
+def test_dr_drill(
+    dr_objective: RecoveryObjective | None, profile: Profile, now: dt.datetime, evidence: Evidence
+) -> None:
+    if dr_objective is None:
+        assert_no_findings(dr_rules.no_objectives_findings())
+        return
+    service = dr_objective.service
+    drills = attestations_for(profile.attestations, "OPS-DR-DRILL", service) or attestations_for(
+        profile.attestations, "OPS-RESTORE-DRILL", service
+    )
+    days = profile.operations.backups.restore_drill_days
+    today = now.date()
+    evidence.add(
+        kind="attestation",
+        rto_minutes=dr_objective.rto_minutes,
+        max_age_days=days,
+        drills=[attestation_evidence(a, today) for a in drills],
+    )
+    assert_no_findings(dr_rules.drill_findings(dr_objective, drills, today, days))
 
 
 # -- monitoring, logging, tracing, Grafana -------------------------------------------------

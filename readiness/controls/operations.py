@@ -132,6 +132,65 @@ CONTROLS = (
         ("NIST SP 800-53 CP-4", "NIST SP 800-53 CP-9(1)", "SOC 2 A1.3", "Google SRE Book ch. 26"),
     ),
     Control(
+        "OPS-DR-OFFSITE-BACKUP",
+        "Backups are copied to a second location",
+        _F,
+        Severity.HIGH,
+        "Backups kept only beside the data are lost with the region, account or site they "
+        "live in; the practices ask for offsite backups, and a copy is only useful if it "
+        "is as recent as the backup schedule. The copy's bucket is listed (ListObjectsV2, "
+        "read-only): its newest object must be younger than the backup's frequency plus "
+        "grace and the bucket in a region other than the primary backups'.",
+        "Replicate every backup set to an S3-compatible bucket in another region (S3 "
+        "Cross-Region Replication, rclone, the backup tool's second target) and declare it "
+        "under targets.backups[].offsite with the primary's region.",
+        (
+            "NIST SP 800-53 CP-6",
+            "NIST SP 800-53 CP-9",
+            "SOC 2 A1.2",
+            "Offsite backups (production-readiness checklist)",
+        ),
+    ),
+    Control(
+        "OPS-DR-RTO-RPO",
+        "Recovery objectives declared and backups within the RPO",
+        _F,
+        Severity.HIGH,
+        "Recovery time objectives say how long a service may be down and recovery point "
+        "objectives how much data it may lose; without them no backup schedule or drill "
+        "can be judged. A backup scheduled less often than the RPO, or a stretch without "
+        "backups longer than it, loses more data than the service owner agreed.",
+        "Agree RTO and RPO with each service owner, declare them in "
+        "operations.dr.objectives with the backups holding the service's data, and back "
+        "up at least once per RPO.",
+        (
+            "NIST SP 800-53 CP-2",
+            "NIST SP 800-53 CP-9",
+            "SOC 2 A1.2",
+            "Recovery time objectives (production-readiness checklist)",
+            "Google SRE Book ch. 26",
+        ),
+    ),
+    Control(
+        "OPS-DR-DRILL",
+        "Last restore drill met the RTO",
+        _F,
+        Severity.HIGH,
+        "Test disaster recovery procedures: only a timed restore shows that the service "
+        "can be brought back within its recovery time objective; a drill older than its "
+        "frequency no longer shows it for today's data volume and tooling.",
+        "Run a restore drill per service, time it from outage to service restored, and "
+        "attest OPS-DR-DRILL (target: the service) with its date and "
+        "measured_rto_minutes, within operations.backups.restore_drill_days.",
+        (
+            "NIST SP 800-53 CP-4",
+            "NIST SP 800-53 CP-10",
+            "SOC 2 A1.3",
+            "Test disaster recovery procedures (production-readiness checklist)",
+            "Google SRE Book ch. 26",
+        ),
+    ),
+    Control(
         "OPS-MONITORING",
         "Monitoring and alerting set up",
         _F,

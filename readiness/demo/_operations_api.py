@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import base64
 import copy
+import datetime as dt
+import hashlib
+import html
 import json
 import re
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -43,7 +47,13 @@ def _text(status: int, body: str, kind: str = "text/plain; charset=utf-8") -> An
 class RecordedApiServer:
     """A threaded HTTP server on 127.0.0.1 that answers GETs from a route table."""
 
-    def __init__(self, name: str, routes: dict[str, Route], port: int = 0):
+    def __init__(
+        self,
+        name: str,
+        routes: dict[str, Route],
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
+    ):
         self.name = name
         self.routes = routes
         self.requests: list[str] = []
@@ -52,7 +62,9 @@ class RecordedApiServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 parsed = urlparse(self.path)
-                query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+                query = {
+                    k: v[-1] for k, v in parse_qs(parsed.query, keep_blank_values=True).items()
+                }
                 server.requests.append(parsed.path)
                 route = server.match(parsed.path)
                 if route is None:
@@ -70,8 +82,10 @@ class RecordedApiServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = int(self.httpd.server_address[1])
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self._thread.start()
 
@@ -297,6 +311,104 @@ def static_files(directory: Path) -> dict[str, Route]:
             rel = path.relative_to(directory).as_posix()
             routes[f"/{rel}"] = _bind(serve, path)
     return routes
+
+
+# -- S3 (ListObjectsV2) -------------------------------------------------------------------
+
+
+@dataclass
+class S3State:
+    """A bucket of the S3 stand-in: its objects and who may list it."""
+
+    bucket: str
+    region: str
+    objects: dict[str, tuple[dt.datetime, int]] = field(default_factory=dict)  # key: time, size
+    #: (access key id, secret access key) whose SigV4 signatures are accepted; None: anyone.
+    credentials: tuple[str, str] | None = None
+    page_size: int = 1000
+
+
+def _s3_error(status: int, code: str, message: str, resource: str) -> Answer:
+    text = str(recorded("s3_error.xml"))
+    for tag, value in (("Code", code), ("Message", message), ("Resource", resource)):
+        text = re.sub(f"<{tag}>.*?</{tag}>", f"<{tag}>{html.escape(value)}</{tag}>", text)
+    return status, "application/xml", text.encode()
+
+
+def _set(text: str, tag: str, value: str) -> str:
+    """The element ``tag`` of a recorded document set to ``value`` (``<Tag/>`` too)."""
+    element = f"<{tag}>{html.escape(value, quote=False)}</{tag}>"
+    return re.sub(f"<{tag}>.*?</{tag}>|<{tag}/>", lambda _: element, text, count=1)
+
+
+def _list_page(state: S3State, prefix: str, keys: list[str], token: str | None) -> bytes:
+    """A recorded ListObjectsV2 answer (truncated or last page) carrying ``keys``."""
+    text = str(recorded("s3_list_objects_v2_truncated.xml" if token else "s3_list_objects_v2.xml"))
+    block = re.search(r"[ \t]*<Contents>.*?</Contents>\n", text, re.S)
+    assert block is not None
+    entries = []
+    for key in keys:
+        when, size = state.objects[key]
+        entry = _set(block.group(0), "Key", key)
+        entry = _set(entry, "LastModified", when.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+        entry = _set(entry, "Size", str(size))
+        etag = hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
+        entry = _set(entry, "ETag", f'"{etag}"')
+        entries.append(entry)
+    text = text[: block.start()] + "".join(entries) + text[block.end() :]
+    text = _set(_set(text, "Name", state.bucket), "Prefix", prefix)
+    text = _set(_set(text, "KeyCount", str(len(keys))), "MaxKeys", str(state.page_size))
+    if token:
+        text = _set(text, "NextContinuationToken", token)
+    return text.encode()
+
+
+def s3_routes(state: S3State) -> dict[str, Route]:
+    """``GET /BUCKET?list-type=2`` (path style) over the recorded documents, SigV4-checked."""
+    from readiness.profile.operations import S3Credentials
+    from readiness.sources.s3 import sign
+
+    resource = f"/{state.bucket}"
+
+    def signed_by_owner(q: dict[str, str], h: dict[str, str]) -> bool:
+        if state.credentials is None:
+            return True
+        try:
+            at = dt.datetime.strptime(h.get("x-amz-date", ""), "%Y%m%dT%H%M%SZ")
+        except ValueError:
+            return False
+        key_id, secret = state.credentials
+        creds = S3Credentials(
+            access_key_id=key_id,
+            secret_access_key=secret,
+            session_token=h.get("x-amz-security-token"),
+        )
+        want = sign(creds, state.region, h.get("host", ""), resource, q, at.replace(tzinfo=dt.UTC))
+        return h.get("authorization") == want["Authorization"]
+
+    def list_objects(q: dict[str, str], headers: dict[str, str]) -> Answer:
+        h = {k.lower(): v for k, v in headers.items()}
+        if state.credentials is not None and not h.get("authorization"):
+            return _s3_error(403, "AccessDenied", "Access Denied", resource)
+        if not signed_by_owner(q, h):
+            return _s3_error(
+                403,
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you "
+                "provided. Check your key and signing method.",
+                resource,
+            )
+        if q.get("list-type") != "2":
+            return _s3_error(400, "InvalidArgument", "only ListObjectsV2 is recorded", resource)
+        prefix = q.get("prefix", "")
+        keys = sorted(k for k in state.objects if k.startswith(prefix))
+        start = int(q["continuation-token"]) if q.get("continuation-token", "").isdigit() else 0
+        page = keys[start : start + state.page_size]
+        end = start + len(page)
+        token = str(end) if end < len(keys) else None
+        return 200, "application/xml", _list_page(state, prefix, page, token)
+
+    return {resource: list_objects}
 
 
 def _bind(fn: Callable[[dict[str, str], dict[str, str], Any], Answer], arg: Any) -> Route:

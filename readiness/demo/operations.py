@@ -7,6 +7,9 @@ without runbook, a dead runbook link, an escalation level that notifies nobody, 
 without logs and one with unstructured logs, 7 days of log retention, a service without
 traces, a failing Grafana datasource, Grafana's default admin password, a missing
 dashboard, a post-mortem template without action items, an expired attestation.
+Disaster recovery: an S3 stand-in over HTTPS (:13005, the recorded ListObjectsV2
+documents, SigV4 checked) holds a fresh signed copy of orders-db in another region and a
+stale, public copy of uploads in the primary's own region.
 Fixed ports 13000-13099.
 """
 
@@ -28,19 +31,25 @@ from readiness.demo._operations_api import (
     JaegerState,
     LokiState,
     RecordedApiServer,
+    S3State,
     collector_routes,
     grafana_routes,
     jaeger_routes,
     loki_routes,
+    s3_routes,
     static_files,
 )
+from readiness.demo.http import tls_context
 from readiness.demo.procs import ManagedProcess
+from readiness.demo.tls import issue, make_ca
 
 ORDER = 80
 
-LOKI, GRAFANA, JAEGER, OTEL, RUNBOOKS = 13000, 13001, 13002, 13003, 13004
+LOKI, GRAFANA, JAEGER, OTEL, RUNBOOKS, S3 = 13000, 13001, 13002, 13003, 13004, 13005
 ALERTMANAGER, PROMETHEUS = 13010, 13011
 GRAFANA_TOKEN = "glsa_demo_operations_token"
+#: The demo profile reads them as ${DEMO_S3_ACCESS_KEY_ID:-...}, ${DEMO_S3_SECRET_ACCESS_KEY:-...}.
+S3_KEY_ID, S3_SECRET = "AKIADEMOREADINESS01", "demo-dr-listing-secret-4f7Qp2"
 
 AM_YML = """\
 route:
@@ -171,6 +180,36 @@ def _seed_repository(root: Path) -> None:
     (ci / "pipeline.yml").write_text("stages: [test, build, deploy]\n")
 
 
+def _offsite_buckets(now: dt.datetime) -> list[S3State]:
+    """orders-db copied hourly after each nightly dump to eu-central-1 (signed access);
+    uploads copied to a public bucket in eu-west-1 that stopped three days ago."""
+    orders: dict[str, tuple[dt.datetime, int]] = {"orders-db/": (now - dt.timedelta(days=40), 0)}
+    for age in range(0, 31):
+        at = (now - dt.timedelta(days=age)).replace(hour=2, minute=40, second=0, microsecond=0)
+        if at > now:
+            at -= dt.timedelta(days=1)
+        orders[f"orders-db/orders-db-{at:%Y-%m-%dT%H%M%S}Z.sql.gz"] = (at, 50_000 + age * 10)
+    uploads = {
+        f"uploads/uploads-{at:%Y-%m-%d}.tar.zst": (at, 9_000)
+        for at in (now - dt.timedelta(days=age, hours=1) for age in range(3, 10))
+    }
+    return [
+        S3State("acme-dr-orders", "eu-central-1", orders, (S3_KEY_ID, S3_SECRET), page_size=10),
+        S3State("acme-public-uploads", "eu-west-1", uploads),
+    ]
+
+
+def start_s3(root: Path, now: dt.datetime, port: int = S3) -> RecordedApiServer:
+    """The S3 stand-in over HTTPS, its CA in ``root/s3-tls/ca.pem``."""
+    tls_dir = root / "s3-tls"
+    ca = make_ca(tls_dir, name="readiness demo S3 CA", days=400)
+    cert = issue(ca, tls_dir, "s3", days=200)
+    routes = {}
+    for bucket in _offsite_buckets(now):
+        routes.update(s3_routes(bucket))
+    return RecordedApiServer("s3", routes, port, tls=tls_context(cert))
+
+
 def start(workdir: Path) -> Component:
     root = workdir / "operations"
     if root.exists():
@@ -204,6 +243,7 @@ def start(workdir: Path) -> Component:
         servers.append(RecordedApiServer("jaeger", jaeger_routes(jaeger_state), JAEGER))
         servers.append(RecordedApiServer("otel", collector_routes(CollectorState()), OTEL))
         servers.append(RecordedApiServer("runbooks", static_files(root / "runbooks"), RUNBOOKS))
+        servers.append(start_s3(root, now))
 
         procs.append(
             promstack.start_alertmanager(
@@ -226,10 +266,14 @@ def start(workdir: Path) -> Component:
     return Component(
         "operations",
         f"Prometheus :{PROMETHEUS}, Alertmanager :{ALERTMANAGER}, recorded Loki :{LOKI}, "
-        f"Grafana :{GRAFANA}, Jaeger :{JAEGER}, OTel collector :{OTEL}; repository and "
-        f"backups in {root}",
+        f"Grafana :{GRAFANA}, Jaeger :{JAEGER}, OTel collector :{OTEL}, S3 (HTTPS) :{S3}; "
+        f"repository and backups in {root}",
         stop,
-        {"DEMO_GRAFANA_TOKEN": GRAFANA_TOKEN},
+        {
+            "DEMO_GRAFANA_TOKEN": GRAFANA_TOKEN,
+            "DEMO_S3_ACCESS_KEY_ID": S3_KEY_ID,
+            "DEMO_S3_SECRET_ACCESS_KEY": S3_SECRET,
+        },
     )
 
 

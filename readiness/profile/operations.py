@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from readiness.profile.common import Endpoint, Model
+from readiness.profile.common import Endpoint, Model, check_credential
 
 _FREQUENCY = re.compile(r"^\s*(\d+)\s*(d|day|days|w|week|weeks|m|month|months|y|year|years)\s*$")
 _UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
@@ -27,6 +27,65 @@ def frequency_days(text: str) -> int:
     if match is None:
         raise ValueError(f"frequency {text!r} is not like '90d', '12w', '6m' or '1y'")
     return int(match.group(1)) * _UNIT_DAYS[match.group(2)[0]]
+
+
+class S3Credentials(Model):
+    """SigV4 credentials for a bucket listing: from ``${VAR}``, masked, never reported."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None = None
+
+    _lengths = field_validator("access_key_id", "secret_access_key", "session_token")(
+        check_credential
+    )
+
+
+class OffsiteCopy(Model):
+    """Backup copies in a second location: an S3-compatible bucket listed read-only
+    (ListObjectsV2). ``url`` is the service endpoint, e.g. https://s3.eu-central-1.amazonaws.com."""
+
+    url: str
+    ca_file: str | None = None
+    verify_tls: bool = True
+    timeout: float = Field(10.0, gt=0, le=3600)
+    retries: int = Field(2, ge=0, le=10)
+    deadline: float | None = Field(None, gt=0, le=3600)
+    bucket: str = Field(min_length=3, max_length=63)
+    prefix: str = ""
+    #: The copy's region (also the SigV4 signing region); must differ from the primary's.
+    region: str = Field(min_length=1)
+    #: true: https://BUCKET.host/ (virtual-hosted style); false: https://host/BUCKET/.
+    virtual_host: bool = False
+    #: Unsigned requests (a bucket readable without credentials); else give auth.
+    anonymous: bool = False
+    auth: S3Credentials | None = None
+    #: Newest copy at most this old; default: the backup's frequency + grace.
+    max_age_hours: float | None = Field(None, gt=0)
+    #: ListObjectsV2 pages (1,000 keys each) read at most.
+    max_pages: int = Field(10, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _access(self) -> OffsiteCopy:
+        if self.anonymous == (self.auth is not None):
+            raise ValueError(
+                f"offsite bucket {self.bucket!r}: give auth (access_key_id, "
+                "secret_access_key from ${VAR}) or anonymous: true, exactly one"
+            )
+        if not self.url.startswith(("https://", "http://")):
+            raise ValueError(f"offsite url {self.url!r} is not an http(s) URL")
+        return self
+
+    def endpoint(self) -> Endpoint:
+        """The connection settings the request helper reads (deadline, TLS, retries)."""
+        return Endpoint(
+            url=self.url,
+            ca_file=self.ca_file,
+            verify_tls=self.verify_tls,
+            timeout=self.timeout,
+            retries=self.retries,
+            deadline=self.deadline,
+        )
 
 
 class BackupLocation(Model):
@@ -41,6 +100,10 @@ class BackupLocation(Model):
     prometheus: Endpoint | None = None
     frequency_hours: float | None = Field(None, gt=0)
     retention_days: int | None = Field(None, ge=1)
+    #: Where this backup set lives (a cloud region or site), compared with the offsite copy's.
+    region: str | None = None
+    #: The copies kept in a second location (OPS-DR-OFFSITE-BACKUP).
+    offsite: OffsiteCopy | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> BackupLocation:
@@ -121,6 +184,36 @@ class BackupPolicy(Model):
     restore_drill_days: int = Field(90, ge=1)
 
 
+class RecoveryObjective(Model):
+    """A service's recovery time and recovery point objectives (OPS-DR-RTO-RPO)."""
+
+    service: str = Field(min_length=1)
+    #: Longest acceptable time from outage to service restored.
+    rto_minutes: float = Field(gt=0)
+    #: Longest acceptable window of lost data.
+    rpo_minutes: float = Field(gt=0)
+    #: The targets.backups names holding the service's data.
+    backups: list[str] = []
+
+
+class DrPolicy(Model):
+    """Disaster recovery: objectives per service; drills are judged against them."""
+
+    objectives: list[RecoveryObjective] = []
+    #: Window of backups, in days, whose largest gap is compared with the RPO.
+    rpo_window_days: int = Field(7, ge=1)
+
+    @field_validator("objectives")
+    @classmethod
+    def _unique(cls, value: list[RecoveryObjective]) -> list[RecoveryObjective]:
+        seen: set[str] = set()
+        for objective in value:
+            if objective.service in seen:
+                raise ValueError(f"service {objective.service!r} has two objectives")
+            seen.add(objective.service)
+        return value
+
+
 class LoggingPolicy(Model):
     retention_days: int = Field(30, ge=1)
     structured: bool = True
@@ -170,6 +263,7 @@ class OperationsPolicy(Model):
     escalation: EscalationPolicy = EscalationPolicy()
     rollback: RollbackPolicy = RollbackPolicy()
     backups: BackupPolicy = BackupPolicy()
+    dr: DrPolicy = DrPolicy()
     logging: LoggingPolicy = LoggingPolicy()
     tracing: TracingPolicy = TracingPolicy()
     grafana: GrafanaPolicy = GrafanaPolicy()
@@ -192,6 +286,8 @@ class Attestation(Model):
     #: the release version it is for (CI-DEPLOY-APPROVAL: that release's approval);
     #: empty: not tied to a release
     release: str = ""
+    #: A restore drill's measured recovery time (OPS-DR-DRILL), outage to service restored.
+    measured_rto_minutes: float | None = Field(None, gt=0)
 
     @field_validator("control")
     @classmethod

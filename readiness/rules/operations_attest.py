@@ -35,6 +35,11 @@ def attestation_evidence(att: Attestation, today: dt.date) -> dict[str, Any]:
         "frequency": att.frequency,
         "valid_until": att.valid_until.isoformat(),
         "expired": today > att.valid_until,
+        **(
+            {"measured_rto_minutes": att.measured_rto_minutes}
+            if att.measured_rto_minutes is not None
+            else {}
+        ),
     }
     if att.release:
         shown["release"] = att.release

@@ -35,6 +35,7 @@ from readiness.sources.jaeger import JaegerClient
 from readiness.sources.loki import LokiClient
 from readiness.sources.operations_k8s import WorkloadSpecs, live_specs, manifest_specs
 from readiness.sources.prometheus import PrometheusClient
+from readiness.sources.s3 import BucketListing, list_bucket
 
 T = TypeVar("T")
 AlertRunbooks = dict[str, list[tuple[str, str | None]]]
@@ -133,6 +134,8 @@ class OperationsEvidence:
         """Every piece of evidence the profile makes available, by name."""
         t = self.profile.targets
         found: dict[str, Callable[[], Any]] = {"backups": self._backups}
+        if any(b.offsite is not None for b in t.backups):
+            found["offsite"] = self._offsite
         if prometheus_endpoint(self.profile):
             found["prometheus_alerts"] = lambda: alert_runbook_pairs(
                 self.profile, self.base, "prometheus"
@@ -243,6 +246,10 @@ class OperationsEvidence:
     def backups(self, location: str) -> BackupSet:
         return cast("BackupSet", _one(self._get("backups"), location))
 
+    def offsite(self, location: str) -> BucketListing:
+        """The listing of the backup location's copy in a second location."""
+        return cast("BucketListing", _one(self._get("offsite"), location))
+
     def live_workloads(self) -> WorkloadSpecs:
         return cast("WorkloadSpecs", self._get("live_workloads"))
 
@@ -315,6 +322,16 @@ class OperationsEvidence:
         locations = self.profile.targets.backups
         results = gather(read, locations, max_workers=8)
         return dict(zip([b.name for b in locations], results, strict=True))
+
+    def _offsite(self) -> dict[str, BucketListing | Exception]:
+        """Every offsite bucket listed concurrently, each within its own deadline."""
+        copies = [(b.name, b.offsite) for b in self.profile.targets.backups if b.offsite]
+        results = gather(
+            lambda item: list_bucket(f"offsite {item[0]}", item[1]),
+            copies,
+            max_workers=8,
+        )
+        return dict(zip([name for name, _ in copies], results, strict=True))
 
 
 def _one(results: dict[str, T | Exception], key: str) -> T:

@@ -14,7 +14,7 @@ import pytest
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-DEMO_PORTS = (18440, 19090, 19093, 19190, 16443, 15000, 13000, 13010)
+DEMO_PORTS = (18440, 19090, 19093, 19190, 16443, 15000, 13000, 13005, 13010)
 
 
 def listening(port: int) -> bool:
