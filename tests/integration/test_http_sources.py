@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 
 from readiness.errors import SourceError
-from readiness.profile.http import HttpPolicy, JsonExpectation, Service
+from readiness.profile.http import (
+    INTERMEDIATE_TLS12_CIPHERS,
+    HttpPolicy,
+    JsonExpectation,
+    Service,
+)
 from readiness.rules import http as rules
 from readiness.sources.http import HOST_CONNECTIONS, HttpSource
 from tests.fixtures.tls import METRICS_TOKEN, Estate, Site, SiteSpec, closed_port, https_site
@@ -255,3 +260,49 @@ def test_a_server_speaking_only_tls10(http_estate: Estate, tmp_path: Path) -> No
             source.tls(service)  # no modern handshake: the other TLS checks cannot look
     finally:
         site.stop()
+
+
+def test_cipher_scan_costs_one_handshake_per_accepted_suite_plus_one(http_estate: Estate) -> None:
+    source = HttpSource(HttpPolicy())
+    good = source.tls12_ciphers(make_service(http_estate, "good"), INTERMEDIATE_TLS12_CIPHERS)
+    assert (good.accepted, good.handshakes, good.complete) == ((), 1, True)
+    assert "handshake failure" in good.refusal
+    before = source.stats.handshakes
+    weak = source.tls12_ciphers(
+        make_service(http_estate, "weak-ciphers"), INTERMEDIATE_TLS12_CIPHERS
+    )
+    assert weak.accepted == ("AES128-SHA", "AES256-GCM-SHA384")
+    assert weak.handshakes == 3 and source.stats.handshakes - before == 3
+    assert not set(weak.offered) & set(INTERMEDIATE_TLS12_CIPHERS)
+    source.tls12_ciphers(make_service(http_estate, "weak-ciphers"), INTERMEDIATE_TLS12_CIPHERS)
+    assert source.stats.handshakes - before == 3, "a scan was repeated within the run"
+
+
+def test_a_tls13_only_server_passes_any_cipher_policy(http_estate: Estate, tmp_path: Path) -> None:
+    import ssl
+
+    from readiness.demo.tls import issue
+
+    site = https_site("tls13", issue(http_estate.ca, tmp_path, "tls13"), SiteSpec())
+    assert site.server.tls is not None
+    site.server.tls.minimum_version = ssl.TLSVersion.TLSv1_3
+    try:
+        service = Service(name="tls13", url=site.url, ca_file=str(http_estate.ca.cert_file))
+        scan = HttpSource(HttpPolicy()).tls12_ciphers(service, ())  # modern: no TLS 1.2
+        assert (scan.accepted, scan.handshakes, scan.complete) == ((), 1, True)
+        assert "protocol version" in scan.refusal
+    finally:
+        site.stop()
+
+
+def test_a_silent_server_leaves_the_cipher_scan_unknown() -> None:
+    import socket
+
+    with socket.socket() as listener:  # accepts TCP (the kernel's backlog), never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        service = Service(name="mute", url=f"https://127.0.0.1:{port}", timeout=0.5)
+        with pytest.raises(SourceError, match=r"no answer to a TLS 1\.2 handshake") as info:
+            HttpSource(HttpPolicy()).tls12_ciphers(service, INTERMEDIATE_TLS12_CIPHERS)
+        assert info.value.target == "mute"
