@@ -22,8 +22,9 @@ from readiness.rules.ci import (
     required_check_findings,
     security_scan_findings,
 )
+from readiness.rules.ci_artifacts import ExpectedBuild, artifact_build_findings
 from readiness.rules.operations_attest import attestation_evidence, attestations_for
-from readiness.sources import ci_github, ci_gitlab
+from readiness.sources import ci_attestations, ci_github, ci_gitlab
 
 _READERS: dict[str, Callable[[CiTarget], CiCommit]] = {
     "github": ci_github.read_commit,
@@ -39,6 +40,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     targets = profile_of(metafunc.config).targets.ci
     parametrize(metafunc, "ci_target", ((t.name, t) for t in targets))
     parametrize(metafunc, "scan_target", ((t.name, t) for t in targets if t.security_scans))
+    parametrize(
+        metafunc,
+        "released_artifact",
+        ((f"{t.name}/{d}", (t, d)) for t in targets for d in t.digests),
+    )
     parametrize(
         metafunc,
         "approval_target",
@@ -134,3 +140,49 @@ def _attested_approval(target: CiTarget, profile: Profile, evidence: Evidence) -
     assert_no_findings(
         attested_approval_findings(target.name, target.environment, version, found, today)
     )
+
+
+_ATTESTATIONS: dict[str, Callable[[CiTarget, str], ci_attestations.Attested]] = {
+    "github": ci_attestations.read_github,
+    "gitlab": ci_attestations.read_gitlab,
+}
+
+
+def _expected_build(target: CiTarget, commit: CiCommit | None) -> ExpectedBuild:
+    """GitHub provenance must name the repository, the commit and (when set) the workflow;
+    a GitLab attestation must name a job of the commit's newest pipeline."""
+    if commit is None:
+        return ExpectedBuild(
+            target.name,
+            f"github {target.repository}",
+            repository=target.repository,
+            commit=target.sha,
+            workflow=target.workflow or None,
+        )
+    jobs = frozenset(r.id for r in commit.results if r.kind == "job" and r.id)
+    return ExpectedBuild(target.name, commit.where, jobs=jobs)
+
+
+@control("CI-ARTIFACT-BUILT-BY-PIPELINE")
+def test_artifact_built_by_pipeline(
+    released_artifact: tuple[CiTarget, str],
+    ci_commit: Callable[[CiTarget], CiCommit],
+    evidence: Evidence,
+) -> None:
+    target, digest = released_artifact
+    gitlab = target.provider == "gitlab"
+    expected = _expected_build(target, ci_commit(target) if gitlab else None)
+    found = _ATTESTATIONS[target.provider](target, digest)
+    evidence.add(
+        digest=digest,
+        source=expected.where,
+        expected={
+            "repository": expected.repository,
+            "commit": expected.commit,
+            "workflow": expected.workflow,
+            "jobs": sorted(expected.jobs) if expected.jobs is not None else None,
+        },
+        attestations=[c.describe() for c in found.claims],
+        note=found.note or None,
+    )
+    assert_no_findings(artifact_build_findings(digest, found.claims, expected, found.note))

@@ -66,4 +66,27 @@ CONTROLS = (
             "Production-readiness checklist: deploys after manual approval",
         ),
     ),
+    Control(
+        "CI-ARTIFACT-BUILT-BY-PIPELINE",
+        "The released artifact was built by the release commit's pipeline",
+        _F,
+        Severity.HIGH,
+        "A green pipeline proves nothing about the image being shipped unless that "
+        "pipeline built it. GitHub artifact attestations carry SLSA provenance naming the "
+        "repository, commit, workflow and run that produced a digest; GitLab's name the CI "
+        "job. A digest with no such attestation, or one built from another repository, "
+        "commit or workflow, may have been built elsewhere, by hand, or from other code "
+        "than the commit whose checks passed.",
+        "Attest the build in the release pipeline (GitHub: actions/attest-build-provenance; "
+        "GitLab: SLSA provenance attestations) and release the digest it attested; list "
+        "the released digests in targets.ci[].artifacts and, for GitHub, the workflow "
+        "file in targets.ci[].workflow.",
+        (
+            "SLSA v1.0 Build L2",
+            "NIST SSDF PS.2.1",
+            "NIST SSDF PS.3.2",
+            "NIST SP 800-53 SR-4",
+            "NIST SP 800-53 CM-14",
+        ),
+    ),
 )

@@ -8,13 +8,17 @@ GitLab's ``X-Page``/``X-Next-Page``/``X-Total`` headers):
 * GitHub: ``/repos/{o}/{r}/commits/{sha}/check-runs`` and ``.../status``;
 * GitLab: ``/api/v4/projects/{id}/pipelines?sha=`` and ``.../pipelines/{id}/jobs``;
 * deployment approvals: GitHub ``/repos/{o}/{r}/environments/{name}``, GitLab
-  ``/api/v4/projects/{id}/protected_environments/{name}`` (404 for one not recorded).
+  ``/api/v4/projects/{id}/protected_environments/{name}`` (404 for one not recorded);
+* build attestations of a digest: GitHub ``/repos/{o}/{r}/attestations/sha256:{hex}``
+  (the recorded bundles whose statement names the digest; 404 for none), GitLab
+  ``/api/v4/projects/{id}/attestations/{hex}`` (those with that ``subject_digest``).
 
 A wrong or missing bearer token gets each API's own 401 answer; anything but GET a 405.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import ssl
@@ -31,6 +35,8 @@ RECORDINGS = Path(__file__).with_name("ci_demo")
 _GH = re.compile(r"^/repos/[^/]+/[^/]+/commits/(?P<sha>[^/]+)/(?P<what>check-runs|status)$")
 _GH_ENV = re.compile(r"^/repos/[^/]+/[^/]+/environments/(?P<name>[^/]+)$")
 _GL_ENV = re.compile(r"^/api/v4/projects/[^/]+/protected_environments/(?P<name>[^/]+)$")
+_GH_ATTESTATIONS = re.compile(r"^/repos/[^/]+/[^/]+/attestations/(?P<digest>sha256:[0-9a-f]{64})$")
+_GL_ATTESTATIONS = re.compile(r"^/api/v4/projects/[^/]+/attestations/(?P<hex>[0-9a-f]{64})$")
 _GL_PIPELINES = re.compile(r"^/api/v4/projects/[^/]+/pipelines$")
 _GL_JOBS = re.compile(r"^/api/v4/projects/[^/]+/pipelines/(?P<id>\d+)/jobs$")
 _GH_401 = {
@@ -51,6 +57,8 @@ class CiRecording:
     jobs: list[dict[str, Any]] = field(default_factory=list)
     environments: dict[str, dict[str, Any]] = field(default_factory=dict)  # GitHub
     protected_environments: dict[str, dict[str, Any]] = field(default_factory=dict)  # GitLab
+    attestations: list[dict[str, Any]] = field(default_factory=list)  # GitHub, with bundles
+    gitlab_attestations: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def load(cls, directory: Path = RECORDINGS) -> CiRecording:
@@ -78,7 +86,16 @@ class CiRecording:
                 "production": read("gitlab-protected-environment-approvals.json"),
                 "canary": read("gitlab-protected-environment.json"),
             },
+            attestations=read("github-attestations.json")["attestations"],
+            gitlab_attestations=read("gitlab-attestations.json"),
         )
+
+
+def _subjects(attestation: dict[str, Any]) -> set[str]:
+    """The ``sha256:HEX`` subjects of a GitHub attestation's DSSE statement."""
+    payload = attestation.get("bundle", {}).get("dsseEnvelope", {}).get("payload", "")
+    statement = json.loads(base64.b64decode(payload))
+    return {f"sha256:{s['digest']['sha256']}" for s in statement.get("subject", [])}
 
 
 def _page(items: list[Any], query: dict[str, str]) -> tuple[list[Any], int, int]:
@@ -172,6 +189,19 @@ class RecordedCiServer(ThreadingHTTPServer):
             if env["name"] not in table:
                 return 404, {"message": "404 Not found" if gitlab else "Not Found"}, {}
             return 200, table[env["name"]], {}
+        attested = _GH_ATTESTATIONS.match(path)
+        if attested:
+            found = [a for a in rec.attestations if attested["digest"] in _subjects(a)]
+            if not found:
+                return 404, {"message": "Not Found", "status": "404"}, {}
+            return 200, {"attestations": found}, {}
+        attested = _GL_ATTESTATIONS.match(path)
+        if attested:
+            return (
+                200,
+                [a for a in rec.gitlab_attestations if a.get("subject_digest") == attested["hex"]],
+                {},
+            )
         if _GL_PIPELINES.match(path):
             sha = query.get("sha")
             found = [p for p in rec.pipelines if sha is None or p.get("sha") == sha]

@@ -2,7 +2,9 @@
 
 The ci family's own client reads them: the storefront's GitHub commit has its required
 status (``example/2``) green, the payments GitLab pipeline has both jobs failed and no
-container scan (see ``ci_demo/SOURCES.md`` for where each answer was recorded).
+container scan; checkout's released digest has GitHub provenance naming its repository,
+commit and workflow, payments' a GitLab attestation made by a job of another pipeline
+(see ``ci_demo/SOURCES.md`` for where each answer was recorded).
 """
 
 from __future__ import annotations

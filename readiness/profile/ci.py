@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from readiness.profile.common import Endpoint, Model
 
@@ -38,6 +38,11 @@ class CiTarget(Endpoint):
     #: API; `attestation` (no GitHub environment or GitLab protected environment) takes
     #: an attestation of CI-DEPLOY-APPROVAL whose `release` is release.version.
     approval: Literal["environment", "attestation"] = "environment"
+    #: CI-ARTIFACT-BUILT-BY-PIPELINE: what the release ships, as sha256:HEX digests or
+    #: image references pinned by digest (as in targets.images); each needs an
+    #: attestation that this pipeline built it from `sha`
+    artifacts: list[str] = []
+    workflow: str = ""  # github: the workflow file that must have built them, if set
     per_page: int = Field(100, ge=1, le=100)
     max_pages: int = Field(50, ge=1, le=1000)
 
@@ -47,6 +52,22 @@ class CiTarget(Endpoint):
         if isinstance(data, dict) and not data.get("url") and data.get("provider") in DEFAULT_URLS:
             data = {**data, "url": DEFAULT_URLS[data["provider"]]}
         return data
+
+    @field_validator("artifacts")
+    @classmethod
+    def _digests(cls, value: list[str]) -> list[str]:
+        from readiness.rules.ci_artifacts import released_digest
+
+        for item in value:
+            released_digest(item)
+        return value
+
+    @property
+    def digests(self) -> list[str]:
+        """``artifacts`` as sha256:HEX digests, each once."""
+        from readiness.rules.ci_artifacts import released_digest
+
+        return list(dict.fromkeys(released_digest(a) for a in self.artifacts))
 
     @model_validator(mode="after")
     def _names_the_repository(self) -> CiTarget:

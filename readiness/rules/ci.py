@@ -27,6 +27,7 @@ class CiResult:
     state: str  # normalised: success, failure, pending, skipped, neutral, cancelled, …
     url: str = ""
     detail: str = ""  # e.g. "allowed to fail", the failure reason
+    id: str = ""  # the provider's id (GitLab: the job id)
 
     def describe(self) -> str:
         extra = f", {self.detail}" if self.detail else ""

@@ -45,6 +45,7 @@ def _job(job: dict[str, Any]) -> CiResult:
         state,
         str(job.get("web_url") or ""),
         detail,
+        str(job["id"]) if isinstance(job.get("id"), int) else "",
     )
 
 

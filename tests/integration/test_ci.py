@@ -6,6 +6,7 @@ where a test changes one (a conclusion, a status, more runs to fill pages), it s
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import os
@@ -27,12 +28,18 @@ from readiness.rules.ci import (
     required_check_findings,
     security_scan_findings,
 )
-from readiness.sources import ci_github, ci_gitlab
+from readiness.rules.ci_artifacts import ExpectedBuild, artifact_build_findings, released_digest
+from readiness.sources import ci_attestations, ci_github, ci_gitlab
 from readiness.sources.api import start_run
 
 TOKEN = "ghp-recorded-ci-token-5f2c9e1a"
 GH_SHA = "ce587453ced02b1526dfb4cb910479d431683101"
 GL_SHA = "0ff3ae198f8601a285adcf5c0fff204ee6fba5fd"
+# the recorded GitHub attestation: MODULE.bazel built by aspect-build/rules_lint's release
+BAZEL = "sha256:06ce330900a7d6403bc8d88e5dfad6aeeb8ae40179f66bb89e69c8bf6f6b1a0b"
+BAZEL_SHA = "8f70009fde0c94ade6ce2a054b94718c819126ec"
+# the documented GitLab attestation (build_id 1)
+GL_DIGEST = "sha256:76c34666f719ef14bd2b124a7db51e9c05e4db2e12a84800296d559064eebe2c"
 
 
 @pytest.fixture(scope="module")
@@ -221,6 +228,106 @@ def test_deploy_approval_from_environment_protection(
     assert "not configured or not protected" in missing.found
 
 
+def github_expected(t: CiTarget) -> ExpectedBuild:
+    return ExpectedBuild(t.name, f"github {t.repository}", t.repository, t.sha, t.workflow or None)
+
+
+def test_github_attestation_names_repository_commit_and_workflow(
+    serve: Any, ci_ca: tuple[LocalCA, Path]
+) -> None:
+    server = serve()
+    ca = ci_ca[0]
+    release = target(server, ca, "github", repository="aspect-build/rules_lint", sha=BAZEL_SHA,
+                     workflow=".github/workflows/release.yml", artifacts=[f"ghcr.io/a/b@{BAZEL}"])  # fmt: skip
+    assert release.digests == [BAZEL]
+    found = ci_attestations.read_github(release, BAZEL)
+    (claim,) = found.claims
+    assert (claim.repository, claim.commit, claim.workflow, claim.ref) == (
+        "https://github.com/aspect-build/rules_lint",
+        BAZEL_SHA,
+        ".github/workflows/release.yml",
+        "refs/heads/publish-to-bcr",
+    )
+    assert (
+        claim.run
+        == "https://github.com/aspect-build/rules_lint/actions/runs/14095611671/attempts/1"
+    )
+    assert artifact_build_findings(BAZEL, found.claims, github_expected(release)) == []
+    other = target(server, ca, "github", workflow=".github/workflows/build.yml")
+    (finding,) = artifact_build_findings(BAZEL, ci_attestations.read_github(other, BAZEL).claims,
+                                         github_expected(other))  # fmt: skip
+    assert f"{BAZEL} was not built by the release pipeline" in finding.message
+    assert "built from https://github.com/aspect-build/rules_lint, not " in finding.found
+    assert f"built from commit 8f70009fde0c, not {GH_SHA[:12]}" in finding.found
+    assert "built by workflow .github/workflows/release.yml, not .github/workflows/build.yml" in (
+        finding.found
+    )
+    missing = "sha256:" + "0" * 64
+    none = ci_attestations.read_github(release, missing)
+    (finding,) = artifact_build_findings(missing, none.claims, github_expected(release), none.note)
+    assert "no build attestation" in finding.message and "404" in finding.found
+
+
+def test_github_attestation_that_is_not_provenance_does_not_count(
+    serve: Any, ci_ca: tuple[LocalCA, Path]
+) -> None:
+    rec = CiRecording.load()
+    # changed: the recorded bundle's payload replaced by a statement of another type
+    envelope = rec.attestations[0]["bundle"]["dsseEnvelope"]
+    statement = json.loads(base64.b64decode(envelope["payload"]))
+    statement["predicateType"] = "https://spdx.dev/Document"
+    envelope["payload"] = base64.b64encode(json.dumps(statement).encode()).decode()
+    server = serve(rec)
+    release = target(server, ci_ca[0], "github", repository="aspect-build/rules_lint",
+                     sha=BAZEL_SHA)  # fmt: skip
+    found = ci_attestations.read_github(release, BAZEL)
+    (finding,) = artifact_build_findings(BAZEL, found.claims, github_expected(release))
+    assert "predicate https://spdx.dev/Document is not SLSA provenance" in finding.found
+    broken = ci_attestations.claim_of_bundle({"dsseEnvelope": {"payloadType": "x"}}, "b")
+    assert broken.predicate_type == "unreadable (payload type 'x' is not in-toto)"
+
+
+def test_gitlab_attestation_must_name_a_job_of_the_commit_pipeline(
+    serve: Any, ci_ca: tuple[LocalCA, Path]
+) -> None:
+    server = serve()
+    t = target(server, ci_ca[0], "gitlab", artifacts=[GL_DIGEST])
+    commit = ci_gitlab.read_commit(t)
+    jobs = frozenset(r.id for r in commit.results if r.kind == "job")
+    assert jobs == {"6", "7"}
+    expected = ExpectedBuild(t.name, commit.where, jobs=jobs)
+    found = ci_attestations.read_gitlab(t, GL_DIGEST)
+    (finding,) = artifact_build_findings(GL_DIGEST, found.claims, expected)
+    assert "built by job 1, not a job of pipeline 6 of gitlab project foo/bar (6, 7)" in (
+        finding.found
+    )
+    rec = CiRecording.load()
+    rec.gitlab_attestations[0]["build_id"] = 7  # changed: built by the pipeline's job 7
+    built = serve(rec)
+    t2 = target(built, ci_ca[0], "gitlab")
+    assert (
+        artifact_build_findings(
+            GL_DIGEST, ci_attestations.read_gitlab(t2, GL_DIGEST).claims, expected
+        )
+        == []
+    )
+    rec.gitlab_attestations[0]["status"] = "error"  # changed: the attestation failed
+    failed = serve(rec)
+    (finding,) = artifact_build_findings(
+        GL_DIGEST, ci_attestations.read_gitlab(target(failed, ci_ca[0], "gitlab"), GL_DIGEST).claims,
+        expected,
+    )  # fmt: skip
+    assert "status error" in finding.found
+    assert ci_attestations.read_gitlab(t, BAZEL).claims == ()
+
+
+def test_released_digests_are_sha256_digests() -> None:
+    assert released_digest(f"Registry:5000/Shop/Cart@{BAZEL.upper()}") == BAZEL
+    for bad in ("registry:5000/shop/cart:1.4.0", "sha256:abc", "md5:" + "0" * 32):
+        with pytest.raises(ValueError, match="is not a sha256 digest"):
+            released_digest(bad)
+
+
 def test_gate_run_reports_both_providers(
     serve: Any, ci_ca: tuple[LocalCA, Path], tmp_path: Path
 ) -> None:
@@ -237,7 +344,8 @@ def test_gate_run_reports_both_providers(
             "ci": [
                 {"name": "gh", "provider": "github", "url": server.url, "ca_file": ca,
                  "auth": auth, "repository": "o/r", "sha": GH_SHA,
-                 "required": ["mighty_readme"], "environment": "production"},
+                 "required": ["mighty_readme"], "environment": "production",
+                 "artifacts": [f"ghcr.io/o/r@{BAZEL}"]},
                 {"name": "gl", "provider": "gitlab", "url": server.url, "ca_file": ca,
                  "auth": auth, "project": "1", "sha": GL_SHA,
                  "security_scans": ["sast"], "environment": "production",
@@ -263,6 +371,7 @@ def test_gate_run_reports_both_providers(
     report = json.loads((tmp_path / "reports" / "readiness-report.json").read_text())
     outcomes = sorted((c["control"], c["target"], c["outcome"]) for c in report["checks"])
     assert outcomes == [
+        ("CI-ARTIFACT-BUILT-BY-PIPELINE", f"gh/{BAZEL}", "failed"),
         ("CI-DEPLOY-APPROVAL", "gh/production", "passed"),
         ("CI-DEPLOY-APPROVAL", "gl/production", "failed"),
         ("CI-REQUIRED-CHECKS", "gh", "failed"),
