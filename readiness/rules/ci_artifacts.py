@@ -77,10 +77,18 @@ class ExpectedBuild:
 
 
 def _norm_repo(value: str) -> str:
-    text = value.strip().lower().removesuffix(".git")
-    for prefix in ("https://github.com/", "git+https://github.com/"):
-        text = text.removeprefix(prefix)
-    return text.split("@", 1)[0]
+    """``owner/name`` of a repository given as that, or as a (git+)URL on any host."""
+    text = value.strip().lower().removeprefix("git+").split("@", 1)[0]
+    if "://" in text:
+        text = text.split("://", 1)[1].partition("/")[2]
+    return text.strip("/").removesuffix(".git")
+
+
+def _run_repo(run: str) -> str | None:
+    """``owner/name`` of a workflow run URL (``https://HOST/o/r/actions/runs/N/…``)."""
+    path = run.split("://", 1)[-1].partition("/")[2].lower()
+    head, found, _ = path.partition("/actions/runs/")
+    return head if found else None
 
 
 def mismatches(claim: BuildClaim, digest: str, expected: ExpectedBuild) -> list[str]:
@@ -98,6 +106,8 @@ def mismatches(claim: BuildClaim, digest: str, expected: ExpectedBuild) -> list[
             why.append("it names no source repository")
         elif _norm_repo(claim.repository) != _norm_repo(expected.repository):
             why.append(f"built from {claim.repository}, not {expected.repository}")
+        elif claim.run and _run_repo(claim.run) not in (None, _norm_repo(expected.repository)):
+            why.append(f"run {claim.run} belongs to another repository")
     if expected.commit is not None:
         if claim.commit is None:
             why.append("it names no source commit")
