@@ -68,6 +68,11 @@ _STATE_STYLE = {
 }
 
 
+def _release(row: dict[str, Any]) -> str:
+    """The release an attestation is for, shown before its explanation."""
+    return f"<strong>release {escape(row['release'])}</strong>: " if row.get("release") else ""
+
+
 def html_table(rows: list[dict[str, Any]]) -> str:
     head = (
         "<h2>Manual attestations</h2>"
@@ -84,7 +89,7 @@ def html_table(rows: list[dict[str, Any]]) -> str:
         f"<td>{escape(r['attested_by'])}</td>"
         f"<td>{escape(r['date'])}</td>"
         f"<td>{escape(r['valid_until'])}</td>"
-        f"<td>{escape(r['explanation'])}</td>"
+        f"<td>{_release(r)}{escape(r['explanation'])}</td>"
         "</tr>"
         for r in rows
     )

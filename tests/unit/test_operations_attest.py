@@ -192,9 +192,14 @@ def test_register_states_and_html_table() -> None:
             _att(date="2026-01-01", explanation="<script>alert(1)</script>"),
             _att(control="OPS-ROLLBACK", status="failed"),
             _att(control="OPS-ONCALL", date="2026-12-24"),
+            _att(control="CI-DEPLOY-APPROVAL", release="1.4.0<b>"),
         ],
         TODAY,
     )
+    approval = rows.pop(0)
+    assert (approval["control"], approval["release"]) == ("CI-DEPLOY-APPROVAL", "1.4.0<b>")
+    assert "<strong>release 1.4.0&lt;b&gt;</strong>: " in html_table([approval])
+    assert "release" not in rows[0]
     assert [(r["control"], r["state"]) for r in rows] == [
         ("OPS-CICD", "valid"),
         ("OPS-ENV-VALIDATION", "expired"),
