@@ -2,7 +2,10 @@
 
 One LIST per kind and namespace (or one cluster-wide LIST per kind), following
 ``continue`` pagination, run concurrently, parsed once into an :class:`Inventory` that
-the run caches. Only list calls are made: the suite never writes to a cluster. A kind
+the run caches. The client's configuration (kubeconfig, in-cluster or URL and token;
+TLS, proxy, credential refresh) and connection pool make the requests; each answer is
+parsed once from JSON into plain objects, without the client's generated API classes
+and models. Only list calls are made: the suite never writes to a cluster. A kind
 that cannot be read is recorded with its error, so only the checks that need it fail;
 a custom resource whose CRD is not installed (404) is recorded as absent.
 """
@@ -12,14 +15,14 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import urllib3
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
-from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from readiness import snapshot
@@ -34,107 +37,45 @@ from readiness.sources.deadline import Deadline, guard_pool_manager, guarded
 @dataclass(frozen=True, slots=True)
 class KindSpec:
     kind: str
-    api: str  # client class: AppsV1Api, ... or CustomObjectsApi
-    snake: str  # deployment -> list_namespaced_deployment
     plural: str  # resource name in RBAC and URLs
     group: str  # "" for the core group
     version: str
     namespaced: bool = True
-
-    @property
-    def crd(self) -> bool:
-        return self.api == "CustomObjectsApi"
+    crd: bool = False  # a custom resource: absent (404) when its CRD is not installed
 
     @property
     def resource(self) -> str:
         return f"{self.plural}.{self.group}" if self.group else self.plural
 
+    def path(self, namespace: str | None) -> str:
+        """The LIST path: cluster-wide when ``namespace`` is None."""
+        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        scope = f"/namespaces/{quote(namespace, safe='')}" if namespace is not None else ""
+        return f"{base}{scope}/{self.plural}"
+
 
 KINDS: tuple[KindSpec, ...] = (
-    KindSpec("Deployment", "AppsV1Api", "deployment", "deployments", "apps", "v1"),
-    KindSpec("StatefulSet", "AppsV1Api", "stateful_set", "statefulsets", "apps", "v1"),
-    KindSpec("DaemonSet", "AppsV1Api", "daemon_set", "daemonsets", "apps", "v1"),
-    KindSpec("ReplicaSet", "AppsV1Api", "replica_set", "replicasets", "apps", "v1"),
-    KindSpec("Job", "BatchV1Api", "job", "jobs", "batch", "v1"),
-    KindSpec("CronJob", "BatchV1Api", "cron_job", "cronjobs", "batch", "v1"),
-    KindSpec("Pod", "CoreV1Api", "pod", "pods", "", "v1"),
-    KindSpec("Service", "CoreV1Api", "service", "services", "", "v1"),
-    KindSpec("ServiceAccount", "CoreV1Api", "service_account", "serviceaccounts", "", "v1"),
-    KindSpec("Event", "CoreV1Api", "event", "events", "", "v1"),
-    KindSpec("Ingress", "NetworkingV1Api", "ingress", "ingresses", "networking.k8s.io", "v1"),
-    KindSpec(
-        "NetworkPolicy",
-        "NetworkingV1Api",
-        "network_policy",
-        "networkpolicies",
-        "networking.k8s.io",
-        "v1",
-    ),
-    KindSpec(
-        "PodDisruptionBudget",
-        "PolicyV1Api",
-        "pod_disruption_budget",
-        "poddisruptionbudgets",
-        "policy",
-        "v1",
-    ),
-    KindSpec(
-        "HorizontalPodAutoscaler",
-        "AutoscalingV2Api",
-        "horizontal_pod_autoscaler",
-        "horizontalpodautoscalers",
-        "autoscaling",
-        "v2",
-    ),
-    KindSpec("Role", "RbacAuthorizationV1Api", "role", "roles", "rbac.authorization.k8s.io", "v1"),
-    KindSpec(
-        "RoleBinding",
-        "RbacAuthorizationV1Api",
-        "role_binding",
-        "rolebindings",
-        "rbac.authorization.k8s.io",
-        "v1",
-    ),
-    KindSpec(
-        "ClusterRole",
-        "RbacAuthorizationV1Api",
-        "cluster_role",
-        "clusterroles",
-        "rbac.authorization.k8s.io",
-        "v1",
-        namespaced=False,
-    ),
-    KindSpec(
-        "ClusterRoleBinding",
-        "RbacAuthorizationV1Api",
-        "cluster_role_binding",
-        "clusterrolebindings",
-        "rbac.authorization.k8s.io",
-        "v1",
-        namespaced=False,
-    ),
-    KindSpec("Node", "CoreV1Api", "node", "nodes", "", "v1", namespaced=False),
-    KindSpec(
-        "ServiceMonitor", "CustomObjectsApi", "", "servicemonitors", "monitoring.coreos.com", "v1"
-    ),
-    KindSpec(
-        "PrometheusRule", "CustomObjectsApi", "", "prometheusrules", "monitoring.coreos.com", "v1"
-    ),
-    # Progressive delivery: Argo Rollouts and Flagger (absent when not installed).
-    KindSpec("Rollout", "CustomObjectsApi", "", "rollouts", "argoproj.io", "v1alpha1"),
-    KindSpec(
-        "AnalysisTemplate", "CustomObjectsApi", "", "analysistemplates", "argoproj.io", "v1alpha1"
-    ),
-    KindSpec(
-        "ClusterAnalysisTemplate",
-        "CustomObjectsApi",
-        "",
-        "clusteranalysistemplates",
-        "argoproj.io",
-        "v1alpha1",
-        namespaced=False,
-    ),
-    KindSpec("Canary", "CustomObjectsApi", "", "canaries", "flagger.app", "v1beta1"),
+    KindSpec("Deployment", "deployments", "apps", "v1"),
+    KindSpec("StatefulSet", "statefulsets", "apps", "v1"),
+    KindSpec("DaemonSet", "daemonsets", "apps", "v1"),
+    KindSpec("ReplicaSet", "replicasets", "apps", "v1"),
+    KindSpec("Job", "jobs", "batch", "v1"),
+    KindSpec("CronJob", "cronjobs", "batch", "v1"),
+    KindSpec("Pod", "pods", "", "v1"),
+    KindSpec("Service", "services", "", "v1"),
+    KindSpec("ServiceAccount", "serviceaccounts", "", "v1"),
+    KindSpec("Event", "events", "", "v1"),
+    KindSpec("Ingress", "ingresses", "networking.k8s.io", "v1"),
+    KindSpec("NetworkPolicy", "networkpolicies", "networking.k8s.io", "v1"),
+    KindSpec("PodDisruptionBudget", "poddisruptionbudgets", "policy", "v1"),
+    KindSpec("HorizontalPodAutoscaler", "horizontalpodautoscalers", "autoscaling", "v2"),
+    KindSpec("Role", "roles", "rbac.authorization.k8s.io", "v1"),
+    KindSpec("RoleBinding", "rolebindings", "rbac.authorization.k8s.io", "v1"),
+    KindSpec("ClusterRole", "clusterroles", "rbac.authorization.k8s.io", "v1", namespaced=False),
+    KindSpec("ClusterRoleBinding", "clusterrolebindings", "rbac.authorization.k8s.io", "v1", False),
+    KindSpec("Node", "nodes", "", "v1", namespaced=False),
+    KindSpec("ServiceMonitor", "servicemonitors", "monitoring.coreos.com", "v1", crd=True),
+    KindSpec("PrometheusRule", "prometheusrules", "monitoring.coreos.com", "v1", crd=True),
 )
 
 
@@ -220,24 +161,25 @@ def _describe(job: ListJob) -> str:
     return f"{job.spec.resource} {scope}"
 
 
-def _error(cluster: str, job: ListJob, exc: ApiException) -> SourceError:
-    reason = ""
+def _error(cluster: str, job: ListJob, status: int, reason: str, body: bytes) -> SourceError:
+    """The API's refusal of a LIST, with its message and what to do about it."""
+    message = ""
     try:
-        reason = str(json.loads(exc.body or "{}").get("message", ""))
-    except (ValueError, AttributeError):
-        reason = (exc.reason or "")[:200]
-    if exc.status == 403:
+        message = str(json.loads(body or b"{}").get("message", ""))
+    except (ValueError, AttributeError, RecursionError):
+        message = body[:200].decode(errors="replace")
+    if status == 403:
         scope = f"namespace {job.namespace}" if job.namespace else "the cluster scope"
         group = job.spec.group or '""'
         return SourceError(
             cluster,
             f"forbidden: missing permission verb=list resource={job.spec.plural} "
-            f"apiGroup={group} in {scope} ({reason}); grant it with deploy/rbac.yaml",
+            f"apiGroup={group} in {scope} ({message}); grant it with deploy/rbac.yaml",
         )
-    if exc.status == 401:
+    if status == 401:
         return SourceError(cluster, f"unauthorized listing {_describe(job)}: check the token")
     return SourceError(
-        cluster, f"listing {_describe(job)} answered HTTP {exc.status}: {reason or exc.reason}"
+        cluster, f"listing {_describe(job)} answered HTTP {status}: {message or reason}"
     )
 
 
@@ -254,64 +196,62 @@ class ClusterReader:
         self.cluster = cluster
         self.client = client or api_client(cluster)
         self.share_lists = share_lists  # one LIST per kind and scope per run, for every family
-        self._apis: dict[str, Any] = {}
         self._lock = threading.Lock()
         self.requests = 0
 
-    def _api(self, name: str) -> Any:
-        if name not in self._apis:
-            self._apis[name] = getattr(k8s, name)(self.client)
-        return self._apis[name]
+    def _headers(self) -> dict[str, str]:
+        """The client's headers and credentials (token, refreshed by the client when its
+        kubeconfig says how); client certificates are in its connection pool."""
+        headers = {**self.client.default_headers, "Accept": "application/json"}
+        for setting in self.client.configuration.auth_settings().values():
+            if setting.get("in") == "header" and setting.get("value"):
+                headers[str(setting["key"])] = str(setting["value"])
+        return headers
 
-    def _call(self, job: ListJob, token: str | None) -> dict[str, Any]:
-        spec = job.spec
-        kwargs: dict[str, Any] = {
-            "limit": self.cluster.page_size,
-            "_preload_content": False,
-            "_request_timeout": (self.cluster.timeout, self.cluster.timeout),
-        }
+    def _call(self, job: ListJob, token: str | None) -> dict[str, Any] | None:
+        """One page of a LIST, parsed once into plain dicts (None: CRD not installed).
+
+        The request goes through the ``kubernetes`` client's configuration (host, auth,
+        TLS, proxy, retries) and connection pool; its generated API classes and models
+        are not used: loading them costs seconds, and the rules read plain objects.
+        """
+        query: dict[str, str | int] = {"limit": self.cluster.page_size}
         if token:
-            kwargs["_continue"] = token
-        api = self._api(spec.api)
-        if spec.crd:
-            if not spec.namespaced:
-                fn: Callable[..., Any] = api.list_cluster_custom_object
-                args: tuple[Any, ...] = (spec.group, spec.version, spec.plural)
-            elif job.namespace is None:
-                fn = api.list_cluster_custom_object
-                args = (spec.group, spec.version, spec.plural)
-            else:
-                fn = api.list_namespaced_custom_object
-                args = (spec.group, spec.version, job.namespace, spec.plural)
-        elif not spec.namespaced:
-            fn, args = getattr(api, f"list_{spec.snake}"), ()
-        elif job.namespace is None:
-            fn, args = getattr(api, f"list_{spec.snake}_for_all_namespaces"), ()
-        else:
-            fn, args = getattr(api, f"list_namespaced_{spec.snake}"), (job.namespace,)
+            query["continue"] = token
+        host = str(self.client.configuration.host)
+        url = f"{host}{job.spec.path(job.namespace)}?{urlencode(query)}"
         with self._lock:
             self.requests += 1
         deadline = Deadline(run_context().limits.deadline)
         with guarded(deadline):
             per_call = deadline.timeout(self.cluster.timeout)
-            kwargs["_request_timeout"] = (per_call, per_call)
-            response = fn(*args, **kwargs)
+            response = self.client.rest_client.pool_manager.request(
+                "GET",
+                url,
+                headers=self._headers(),
+                timeout=urllib3.Timeout(connect=per_call, read=per_call),
+                preload_content=False,
+            )
             try:
                 data = self._read_capped(job, response, deadline)
             finally:
                 response.release_conn()
+        if response.status == 404 and job.spec.crd:
+            return None
+        if not 200 <= response.status < 300:
+            raise _error(self.cluster.name, job, response.status, response.reason or "", data)
         try:
             body = json.loads(data)
         except (ValueError, RecursionError):
             raise SourceError(
                 self.cluster.name,
-                f"listing {_describe(job)} at {safe_url(self.client.configuration.host)}: "
+                f"listing {_describe(job)} at {safe_url(host)}: "
                 "the API answered, but not like Kubernetes (not JSON)",
             ) from None
         if not _is_list(body):
             raise SourceError(
                 self.cluster.name,
-                f"listing {_describe(job)} at {safe_url(self.client.configuration.host)}: "
+                f"listing {_describe(job)} at {safe_url(host)}: "
                 "the API answered, but not like Kubernetes (no List object with items); "
                 "check api_url points at the API server",
             )
@@ -372,6 +312,9 @@ class ClusterReader:
         try:
             while True:
                 body = self._call(job, token)
+                if body is None:
+                    result.absent = True
+                    return result
                 result.pages += 1
                 api_version = str(body.get("apiVersion", job.spec.version))
                 for item in body.get("items") or []:
@@ -383,11 +326,6 @@ class ClusterReader:
                 token = (body.get("metadata") or {}).get("continue") or None
                 if not token:
                     return result
-        except ApiException as exc:
-            if exc.status == 404 and job.spec.crd:
-                result.absent = True
-                return result
-            raise _error(self.cluster.name, job, exc) from None
         except urllib3.exceptions.HTTPError as exc:
             raise SourceError(
                 self.cluster.name,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +215,34 @@ def test_kubeconfig_and_context(k8s_api: K8sApi, tmp_path: Path) -> None:
     bad = KubeCluster(name="kc", kubeconfig=str(path), context="nope")
     with pytest.raises(SourceError, match="cannot load the cluster configuration"):
         collect_cluster(bad)
+
+
+def test_lists_are_read_without_the_generated_api_classes_and_models(
+    k8s_api: K8sApi, tmp_path: Path
+) -> None:
+    """The client's configuration and pool make the requests; its generated API classes
+    and models (seconds to load) are not used: every answer is parsed once into dicts."""
+    path = k8s_api.kubeconfig(tmp_path / "config")
+    code = (
+        "import sys\n"
+        "from readiness.profile.kubernetes import KubeCluster\n"
+        "from readiness.sources.kubernetes import collect_cluster\n"
+        f"c = KubeCluster(name='kc', kubeconfig={str(path)!r}, context='recorded')\n"
+        "inv, stats = collect_cluster(c)\n"
+        "generated = ('kubernetes.client.api.', 'kubernetes.client.models.')\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(generated))\n"
+        "print(len(inv.workloads), len(inv.missing), len(loaded), loaded[:3])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "9 0 0 []", done.stdout
 
 
 def test_server_refuses_writes(k8s_api: K8sApi) -> None:
