@@ -76,6 +76,18 @@ KINDS: tuple[KindSpec, ...] = (
     KindSpec("Node", "nodes", "", "v1", namespaced=False),
     KindSpec("ServiceMonitor", "servicemonitors", "monitoring.coreos.com", "v1", crd=True),
     KindSpec("PrometheusRule", "prometheusrules", "monitoring.coreos.com", "v1", crd=True),
+    # Progressive delivery: Argo Rollouts and Flagger (absent when not installed).
+    KindSpec("Rollout", "rollouts", "argoproj.io", "v1alpha1", crd=True),
+    KindSpec("AnalysisTemplate", "analysistemplates", "argoproj.io", "v1alpha1", crd=True),
+    KindSpec(
+        "ClusterAnalysisTemplate",
+        "clusteranalysistemplates",
+        "argoproj.io",
+        "v1alpha1",
+        namespaced=False,
+        crd=True,
+    ),
+    KindSpec("Canary", "canaries", "flagger.app", "v1beta1", crd=True),
 )
 
 
