@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Generator
 from importlib import resources
@@ -156,6 +157,13 @@ def _with_fail_on(profile: Profile, fail_on: str) -> Profile:
     for attr in ("_name", "_path", "_sha256", "_secrets"):
         setattr(updated, attr, getattr(profile, attr))
     return updated
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if PROFILE in config.stash:
+        # The gate's reports are written: pytest's end-of-run garbage collections (five
+        # full passes) need not walk the run's heap, which is seconds on a large estate.
+        gc.freeze()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
