@@ -94,7 +94,7 @@ class Measurement:
     retention: int | None  # seconds the Prometheus keeps, None if unknown
     daily: tuple[DailyPoint, ...] = ()
     history_step: int = 300
-    history: Mapping[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
+    history: Mapping[str, Sequence[tuple[float, float]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

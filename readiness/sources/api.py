@@ -388,8 +388,14 @@ class ApiClient:
             **kwargs,
         )
 
-    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        """A JSON answer, read once per run for every client with the same credentials."""
+    def get_json(
+        self, path: str, params: Mapping[str, Any] | None = None, *, keep: bool = True
+    ) -> Any:
+        """A JSON answer, read once per run for every client with the same credentials;
+        ``keep=False``: read for one caller and not kept for the run (a large answer its
+        caller reduces at once)."""
+        if not keep:
+            return self._read_json(path, params)
         url = self.url(path)
         query = urlencode(sorted((params or {}).items()), doseq=True)
         key = (

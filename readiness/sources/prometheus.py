@@ -32,8 +32,8 @@ class PrometheusClient:
     def name(self) -> str:
         return self.api.name
 
-    def _data(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        body = self.api.get_json(path, params)
+    def _data(self, path: str, params: dict[str, Any] | None = None, *, keep: bool = True) -> Any:
+        body = self.api.get_json(path, params, keep=keep)
         if not isinstance(body, dict) or body.get("status") != "success":
             error = body.get("error") if isinstance(body, dict) else body
             raise SourceError(self.name, f"{path} failed: {error}")
@@ -50,10 +50,11 @@ class PrometheusClient:
         return list(data["result"])
 
     def query_range(
-        self, promql: str, start: float, end: float, step: float
+        self, promql: str, start: float, end: float, step: float, *, keep: bool = True
     ) -> list[dict[str, Any]]:
+        """Range query; ``keep=False``: the answer is not kept for the run (see get_json)."""
         params = {"query": promql, "start": start, "end": end, "step": step}
-        return list(self._data("/api/v1/query_range", params)["result"])
+        return list(self._data("/api/v1/query_range", params, keep=keep)["result"])
 
     def rules(self) -> list[dict[str, Any]]:
         return list(self._data("/api/v1/rules")["groups"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -21,9 +22,10 @@ from readiness.profile.slo import SloSpec
 from readiness.rules import slo as rules
 from readiness.rules.slo_alerts import coverage, coverage_findings
 from readiness.rules.slo_model import Objective, parse_duration
-from readiness.sources.api import ApiClient, gather
+from readiness.sources.api import ApiClient, gather, start_run
 from readiness.sources.prometheus import PrometheusClient
 from readiness.sources.slo_prometheus import (
+    Points,
     Settings,
     SharedQueries,
     collect,
@@ -229,6 +231,32 @@ def test_identical_queries_run_once(slo_lab: SloLab) -> None:
     assert shared.executed == 4  # windows, coverage, daily, history: once for all three
     ratios = {r.error_ratio for r in results if isinstance(r, rules.Measurement)}
     assert len(ratios) == 1
+
+
+def test_range_answers_are_reduced_and_not_kept_for_the_run(
+    slo_lab: SloLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the reduced series stay in memory: a month of history is arrays of doubles,
+    and the parsed range answers are not kept in the run's shared answers."""
+    reads: list[str] = []
+    read_json = ApiClient._read_json
+
+    def counted(self: ApiClient, path: str, params: Any) -> Any:
+        reads.append(path)
+        return read_json(self, path, params)
+
+    monkeypatch.setattr(ApiClient, "_read_json", counted)
+    start_run()
+    settings = Settings(at=slo_lab.end, lookback=lambda o: o.window)
+    for _ in range(2):  # the same run measures twice
+        (m,) = collect(client(slo_lab), [objective("healthy")], settings).values()
+        assert isinstance(m, rules.Measurement), m
+    assert set(m.history) == {"5m", "30m", "1h", "6h"}
+    assert all(isinstance(points, Points) for points in m.history.values())
+    assert min(len(points) for points in m.history.values()) > 7 * DAY // 300
+    # Instant queries and the runtime info once for the run; the two range queries each time.
+    assert reads.count("/api/v1/query_range") == 4
+    assert reads.count("/api/v1/query") == 2 and reads.count("/api/v1/status/runtimeinfo") == 1
 
 
 def test_openslo_timeslices_against_real_data(slo_lab: SloLab, tmp_path: Path) -> None:
