@@ -226,9 +226,11 @@ def list_bucket(
     now: Callable[[], dt.datetime] = clock.now,
 ) -> BucketListing:
     """Every object under the copy's prefix (up to ``max_pages`` pages): count and newest."""
+    if session is None:
+        with new_session(pool_maxsize=2) as own:
+            return list_bucket(name, copy, session=own, now=now)
     base, host, path = _where(copy)
     endpoint = copy.endpoint()
-    session = session or new_session(pool_maxsize=2)
     newest: S3Object | None = None
     count = 0
     token: str | None = None

@@ -278,3 +278,31 @@ def test_the_demo_shows_dr_passing_and_failing(tmp_path: Path) -> None:
         ("OPS-DR-DRILL", "analytics"): "failed",
     }, proc.stdout[-4000:]
     assert demo_ops.S3_SECRET not in raw and demo_ops.S3_KEY_ID not in raw
+
+
+def test_a_listing_cut_at_max_pages_says_so(
+    s3: tuple[dict[str, RecordedApiServer], LocalCA],
+) -> None:
+    from readiness.profile.operations import OffsiteCopy
+    from readiness.rules.operations_dr import offsite_findings
+    from readiness.sources.s3 import list_bucket
+
+    servers, ca = s3
+    auth = {"access_key_id": KEY_ID, "secret_access_key": SECRET}
+    copy = OffsiteCopy.model_validate(
+        _offsite(
+            servers["orders"],
+            ca,
+            "acme-dr-orders",
+            "orders/",
+            region="eu-central-1",
+            auth=auth,
+            max_pages=2,
+        )
+    )
+    listing = list_bucket("offsite orders", copy)
+    # 8 keys on two pages, the folder marker "orders/" among them is no object
+    assert (listing.pages, listing.objects, listing.complete) == (2, 7, False)
+    assert servers["orders"].requests == ["/acme-dr-orders"] * 2
+    (finding,) = offsite_findings("orders", "eu-west-1", listing, NOW, 26)
+    assert "listing cut after 2 pages; newer keys may follow" in finding.found

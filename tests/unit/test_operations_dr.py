@@ -236,3 +236,19 @@ def test_old_failed_or_untimed_drills_fail() -> None:
     assert "records no measured recovery time" in untimed.message
     (none,) = rules.drill_findings(OBJECTIVE, [], NOW.date(), 90)
     assert none.message == "checkout: no restore drill recorded"
+
+
+def test_path_and_virtual_hosted_addresses() -> None:
+    from readiness.sources.s3 import _where
+
+    base: dict[str, Any] = {"bucket": "dr-copies", "region": "eu", "anonymous": True}
+    path = OffsiteCopy.model_validate({**base, "url": "https://s3.example:9000/"})
+    assert _where(path) == ("https://s3.example:9000", "s3.example:9000", "/dr-copies")
+    virtual = OffsiteCopy.model_validate(
+        {**base, "url": "https://s3.eu-central-1.amazonaws.com", "virtual_host": True}
+    )
+    assert _where(virtual) == (
+        "https://dr-copies.s3.eu-central-1.amazonaws.com",
+        "dr-copies.s3.eu-central-1.amazonaws.com",
+        "/",
+    )
