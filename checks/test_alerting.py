@@ -27,9 +27,17 @@ def _evidence_of(config: pytest.Config) -> AlertingEvidence:
 
 
 def readiness_collect(config: pytest.Config, items: Sequence[pytest.Item]) -> list[Job]:
-    """Prometheus's and Alertmanager's live views, read in the run's collection phase."""
+    """Prometheus's and Alertmanager's live views, and the runbook URLs of the rules when
+    ALERT-RUNBOOK is selected, read in the run's collection phase."""
     evidence = _evidence_of(config)
-    return [Job("alerting", evidence.prefetch, "alerting")]
+    jobs = [Job("alerting", evidence.prefetch, "alerting")]
+    if any(getattr(item, "originalname", "") == "test_runbook" for item in items):
+        jobs.append(Job("runbooks", lambda: _read_runbooks(evidence), "alerting runbooks"))
+    return jobs
+
+
+def _read_runbooks(evidence: AlertingEvidence) -> None:
+    evidence.runbook_statuses()  # kept by the evidence, read by ALERT-RUNBOOK
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from readiness import (
     parametrize,
 )
 from readiness.checking import profile_of
+from readiness.collect import Job
 from readiness.families import judged_elsewhere
 from readiness.profile.common import Endpoint
 from readiness.profile.http import Service
@@ -83,6 +84,7 @@ def _mode(automated: bool, name: str) -> list[tuple[str, str]]:
 
 
 _RUNBOOKS = pytest.StashKey[list[RunbookTarget]]()
+_PROBED = pytest.StashKey[bool]()
 
 
 def _runbook_targets(config: pytest.Config) -> list[RunbookTarget]:
@@ -95,6 +97,25 @@ def _runbook_targets(config: pytest.Config) -> list[RunbookTarget]:
             found = [t for t in found if t.url is not None or t.error]
         config.stash[_RUNBOOKS] = found
     return config.stash[_RUNBOOKS]
+
+
+def _probe_runbooks(config: pytest.Config) -> None:
+    """Every web runbook URL at once, by the run's shared prober (the alerting family's
+    TLS settings: each URL fetched once for both families), the first time it is asked."""
+    profile = profile_of(config)
+    if config.stash.get(_PROBED, False) or not profile.operations.runbooks.check_reachable:
+        return
+    tls = profile.alerting.runbooks
+    prober = shared_prober(tls.timeout, tls.max_concurrency, tls.ca_file)
+    prober.probe(t.url for t in _runbook_targets(config) if t.url and checklist.is_web(t.url))
+    config.stash[_PROBED] = True
+
+
+def readiness_collect(config: pytest.Config, items: Sequence[pytest.Item]) -> list[Job]:
+    """The runbook URLs, fetched in the run's collection phase when OPS-RUNBOOK-LINKS runs."""
+    if not any(getattr(item, "originalname", "") == "test_runbook_links" for item in items):
+        return []
+    return [Job("runbooks", functools.partial(_probe_runbooks, config), "operations runbooks")]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -280,8 +301,7 @@ def test_runbook_links(
     directory = checklist.resolve(policy.directory, base_dir) if policy.directory else None
     tls = profile.alerting.runbooks  # one prober, the alerting family's CA, for both families
     prober = shared_prober(tls.timeout, tls.max_concurrency, tls.ca_file)
-    if policy.check_reachable:  # the first check fetches every URL at once; the rest wait
-        prober.probe(t.url for t in _runbook_targets(pytestconfig) if checklist.is_web(t.url))
+    _probe_runbooks(pytestconfig)  # once per run (done already by the collection phase)
     pairs = [(alert, runbook_link.url) for alert in runbook_link.alerts]
     links = checklist.runbook_links(pairs, directory, base_dir, prober, policy.check_reachable)
     evidence.add(

@@ -129,6 +129,11 @@ def test_each_path_is_read_once_per_run(pytester: pytest.Pytester, estate: Any) 
         assert ops["message"] == f"judged by HTTP-HEALTH [{name}] in the http family"
         assert checks[("HTTP-HEALTH", name)]["outcome"] == "passed"
 
+    # every family's reads, the runbook URLs of both families included, in one phase
+    collection = report["collection"]
+    assert collection["families"] == ["alerting", "http", "operations"], collection
+    assert collection["errors"] == []
+
     # every distinct runbook URL: read once for both families, every one of them judged
     pages = {f"/{page}" for _, _, page in ALERTS}
     assert Counter(runbooks.requests) == dict.fromkeys(pages, 1)
