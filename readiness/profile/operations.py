@@ -272,6 +272,10 @@ class OperationsPolicy(Model):
     cicd: CicdPolicy = CicdPolicy()
 
 
+#: Controls whose attestations record a restore drill (and may carry its measured RTO).
+DRILL_CONTROLS = ("OPS-DR-DRILL", "OPS-RESTORE-DRILL")
+
+
 class Attestation(Model):
     """A human's statement that a control holds (or does not), valid for a while."""
 
@@ -319,6 +323,11 @@ class Attestation(Model):
 
     @model_validator(mode="after")
     def _validity(self) -> Attestation:
+        if self.measured_rto_minutes is not None and self.control not in DRILL_CONTROLS:
+            raise ValueError(
+                f"attestation of {self.control}: measured_rto_minutes belongs to a restore "
+                f"drill ({' or '.join(DRILL_CONTROLS)})"
+            )
         if (self.frequency is None) == (self.expires is None):
             raise ValueError(
                 f"attestation of {self.control}: give either frequency (e.g. '90d') or "

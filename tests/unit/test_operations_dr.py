@@ -252,3 +252,11 @@ def test_path_and_virtual_hosted_addresses() -> None:
         "dr-copies.s3.eu-central-1.amazonaws.com",
         "/",
     )
+
+
+def test_only_drills_carry_a_measured_rto() -> None:
+    with pytest.raises(ValidationError, match="measured_rto_minutes belongs to a restore drill"):
+        Attestation.model_validate(
+            {**drill(1, 30).model_dump(mode="json"), "control": "OPS-ENV-VALIDATION"}
+        )
+    assert drill(1, 30).measured_rto_minutes == 30
