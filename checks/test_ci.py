@@ -22,7 +22,12 @@ from readiness.rules.ci import (
     required_check_findings,
     security_scan_findings,
 )
-from readiness.rules.ci_artifacts import ExpectedBuild, artifact_build_findings
+from readiness.rules.ci_artifacts import (
+    ExpectedBuild,
+    artifact_build_findings,
+    released_digest,
+    unpinned_findings,
+)
 from readiness.rules.operations_attest import attestation_evidence, attestations_for
 from readiness.sources import ci_attestations, ci_github, ci_gitlab
 
@@ -40,16 +45,29 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     targets = profile_of(metafunc.config).targets.ci
     parametrize(metafunc, "ci_target", ((t.name, t) for t in targets))
     parametrize(metafunc, "scan_target", ((t.name, t) for t in targets if t.security_scans))
+    images = [_digest_or_ref(i.ref) for i in profile_of(metafunc.config).targets.images]
     parametrize(
         metafunc,
         "released_artifact",
-        ((f"{t.name}/{d}", (t, d)) for t in targets for d in t.digests),
+        (
+            (f"{t.name}/{a}", (t, a))
+            for t in targets
+            for a in dict.fromkeys(t.digests + (images if t.artifacts_from_images else []))
+        ),
     )
     parametrize(
         metafunc,
         "approval_target",
         ((f"{t.name}/{t.environment}", t) for t in targets if t.environment),
     )
+
+
+def _digest_or_ref(ref: str) -> str:
+    """An image's digest when its reference is pinned, else the reference itself."""
+    try:
+        return released_digest(ref)
+    except ValueError:
+        return ref
 
 
 @pytest.fixture(scope="session")
@@ -169,7 +187,13 @@ def test_artifact_built_by_pipeline(
     ci_commit: Callable[[CiTarget], CiCommit],
     evidence: Evidence,
 ) -> None:
-    target, digest = released_artifact
+    target, artifact = released_artifact
+    try:
+        digest = released_digest(artifact)
+    except ValueError:
+        evidence.add(image=artifact, pinned=False)
+        assert_no_findings(unpinned_findings(target.name, artifact))
+        return
     gitlab = target.provider == "gitlab"
     expected = _expected_build(target, ci_commit(target) if gitlab else None)
     found = _ATTESTATIONS[target.provider](target, digest)

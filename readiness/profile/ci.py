@@ -42,6 +42,9 @@ class CiTarget(Endpoint):
     #: image references pinned by digest (as in targets.images); each needs an
     #: attestation that this pipeline built it from `sha`
     artifacts: list[str] = []
+    #: also every image of targets.images (each must be pinned by digest: a tag does not
+    #: say which bytes were released)
+    artifacts_from_images: bool = False
     workflow: str = ""  # github: the workflow file that must have built them, if set
     per_page: int = Field(100, ge=1, le=100)
     max_pages: int = Field(50, ge=1, le=1000)

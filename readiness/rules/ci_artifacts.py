@@ -32,6 +32,19 @@ def released_digest(value: str) -> str:
     return digest
 
 
+def unpinned_findings(target: str, ref: str) -> list[Finding]:
+    """An image of the release referenced by tag: which digest was released is unknown."""
+    return [
+        Finding(
+            f"image {ref} ({target}) is referenced by tag, so the released digest is unknown",
+            expected="an image reference pinned by digest (registry/repo@sha256:…)",
+            found=ref,
+            fix="pin the image by digest in targets.images (the digest the pipeline built "
+            "and attested), or list its digest in targets.ci[].artifacts instead",
+        )
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class BuildClaim:
     """What one attestation for the digest states about the build."""

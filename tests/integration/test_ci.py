@@ -345,12 +345,15 @@ def test_gate_run_reports_both_providers(
                 {"name": "gh", "provider": "github", "url": server.url, "ca_file": ca,
                  "auth": auth, "repository": "o/r", "sha": GH_SHA,
                  "required": ["mighty_readme"], "environment": "production",
-                 "artifacts": [f"ghcr.io/o/r@{BAZEL}"]},
+                 "artifacts": [f"ghcr.io/o/r@{BAZEL}"], "artifacts_from_images": True},
                 {"name": "gl", "provider": "gitlab", "url": server.url, "ca_file": ca,
                  "auth": auth, "project": "1", "sha": GL_SHA,
                  "security_scans": ["sast"], "environment": "production",
                  "approval": "attestation"},
-            ]
+            ],
+            # the pinned image is the artifact above (judged once); the other is by tag
+            "images": [{"ref": f"127.0.0.1:9/shop/cart@{BAZEL}"},
+                       {"ref": "127.0.0.1:9/shop/ui:2.0.0"}],
         },
         "release": {"version": "2.0.0"},
         # no GitLab protected environment: approvals are attested per release, and the
@@ -371,6 +374,7 @@ def test_gate_run_reports_both_providers(
     report = json.loads((tmp_path / "reports" / "readiness-report.json").read_text())
     outcomes = sorted((c["control"], c["target"], c["outcome"]) for c in report["checks"])
     assert outcomes == [
+        ("CI-ARTIFACT-BUILT-BY-PIPELINE", "gh/127.0.0.1:9/shop/ui:2.0.0", "failed"),
         ("CI-ARTIFACT-BUILT-BY-PIPELINE", f"gh/{BAZEL}", "failed"),
         ("CI-DEPLOY-APPROVAL", "gh/production", "passed"),
         ("CI-DEPLOY-APPROVAL", "gl/production", "failed"),
@@ -383,6 +387,8 @@ def test_gate_run_reports_both_providers(
     assert by_target["gh/production"]["evidence"]["approval_evidence"].startswith(
         "environment protection read from github o/r"
     )
+    unpinned = [c for c in report["checks"] if c["target"] == "gh/127.0.0.1:9/shop/ui:2.0.0"]
+    assert "is referenced by tag, so the released digest is unknown" in unpinned[0]["message"]
     attested = by_target["gl/production"]
     assert "no approval of release 2.0.0" in attested["message"]
     assert "1.9.0 (by ana@example.com on 2026-01-05)" in attested["message"]
