@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Generator
 from importlib import resources
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from readiness import clock, hookspecs, scale, selection, signals
+from readiness import clock, heap, hookspecs, scale, selection, signals
 from readiness.checking import MARKER, Evidence
 from readiness.controls import SEVERITY_NAMES
 from readiness.errors import ProfileError
@@ -110,6 +109,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"readiness: the report directory {problem}; give --report-dir")
     config.stash[REPORT_DIR] = report_dir
     config.pluginmanager.register(scale.ScalePlugin(config), "readiness-scale")
+    heap.install(config)
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = [str(checks_dir())]
     tracker = selection.SelectionTracker(config, checks_dir())
@@ -159,11 +159,22 @@ def _with_fail_on(profile: Profile, fail_on: str) -> Profile:
     return updated
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if PROFILE in session.config.stash:
+        heap.settle()  # the items and the targets they hold live until the end
+
+
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """After the collection phase (a ``tryfirst`` implementation), before the checks."""
+    if PROFILE in session.config.stash:
+        heap.settle()  # every source's evidence lives until the end
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
     if PROFILE in config.stash:
-        # The gate's reports are written: pytest's end-of-run garbage collections (five
-        # full passes) need not walk the run's heap, which is seconds on a large estate.
-        gc.freeze()
+        heap.finish()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

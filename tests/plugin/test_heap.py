@@ -1,0 +1,39 @@
+"""The collector does not walk the run's long-lived heap again and again: it is frozen at
+each phase boundary while the checks run, and given back when the run is over."""
+
+from __future__ import annotations
+
+import gc
+import json
+
+import pytest
+
+CHECKS = """
+import gc, json, pathlib
+from readiness import control
+
+@control("K8S-PROBES")
+def test_frozen(evidence):
+    pathlib.Path("frozen.json").write_text(json.dumps(gc.get_freeze_count()))
+"""
+
+PROFILE = "extends: none\nenvironment: test\nfamilies: {kubernetes: {enabled: true}}\n"
+
+
+def test_heap_is_frozen_while_checks_run_and_released_after(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", prof=PROFILE)
+    pytester.makepyfile(test_checks=CHECKS)
+    assert gc.get_freeze_count() == 0
+    result = pytester.runpytest_inprocess(
+        "--profile=prof.yaml", "-p", "no:cacheprovider", "test_checks.py"
+    )
+    result.assert_outcomes(passed=1)
+    assert json.loads((pytester.path / "frozen.json").read_text()) > 1000
+    assert gc.get_freeze_count() == 0  # nothing stays frozen once the run is over
+
+
+def test_runs_without_a_profile_leave_the_collector_alone(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_plain="import gc\ndef test_x():\n    assert gc.get_freeze_count() == 0\n"
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
