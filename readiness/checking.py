@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -39,11 +38,6 @@ class Evidence:
     def attach_html(self, snippet: str) -> None:
         """An HTML fragment (e.g. an inline SVG chart) shown with the check in the HTML report."""
         self.html.append(snippet)
-
-    def to_json(self) -> dict[str, Any]:
-        if not self.data:
-            return {}
-        return json.loads(json.dumps(self.data, default=str))  # type: ignore[no-any-return]
 
 
 def profile_of(config: pytest.Config) -> Profile:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -24,7 +24,14 @@ import pytest
 from readiness.checking import Evidence
 from readiness.controls import Severity, get_control
 from readiness.gate import RawResult, judge, matching_waiver
-from readiness.judging import build_result, check_id, control_of, exception_text, target_of
+from readiness.judging import (
+    build_result,
+    carry,
+    check_id,
+    control_of,
+    exception_text,
+    target_of,
+)
 from readiness.profile.model import Profile
 from readiness.redact import Redactor
 from readiness.results import CheckResult
@@ -165,14 +172,13 @@ def member_results(
     built = build_result(item, report, call, profile, today, redactor)
     if ctl is None or built is None:
         return False
+    del item.stash[MEMBERS]  # the results keep what the report needs of the runs
     template, _ = built
     base = template.nodeid.rsplit("[", 1)[0]
-    blocking: list[CheckResult] = []
-    for run in runs:
-        check = _member(template, base, run, profile, today, redactor)
-        report.user_properties.append(("readiness", check.as_dict()))
-        if check.blocking:
-            blocking.append(check)
+    severity = Severity.parse(template.severity)
+    checks = [_member(template, base, severity, run, profile, today, redactor) for run in runs]
+    carry(report, checks)
+    blocking = [c for c in checks if c.blocking]
     if blocking:
         report.outcome = "failed"
         report.longrepr = "\n".join(f"[{c.target}] {c.message}" for c in blocking)
@@ -182,12 +188,12 @@ def member_results(
 def _member(
     template: CheckResult,
     base: str,
+    severity: Severity,
     run: MemberRun,
     profile: Profile,
     today: dt.date,
     redactor: Redactor,
 ) -> CheckResult:
-    severity = Severity.parse(template.severity)
     waiver = (
         matching_waiver(profile.waivers, template.control, run.target)
         if run.raw == "failed"
@@ -197,16 +203,20 @@ def _member(
     message = run.message
     if verdict.note:
         message = f"{message}\n{verdict.note}" if message else verdict.note
-    return replace(
-        template,
+    return CheckResult(
         id=check_id(template.control, run.target),
         nodeid=f"{base}[{run.target}]",
+        control=template.control,
+        title=template.title,
+        family=template.family,
+        severity=template.severity,
         target=run.target,
         outcome=verdict.outcome.value,
         blocking=verdict.blocking,
         message=redactor.text(message.strip()),
-        evidence=redactor.data(run.evidence.to_json()),
+        remediation=template.remediation,
+        evidence=redactor.data(run.evidence.data),
         waiver=verdict.waiver.model_dump(mode="json") if verdict.waiver else None,
         duration=run.seconds,
-        html=list(run.evidence.html),
+        html=run.evidence.html,
     )

@@ -7,7 +7,6 @@ import weakref
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -148,7 +147,8 @@ def build_result(
     if verdict.note:
         message = f"{message}\n{verdict.note}" if message else verdict.note
     evidence = item.stash.get(EVIDENCE, None)
-    evidence_data: dict[str, Any] = evidence.to_json() if evidence else {}
+    if evidence is not None:
+        del item.stash[EVIDENCE]  # the result keeps what the report needs of it
     check = CheckResult(
         id=check_id(ctl.id, target),
         nodeid=stable_nodeid(item),
@@ -161,17 +161,17 @@ def build_result(
         blocking=verdict.blocking,
         message=redactor.text(message.strip()),
         remediation=ctl.remediation,
-        evidence=redactor.data(evidence_data),
+        evidence=redactor.data(evidence.data) if evidence else {},
         waiver=verdict.waiver.model_dump(mode="json") if verdict.waiver else None,
         duration=report.duration,
-        html=list(evidence.html) if evidence else [],
+        html=evidence.html if evidence else [],
     )
     return check, verdict
 
 
 def apply_to_report(report: pytest.TestReport, check: CheckResult, verdict: Verdict) -> None:
     """Carry the result on the report; non-blocking failures stop counting as failures."""
-    report.user_properties.append((PROPERTY, check.as_dict()))
+    carry(report, [check])
     if report.failed:
         if verdict.blocking:
             report.longrepr = check.message
@@ -184,6 +184,15 @@ def apply_to_report(report: pytest.TestReport, check: CheckResult, verdict: Verd
 
 
 _READ: weakref.WeakKeyDictionary[object, list[CheckResult]] = weakref.WeakKeyDictionary()
+
+
+def carry(report: pytest.TestReport, checks: list[CheckResult]) -> None:
+    """Put ``checks`` on ``report``: as plain data in its ``user_properties`` (what an
+    xdist worker sends to the controller), and as they are for this process's readers."""
+    for check in checks:
+        report.user_properties.append((PROPERTY, check.as_dict()))
+    if checks:
+        _READ[report] = checks
 
 
 def results_of(report: pytest.TestReport | pytest.CollectReport) -> list[CheckResult]:

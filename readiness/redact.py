@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -66,11 +67,64 @@ class Redactor:
         return value
 
     def data(self, value: Any) -> Any:
-        """Values of a structure masked; keys kept as they are."""
-        if isinstance(value, str):
+        """``value`` as JSON data with every string value masked, in one pass: what
+        ``json.loads(json.dumps(value, default=str))`` holds (tuples become lists, keys
+        strings, other objects their ``str``), masked. Keys are never masked. Parts that
+        are already plain JSON data and have nothing to mask are returned as they are,
+        not copied: a report holds each shared piece of evidence once."""
+        kind = type(value)
+        if kind is str:
             return self.text(value)
+        if value is None or kind is bool or kind is int or kind is float:
+            return value
+        if kind is dict:
+            return self._mapping(value, copy=False)
+        if kind is list:
+            return self._sequence(value, copy=False)
+        if isinstance(value, str):
+            return self.text(str.__str__(value))
+        if isinstance(value, bool):
+            return bool(value)
+        if isinstance(value, int):
+            return int(value)
+        if isinstance(value, float):
+            return float(value)
         if isinstance(value, dict):
-            return {k: self.data(v) for k, v in value.items()}
+            return self._mapping(value, copy=True)
         if isinstance(value, list | tuple):
-            return [self.data(v) for v in value]
-        return value
+            return self._sequence(value, copy=True)
+        return self.text(str(value))
+
+    def _mapping(self, value: dict[Any, Any], *, copy: bool) -> dict[str, Any]:
+        changed = copy
+        items = []
+        for key, item in value.items():
+            masked = self.data(item)
+            if type(key) is not str:
+                key = _json_key(key)
+                changed = True
+            elif masked is not item:
+                changed = True
+            items.append((key, masked))
+        return dict(items) if changed else value
+
+    def _sequence(self, value: list[Any] | tuple[Any, ...], *, copy: bool) -> list[Any]:
+        items = [self.data(v) for v in value]
+        if copy or any(a is not b for a, b in zip(items, value, strict=True)):
+            return items
+        return value  # type: ignore[return-value]  # a list whose items all stayed
+
+
+def _json_key(key: Any) -> str:
+    """A dict key as JSON writes it (``json.dumps`` accepts these kinds only)."""
+    if isinstance(key, str):
+        return str.__str__(key)
+    if key is True or key is False:
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    if isinstance(key, int):
+        return int.__repr__(key)
+    if isinstance(key, float):
+        return json.dumps(float(key))
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import enum
+import json
 
 import pytest
 
@@ -54,3 +57,41 @@ def test_report_fixed_text_is_never_masked_even_when_it_contains_a_secret() -> N
 
 def test_keys_are_never_rewritten() -> None:
     assert Redactor(["schema-secret"]).data({"schema-secret": 1}) == {"schema-secret": 1}
+
+
+class _Level(enum.IntEnum):
+    HIGH = 3
+
+
+class _Name(enum.StrEnum):
+    CART = "cart"
+
+
+def test_data_is_the_json_round_trip_of_the_evidence_masked() -> None:
+    value = {
+        "urls": ["https://u:pw-123456@h/p?q=1", "ok"],
+        "pair": (1, 2.5),
+        7: "int key",
+        None: "null key",
+        "level": _Level.HIGH,
+        "name": _Name.CART,
+        "when": dt.date(2026, 1, 2),
+        "nested": collections.OrderedDict(token="tok-secret-value"),
+        "flags": [True, None],
+    }
+    expected = json.loads(json.dumps(value, default=str))
+    expected["urls"][0] = "https://***@h/p?q=***"
+    expected["nested"]["token"] = "***"
+    got = Redactor(["tok-secret-value"]).data(value)
+    assert json.dumps(got) == json.dumps(expected)
+
+
+def test_data_keeps_plain_parts_without_secrets_instead_of_copying_them() -> None:
+    shared = ["shop", "ads"]
+    evidence = {"namespaces": shared, "probes": {"app": {"readiness": "httpGet"}}}
+    masked = Redactor(["a-long-secret"]).data(evidence)
+    assert masked is evidence and masked["namespaces"] is shared
+    leaked = {"namespaces": shared, "note": "token a-long-secret"}
+    copy = Redactor(["a-long-secret"]).data(leaked)
+    assert copy == {"namespaces": shared, "note": "token ***"} and copy is not leaked
+    assert leaked["note"] == "token a-long-secret"  # the check's own data is not rewritten
