@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,13 @@ from readiness.judging import results_of
 from readiness.profile.model import Profile
 from readiness.report.files import HTML_NAME, JUNIT_NAME, ReportSet
 from readiness.report.identity import RunIdentity, run_identity
-from readiness.report.json_report import build_report, error_report, report_files
-from readiness.report.junit import junit_xml
+from readiness.report.json_report import (
+    build_report,
+    error_report,
+    report_files,
+    report_stream,
+)
+from readiness.report.junit import junit_chunks, junit_xml
 from readiness.report.minimal_html import minimal_html
 from readiness.report.summary import markdown_summary, terminal_lines
 from readiness.results import CheckResult
@@ -71,13 +76,14 @@ class ReportOutputs:
         return outputs
 
     def publish(self, config: pytest.Config, report: dict[str, Any]) -> None:
-        files = report_files(report)
-        junit = junit_xml(report)
+        """Write each report from ``report`` in pieces, straight into its file."""
+        files: dict[str, Iterable[bytes]] = {}
         if self.junit_path is None:
-            files[JUNIT_NAME] = junit
+            files[JUNIT_NAME] = junit_chunks(report)
+        files.update(report_stream(report))
         self.report_set.publish(files, staged=(HTML_NAME,) if self.html_staged else ())
         if self.junit_path is not None:
-            ReportSet(self.junit_path.parent).publish({self.junit_path.name: junit})
+            ReportSet(self.junit_path.parent).publish({self.junit_path.name: junit_chunks(report)})
         if self.html_staged:
             _rename_html_page(config, self.report_set.report_dir / HTML_NAME)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 JSON_NAME = "readiness-report.json"
@@ -54,14 +54,22 @@ class ReportSet:
             )
         return self._staging
 
-    def publish(self, files: Mapping[str, bytes], staged: tuple[str, ...] = ()) -> list[Path]:
-        """Write ``files`` into the staging folder, then rename them and the ``staged``
+    def publish(
+        self, files: Mapping[str, bytes | Iterable[bytes]], staged: tuple[str, ...] = ()
+    ) -> list[Path]:
+        """Write ``files`` (whole, or as pieces written one after the other, in the
+        mapping's order) into the staging folder, then rename them and the ``staged``
         files already there (e.g. the HTML page pytest-html wrote) into place."""
         mode = _mode()
         ready: dict[str, Path] = {}
         for name, data in files.items():
             path = self.staging / name
-            path.write_bytes(data)
+            with path.open("wb") as fh:
+                if isinstance(data, bytes):
+                    fh.write(data)
+                else:
+                    for chunk in data:
+                        fh.write(chunk)
             path.chmod(mode)
             ready[name] = path
         for name in staged:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,7 +187,7 @@ def archive(report_path: Path, report: Mapping[str, Any]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = str(report["started_at"]).replace(":", "").replace("-", "")
     target = folder / f"{stamp}-{report['run']['id']}.json"
-    target.write_bytes(report_path.read_bytes())
+    shutil.copyfile(report_path, target)
     return target
 
 

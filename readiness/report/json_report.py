@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -140,16 +140,49 @@ def breakdown(pairs: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
     return dict(sorted(out.items()))
 
 
-def report_files(report: dict[str, Any]) -> dict[str, bytes]:
+_CHUNK = 1 << 16  # characters joined before a piece is encoded and written
+
+
+def json_chunks(report: Mapping[str, Any]) -> Iterator[bytes]:
+    """The JSON report's bytes (``json.dumps(report, indent=2)`` and a newline), in
+    pieces: a report of tens of thousands of checks is never held whole as text."""
+    pending: list[str] = []
+    size = 0
+    for piece in json.JSONEncoder(indent=2).iterencode(report):
+        pending.append(piece)
+        size += len(piece)
+        if size >= _CHUNK:
+            yield "".join(pending).encode()
+            pending.clear()
+            size = 0
+    pending.append("\n")
+    yield "".join(pending).encode()
+
+
+def report_stream(report: Mapping[str, Any]) -> dict[str, Iterator[bytes]]:
+    """The JSON report and its ``.sha256``, each as pieces, in the order they are to be
+    written: the digest is computed while the JSON is written, and known only after."""
+    digest = hashlib.sha256()
+
+    def json_file() -> Iterator[bytes]:
+        for chunk in json_chunks(report):
+            digest.update(chunk)
+            yield chunk
+
+    def digest_file() -> Iterator[bytes]:
+        yield f"{digest.hexdigest()}  {JSON_NAME}\n".encode()
+
+    return {JSON_NAME: json_file(), DIGEST_NAME: digest_file()}
+
+
+def report_files(report: Mapping[str, Any]) -> dict[str, bytes]:
     """The JSON report and its ``.sha256``, as bytes."""
-    data = (json.dumps(report, indent=2, sort_keys=False) + "\n").encode()
-    digest = hashlib.sha256(data).hexdigest()
-    return {JSON_NAME: data, DIGEST_NAME: f"{digest}  {JSON_NAME}\n".encode()}
+    return {name: b"".join(chunks) for name, chunks in report_stream(report).items()}
 
 
 def write_report(report: dict[str, Any], report_dir: Path) -> Path:
     """Write the JSON and its ``.sha256`` atomically (a reader never sees half a file)."""
-    ReportSet(report_dir).publish(report_files(report))
+    ReportSet(report_dir).publish(report_stream(report))
     return report_dir / JSON_NAME
 
 

@@ -12,21 +12,62 @@ collection error, no check selected) adds a ``readiness.gate`` testcase in error
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
+
+_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>\n"
+_CHUNK = 1 << 16  # characters joined before a piece is encoded
 
 
 def _time(seconds: float) -> str:
     return f"{max(seconds, 0.0):.3f}"
 
 
-def _properties(parent: ET.Element, values: Mapping[str, Any]) -> None:
-    props = ET.SubElement(parent, "properties")
-    for name, value in values.items():
-        if value is None or value == "":
-            continue
-        ET.SubElement(props, "property", name=name, value=str(value))
+def _text(value: str) -> str:
+    """Character data, escaped as ElementTree writes it."""
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    if "<" in value:
+        value = value.replace("<", "&lt;")
+    if ">" in value:
+        value = value.replace(">", "&gt;")
+    return value
+
+
+def _attr(value: str) -> str:
+    """An attribute value, escaped as ElementTree writes it."""
+    value = _text(value)
+    if '"' in value:
+        value = value.replace('"', "&quot;")
+    if "\r" in value:
+        value = value.replace("\r", "&#13;")
+    if "\n" in value:
+        value = value.replace("\n", "&#10;")
+    if "\t" in value:
+        value = value.replace("\t", "&#09;")
+    return value
+
+
+def _tag(name: str, attrs: Iterable[tuple[str, str]]) -> str:
+    return "<" + name + "".join(f' {k}="{_attr(v)}"' for k, v in attrs)
+
+
+def _leaf(pad: str, name: str, attrs: Iterable[tuple[str, str]], text: str = "") -> str:
+    """An element without children, on its own line (``pad``: newline and indentation)."""
+    if text:
+        return f"{pad}{_tag(name, attrs)}>{_text(text)}</{name}>"
+    return f"{pad}{_tag(name, attrs)} />"
+
+
+def _properties(pad: str, values: Mapping[str, Any]) -> str:
+    rows = [
+        _leaf(pad + "  ", "property", (("name", name), ("value", str(value))))
+        for name, value in values.items()
+        if value is not None and value != ""
+    ]
+    if not rows:
+        return f"{pad}<properties />"
+    return f"{pad}<properties>{''.join(rows)}{pad}</properties>"
 
 
 def _first_line(text: str) -> str:
@@ -49,43 +90,77 @@ def _check_properties(check: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _testcase(suite: ET.Element, check: Mapping[str, Any]) -> str:
-    """Add one check; returns its JUnit kind: pass, failure, error or skipped."""
-    case = ET.SubElement(
-        suite,
-        "testcase",
-        classname=f"readiness.{check['family']}",
-        name=check.get("id") or f"{check['control']}[{check['target']}]",
-        time=_time(float(check.get("duration") or 0.0)),
-    )
-    _properties(case, _check_properties(check))
+def _kind(check: Mapping[str, Any]) -> str:
+    """A check's JUnit kind: pass, failure, error or skipped."""
     outcome = check["outcome"]
-    message = str(check.get("message") or "")
     if outcome == "failed":
-        node = ET.SubElement(case, "failure", message=_first_line(message), type=check["control"])
-        node.text = f"{message}\n\nhow to fix: {check.get('remediation', '')}".strip()
         return "failure"
-    if outcome == "error":
-        node = ET.SubElement(case, "error", message=_first_line(message), type=check["control"])
-        node.text = message
-        return "error"
-    if outcome == "skipped":
-        ET.SubElement(case, "skipped", message=_first_line(message) or "skipped")
-        return "skipped"
-    if outcome in ("warned", "waived") and message:
-        ET.SubElement(case, "system-out").text = f"{outcome}: {message}"
+    if outcome in ("error", "skipped"):
+        return str(outcome)
     return "pass"
 
 
-def junit_xml(report: Mapping[str, Any]) -> bytes:
+def _testcase(check: Mapping[str, Any]) -> str:
+    pad = "\n    "
+    inner = pad + "  "
+    head = _tag(
+        "testcase",
+        (
+            ("classname", f"readiness.{check['family']}"),
+            ("name", check.get("id") or f"{check['control']}[{check['target']}]"),
+            ("time", _time(float(check.get("duration") or 0.0))),
+        ),
+    )
+    parts = [f"{pad}{head}>", _properties(inner, _check_properties(check))]
+    outcome = check["outcome"]
+    message = str(check.get("message") or "")
+    if outcome == "failed":
+        text = f"{message}\n\nhow to fix: {check.get('remediation', '')}".strip()
+        attrs = (("message", _first_line(message)), ("type", check["control"]))
+        parts.append(_leaf(inner, "failure", attrs, text))
+    elif outcome == "error":
+        attrs = (("message", _first_line(message)), ("type", check["control"]))
+        parts.append(_leaf(inner, "error", attrs, message))
+    elif outcome == "skipped":
+        parts.append(_leaf(inner, "skipped", (("message", _first_line(message) or "skipped"),)))
+    elif outcome in ("warned", "waived") and message:
+        parts.append(_leaf(inner, "system-out", (), f"{outcome}: {message}"))
+    parts.append(f"{pad}</testcase>")
+    return "".join(parts)
+
+
+def junit_chunks(report: Mapping[str, Any]) -> Iterator[bytes]:
+    """The JUnit XML document, in pieces (written as ElementTree writes an indented tree)."""
     gate = report["gate"]
     selection = report.get("selection") or {}
     run = report.get("run") or {}
+    checks = report.get("checks", [])
     counts = {"failure": 0, "error": 0, "skipped": 0, "pass": 0}
-    root = ET.Element("testsuites", name="readiness")
-    suite = ET.SubElement(root, "testsuite", name=f"readiness.{report.get('profile') or 'run'}")
-    _properties(
-        suite,
+    duration = 0.0
+    for check in checks:
+        counts[_kind(check)] += 1
+        duration += float(check.get("duration") or 0.0)
+    gate_error = gate.get("state") == "error"
+    if gate_error:
+        counts["error"] += 1
+    attrs = {
+        "tests": str(sum(counts.values())),
+        "failures": str(counts["failure"]),
+        "errors": str(counts["error"]),
+        "skipped": str(counts["skipped"]),
+        "time": _time(duration),
+        "timestamp": str(report.get("started_at") or ""),
+        "hostname": str(run.get("host") or ""),
+    }
+    root = _tag(
+        "testsuites",
+        [("name", "readiness"), *((k, attrs[k]) for k in ("tests", "failures", "errors", "time"))],
+    )
+    suite = _tag(
+        "testsuite", [("name", f"readiness.{report.get('profile') or 'run'}"), *attrs.items()]
+    )
+    suite_properties = _properties(
+        "\n    ",
         {
             "profile": report.get("profile"),
             "profile_sha256": report.get("profile_sha256"),
@@ -103,29 +178,26 @@ def junit_xml(report: Mapping[str, Any]) -> bytes:
             "selection.reasons": "; ".join(selection.get("reasons") or []),
         },
     )
-    duration = 0.0
-    for check in report.get("checks", []):
-        counts[_testcase(suite, check)] += 1
-        duration += float(check.get("duration") or 0.0)
-    if gate.get("state") == "error":
-        case = ET.SubElement(suite, "testcase", classname="readiness.gate", name="run", time="0")
+    pending = [_DECLARATION, root, ">\n  ", suite, ">", suite_properties]
+    size = 0
+    for check in checks:
+        piece = _testcase(check)
+        pending.append(piece)
+        size += len(piece)
+        if size >= _CHUNK:
+            yield "".join(pending).encode("utf-8", "xmlcharrefreplace")
+            pending.clear()
+            size = 0
+    if gate_error:
         reason = str(gate.get("reason") or "the run could not judge")
-        ET.SubElement(case, "error", message=_first_line(reason), type="gate").text = reason
-        counts["error"] += 1
-    tests = sum(counts.values())
-    attrs = {
-        "tests": str(tests),
-        "failures": str(counts["failure"]),
-        "errors": str(counts["error"]),
-        "skipped": str(counts["skipped"]),
-        "time": _time(duration),
-        "timestamp": str(report.get("started_at") or ""),
-        "hostname": str(run.get("host") or ""),
-    }
-    for key, value in attrs.items():
-        suite.set(key, value)
-    for key in ("tests", "failures", "errors", "time"):
-        root.set(key, attrs[key])
-    ET.indent(root)
-    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return data + b"\n"
+        case = _tag("testcase", (("classname", "readiness.gate"), ("name", "run"), ("time", "0")))
+        error = _leaf(
+            "\n      ", "error", (("message", _first_line(reason)), ("type", "gate")), reason
+        )
+        pending.append(f"\n    {case}>{error}\n    </testcase>")
+    pending.append("\n  </testsuite>\n</testsuites>\n")
+    yield "".join(pending).encode("utf-8", "xmlcharrefreplace")
+
+
+def junit_xml(report: Mapping[str, Any]) -> bytes:
+    return b"".join(junit_chunks(report))

@@ -1,0 +1,181 @@
+"""The JSON and JUnit reports are written in pieces, byte for byte what the whole-document
+writers (``json.dumps(indent=2)``, ElementTree) write for the same report."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from readiness.report import json_report, junit
+from readiness.report.files import DIGEST_NAME, JSON_NAME, ReportSet
+
+
+def _check(i: int, outcome: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": f"CTL-{i}[ns/Deployment/app-{i}]",
+        "nodeid": f"checks/test_x.py::test_x[ns/Deployment/app-{i}]",
+        "control": f"CTL-{i % 3}",
+        "title": "a title",
+        "family": "kubernetes",
+        "severity": "high",
+        "target": f"ns/Deployment/app-{i}",
+        "outcome": outcome,
+        "blocking": outcome in ("failed", "error"),
+        "message": message,
+        "remediation": 'set "x" & <y>',
+        "evidence": {"n": i, "names": ["a", "ü"], "nested": {"k": None}},
+        "waiver": None,
+        "duration": 0.00123 * i,
+        **extra,
+    }
+
+
+def _report(state: str = "failed") -> dict[str, Any]:
+    checks = [
+        _check(0, "passed", ""),
+        _check(1, "failed", 'expected <a> & "b"\n  found:\ttab\r\nline'),
+        _check(2, "error", ""),
+        _check(3, "error", "could not run: boom \ud800 surrogate"),
+        _check(4, "skipped", ""),
+        _check(5, "skipped", "not applicable"),
+        _check(6, "warned", "below the gate"),
+        _check(7, "waived", "waived until 2027-01-01", waiver={"approver": "ann", "expires": "x"}),
+        _check(8, "warned", ""),
+    ]
+    return {
+        "profile": "prod",
+        "profile_sha256": "abc",
+        "environment": "",
+        "started_at": "2026-01-01T00:00:00Z",
+        "run": {"id": "r1", "commit": None, "host": "h"},
+        "gate": {"state": state, "passed": False, "reason": "it <broke>", "fail_on": "high"},
+        "selection": {"mode": "full", "selected": 9, "total": 9, "reasons": ["-k x"]},
+        "checks": checks,
+    }
+
+
+def _elementtree_junit(report: Mapping[str, Any]) -> bytes:
+    """The reference: the same document built as an ElementTree and indented."""
+
+    def props(parent: ET.Element, values: Mapping[str, Any]) -> None:
+        node = ET.SubElement(parent, "properties")
+        for name, value in values.items():
+            if value is not None and value != "":
+                ET.SubElement(node, "property", name=name, value=str(value))
+
+    gate, run, selection = report["gate"], report["run"], report["selection"]
+    counts = {"failure": 0, "error": 0, "skipped": 0, "pass": 0}
+    root = ET.Element("testsuites", name="readiness")
+    suite = ET.SubElement(root, "testsuite", name=f"readiness.{report['profile']}")
+    props(
+        suite,
+        {
+            "profile": report.get("profile"),
+            "profile_sha256": report.get("profile_sha256"),
+            "environment": report.get("environment"),
+            "run.id": run.get("id"),
+            "run.commit": run.get("commit"),
+            "gate.state": gate.get("state"),
+            "gate.passed": str(bool(gate.get("passed"))).lower(),
+            "gate.reason": gate.get("reason"),
+            "gate.fail_on": gate.get("fail_on"),
+            "selection.mode": selection.get("mode"),
+            "selection.selected": selection.get("selected"),
+            "selection.deselected": selection.get("deselected"),
+            "selection.total": selection.get("total"),
+            "selection.reasons": "; ".join(selection.get("reasons") or []),
+        },
+    )
+    duration = 0.0
+    for c in report["checks"]:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"readiness.{c['family']}",
+            name=c["id"],
+            time=f"{c['duration']:.3f}",
+        )
+        w = c.get("waiver") or {}
+        props(
+            case,
+            {
+                "id": c["id"],
+                "outcome": c["outcome"],
+                "control": c["control"],
+                "severity": c["severity"],
+                "family": c["family"],
+                "target": c["target"],
+                "blocking": str(c["blocking"]).lower(),
+                "waiver.approver": w.get("approver"),
+                "waiver.expires": w.get("expires"),
+                "waiver.reason": w.get("reason"),
+            },
+        )
+        message, first = c["message"], (c["message"].splitlines() or [""])[0][:500]
+        kind = "pass"
+        if c["outcome"] == "failed":
+            node = ET.SubElement(case, "failure", message=first, type=c["control"])
+            node.text = f"{message}\n\nhow to fix: {c['remediation']}".strip()
+            kind = "failure"
+        elif c["outcome"] == "error":
+            ET.SubElement(case, "error", message=first, type=c["control"]).text = message
+            kind = "error"
+        elif c["outcome"] == "skipped":
+            ET.SubElement(case, "skipped", message=first or "skipped")
+            kind = "skipped"
+        elif message:
+            ET.SubElement(case, "system-out").text = f"{c['outcome']}: {message}"
+        counts[kind] += 1
+        duration += c["duration"]
+    if gate["state"] == "error":
+        case = ET.SubElement(suite, "testcase", classname="readiness.gate", name="run", time="0")
+        ET.SubElement(case, "error", message=gate["reason"], type="gate").text = gate["reason"]
+        counts["error"] += 1
+    attrs = {
+        "tests": str(sum(counts.values())),
+        "failures": str(counts["failure"]),
+        "errors": str(counts["error"]),
+        "skipped": str(counts["skipped"]),
+        "time": f"{duration:.3f}",
+        "timestamp": report["started_at"],
+        "hostname": run["host"],
+    }
+    for key, value in attrs.items():
+        suite.set(key, value)
+    for key in ("tests", "failures", "errors", "time"):
+        root.set(key, attrs[key])
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+@pytest.mark.parametrize("state", ["failed", "error"])
+def test_junit_is_what_elementtree_writes(state: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    report = _report(state)
+    expected = _elementtree_junit(report)
+    assert junit.junit_xml(report) == expected
+    monkeypatch.setattr(junit, "_CHUNK", 10)  # many small pieces, same document
+    pieces = list(junit.junit_chunks(report))
+    assert len(pieces) > 3 and b"".join(pieces) == expected
+
+
+def test_json_report_is_json_dumps_indented_with_its_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = _report()
+    report["checks"][0]["evidence"]["nan"] = float("nan")
+    expected = (json.dumps(report, indent=2) + "\n").encode()
+    monkeypatch.setattr(json_report, "_CHUNK", 16)
+    assert len(list(json_report.json_chunks(report))) > 3
+    files = json_report.report_files(report)
+    assert files[JSON_NAME] == expected
+    digest = hashlib.sha256(expected).hexdigest()
+    assert files[DIGEST_NAME] == f"{digest}  {JSON_NAME}\n".encode()
+    ReportSet(tmp_path).publish(json_report.report_stream(report))  # written in pieces
+    assert (tmp_path / JSON_NAME).read_bytes() == expected
+    assert (tmp_path / DIGEST_NAME).read_bytes() == files[DIGEST_NAME]
