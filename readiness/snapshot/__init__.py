@@ -50,9 +50,12 @@ def item_key(kind: str, request: str) -> str:
 
 
 _USERINFO = re.compile(r"(?<=://)[^/@\s\"']+@")
+#: Pagination cursors (S3's continuation-token, page tokens) name a page, not a
+#: credential: masked, every page of a listing would be one request in the snapshot.
+_CURSOR = r"(?:continuation-token|(?:next[_-]?)?page[_-]?token|next[_-]?token)="
 _SECRET_PARAM = re.compile(
-    r"(?i)([?&](?:[a-z_-]*(?:token|secret|password|passwd|apikey|api_key|auth|signature|sig|"
-    r"credential|session)[a-z_-]*)=)[^&\s\"']*"
+    rf"(?i)([?&](?!{_CURSOR})(?:[a-z_-]*(?:token|secret|password|passwd|apikey|api_key|auth|"
+    r"signature|sig|credential|session)[a-z_-]*)=)[^&\s\"']*"
 )
 
 

@@ -96,6 +96,17 @@ def test_recorded_requests_and_answers_are_masked_by_structure() -> None:
     assert "issued-token" not in stored and "s3cr3t-token-value" not in stored
 
 
+def test_pages_of_a_listing_are_distinct_requests_in_a_snapshot() -> None:
+    rec = snapshot.Recorder(Redactor([]))
+    with snapshot.using(rec):
+        for page in ("", "&continuation-token=1abc", "&continuation-token=2def"):
+            url = f"https://s3.test/b?list-type=2{page}&X-Amz-Signature=f00d"
+            snapshot.through("http", "s3", ("GET", url), lambda u=url: HttpAnswer(u, 200, (), b""))
+    requests = sorted(item.request for item in rec.items.values())
+    assert len(requests) == 3, requests
+    assert "continuation-token=2def" in requests[2] and "f00d" not in " ".join(requests)
+
+
 def test_replay_answers_from_the_snapshot_and_names_what_it_lacks(tmp_path: Path) -> None:
     redactor = Redactor([])
     rec = snapshot.Recorder(redactor)
