@@ -77,6 +77,16 @@ class ScalePlugin:
         return split(self.shard, items) if self.shard is not None else (items, [])
 
     @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self, session: pytest.Session) -> None:
+        """Clusters and manifests are read while pytest collects the checks (their targets
+        parametrize the Kubernetes checks, so they are needed before the collection phase)."""
+        profile = self.config.stash.get(PROFILE, None)
+        if profile is not None and family_states(profile)["kubernetes"].runs:
+            from readiness.sources.kubernetes_targets import start_loading  # that family only
+
+            start_loading(profile)
+
+    @pytest.hookimpl(tryfirst=True)
     def pytest_pycollect_makemodule(
         self, module_path: Path, parent: pytest.Collector
     ) -> pytest.Collector | None:

@@ -9,7 +9,9 @@ arguments of a check that errs, and must never spell out a cluster's inventory.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -34,7 +36,7 @@ from readiness.rules.kubernetes_model import (
     Workload,
     hide_source_errors,
 )
-from readiness.sources.api import gather
+from readiness.sources.api import gather, run_context
 from readiness.sources.manifests import load_manifests
 
 __tracebackhide__ = hide_source_errors  # a source's error needs no traceback
@@ -174,10 +176,36 @@ def _read_cluster(cluster: KubeCluster) -> KubeSource:
 
 
 def load_sources(profile: Profile) -> list[KubeSource]:
-    """Read every cluster and manifest set of the profile once, concurrently.
+    """Read every cluster and manifest set of the profile once per run, concurrently.
 
-    Failures are kept as sources with an error, so their checks end as *error*.
+    Failures are kept as sources with an error, so their checks end as *error*. A read
+    begun early (:func:`start_loading`) is waited for, not repeated.
     """
+    key = ("kubernetes-sources", str(id(profile)))
+    # The profile is kept with its sources: its id stays its own for the run.
+    _, loaded = run_context().once(key, lambda: (profile, _load_sources(profile)))
+    return loaded  # type: ignore[no-any-return]
+
+
+def start_loading(profile: Profile) -> threading.Thread | None:
+    """Begin reading the profile's clusters and manifests in the background (while pytest
+    imports and collects the checks); None when it has none."""
+    if not (profile.targets.kubernetes or profile.targets.manifests):
+        return None
+    reader = threading.Thread(
+        target=_quietly, args=(profile,), name="readiness-kubernetes", daemon=True
+    )
+    reader.start()
+    return reader
+
+
+def _quietly(profile: Profile) -> None:
+    """Any error stays in the run's cache and reaches the first check that asks."""
+    with contextlib.suppress(Exception):
+        load_sources(profile)
+
+
+def _load_sources(profile: Profile) -> list[KubeSource]:
     base = Path(profile.path).parent if profile.path else Path.cwd()
     readers: list[Callable[[], KubeSource]] = [
         *(partial(_read_manifests, ms, base) for ms in profile.targets.manifests),

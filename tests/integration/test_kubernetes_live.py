@@ -15,10 +15,13 @@ from readiness.demo._k8s_cluster import RECORDED_AT
 from readiness.demo.tls import make_ca
 from readiness.errors import SourceError
 from readiness.profile.kubernetes import KubeCluster
+from readiness.profile.model import Profile
 from readiness.rules import kubernetes as rules
 from readiness.rules import kubernetes_live as live
 from readiness.rules.kubernetes_model import Inventory
+from readiness.sources.api import start_run
 from readiness.sources.kubernetes import KINDS, ClusterReader, collect_cluster
+from readiness.sources.kubernetes_targets import load_sources, start_loading
 from tests.fixtures.kubernetes import K8sApi, ServerFactory, recorded_lists
 
 pytestmark = pytest.mark.integration
@@ -243,6 +246,26 @@ def test_lists_are_read_without_the_generated_api_classes_and_models(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "9 0 0 []", done.stdout
+
+
+def test_a_read_begun_early_is_waited_for_not_repeated(
+    k8s_server_factory: ServerFactory,
+) -> None:
+    """The plugin starts reading clusters while pytest collects; the checks' own call to
+    load_sources gets that read's sources, and each LIST was asked once."""
+    api = k8s_server_factory()
+    start_run()
+    profile = Profile.model_validate(
+        {"environment": "test", "targets": {"kubernetes": [api.cluster()]}}
+    )
+    reader = start_loading(profile)
+    assert reader is not None and reader.name == "readiness-kubernetes"
+    (source,) = load_sources(profile)  # waits for the read in flight, if still running
+    reader.join(timeout=60)
+    assert load_sources(profile)[0] is source
+    assert source.error is None and source.inventory.workloads
+    assert api.server.requests and max(api.server.requests.values()) == 1
+    assert start_loading(Profile.model_validate({"environment": "test"})) is None
 
 
 def test_server_refuses_writes(k8s_api: K8sApi) -> None:
