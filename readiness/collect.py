@@ -56,6 +56,14 @@ class Stats:
     seconds: float = 0.0
     families: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    spans: dict[str, tuple[float, float]] = field(
+        default_factory=dict
+    )  # host: first start, last end
+
+    def slowest(self, count: int = 5) -> dict[str, float]:
+        """The hosts whose reads spanned the longest, first start to last end (seconds)."""
+        spans = sorted(self.spans.items(), key=lambda kv: kv[1][0] - kv[1][1])
+        return {host: round(end - start, 3) for host, (start, end) in spans[:count]}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +72,7 @@ class Stats:
             "seconds": round(self.seconds, 3),
             "families": self.families,
             "errors": self.errors,
+            "slowest_hosts": self.slowest(),
         }
 
 
@@ -92,6 +101,8 @@ def run_jobs(jobs: Iterable[Job], *, workers: int = WORKERS, per_host: int = PER
         for host, queue in queues.items():
             if queue and running.get(host, 0) < per_host:
                 running[host] = running.get(host, 0) + 1
+                now = time.perf_counter() - started
+                stats.spans.setdefault(host, (now, now))
                 return queue.popleft()
         return None
 
@@ -106,6 +117,8 @@ def run_jobs(jobs: Iterable[Job], *, workers: int = WORKERS, per_host: int = PER
                 follow = [j for j in (future.result() or ()) if isinstance(j, Job)]
         finally:
             with cond:
+                first, _ = stats.spans[job.host]
+                stats.spans[job.host] = (first, time.perf_counter() - started)
                 running[job.host] -= 1
                 in_flight -= 1
                 add(follow)

@@ -85,3 +85,15 @@ def test_a_job_that_raises_is_reported_and_the_phase_ends() -> None:
 def test_a_job_returning_data_is_not_mistaken_for_follow_ups() -> None:
     stats = run_jobs([Job("h", lambda: {"a": 1}, "data")], workers=1, per_host=1)  # type: ignore[arg-type, return-value]
     assert stats.jobs == 1 and not stats.errors
+
+
+def test_the_slowest_hosts_are_named_with_their_span() -> None:
+    """The report says which targets the phase waited for: first start to last end."""
+    meter = Meter()
+    slow = [meter.job("slow", f"s{i}", seconds=0.3) for i in range(2)]
+    quick = [meter.job(f"q{i}", f"q{i}", seconds=0.01) for i in range(6)]
+    stats = run_jobs([*quick, *slow], workers=8, per_host=1)  # the slow jobs one at a time
+    slowest = stats.slowest(3)
+    assert next(iter(slowest)) == "slow" and len(slowest) == 3
+    assert slowest["slow"] >= 0.6  # two jobs of 0.3 s, one after the other
+    assert stats.as_dict()["slowest_hosts"] == stats.slowest()
