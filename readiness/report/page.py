@@ -8,14 +8,14 @@ table in the readiness outcome model (the same numbers as the JSON report).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from readiness.controls import SEVERITY_NAMES, catalogue
+from readiness.controls import SEVERITY_NAMES, Control, catalogue
 from readiness.controls.frameworks import FRAMEWORKS, requirements_of
 from readiness.gate import OUTCOMES
 from readiness.report.coverage import framework_coverage, frameworks_of
@@ -87,59 +87,82 @@ def _ordered_breakdown(
     return [(k, breakdown[k]) for k in order if k in breakdown]
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=str)
+# Where the page's two data blocks go: put in after rendering, so that the template engine
+# never copies them (a NUL is in no escaped value nor in the page's own markup).
+_ROWS_SLOT = "\x00rd-rows\x00"
+_DETAILS_SLOT = "\x00rd-details\x00"
+
+
 def _json_script(data: Any) -> str:
     """JSON safe inside a <script> element (no ``</script>``, no ``<!--``)."""
-    text = json.dumps(data, separators=(",", ":"), default=str)
+    text = _ENCODER.encode(data)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _json_array(items: Iterable[Any]) -> list[str]:
+    """A JSON array's pieces, item by item (each as :func:`_json_script` writes it): no
+    list of tens of thousands of rows is built only to be written."""
+    parts = ["["]
+    for item in items:
+        parts.append(_json_script(item))
+        parts.append(",")
+    parts[-1:] = ["]"] if len(parts) > 1 else ["[", "]"]
+    return parts
 
 
 def _details(
     checks: Sequence[Mapping[str, Any]], html: Mapping[str, Sequence[str]]
-) -> list[dict[str, Any]]:
+) -> Iterator[dict[str, Any]]:
     """Each check's evidence and charts, in JSON report order: parsed on the first open."""
-    return [{"e": c.get("evidence") or {}, "h": "".join(html.get(c["nodeid"], ()))} for c in checks]
+    for c in checks:
+        yield {"e": c.get("evidence") or {}, "h": "".join(html.get(c["nodeid"], ()))}
 
 
-def _rows(checks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The results table's data, in review order; the page's script renders it."""
+def _row(i: int, c: Mapping[str, Any], ctl: Control | None) -> dict[str, Any]:
+    """One row of the results table (``i``: the check's place in the JSON report)."""
+    waiver = c.get("waiver")
+    return {
+        "i": i,
+        "o": c["outcome"],
+        "or": OUTCOME_RANK.get(c["outcome"], 9),
+        "s": c["severity"],
+        "sr": SEVERITY_RANK.get(c["severity"], 0),
+        "c": c["control"],
+        "t": c.get("title", ""),
+        "f": c["family"],
+        "fw": " ".join(frameworks_of(ctl)) if ctl else "",
+        "tg": c["target"],
+        "m": c.get("message", ""),
+        "fix": c.get("remediation", "") if c["outcome"] in FIXABLE else "",
+        "w": (
+            f"approved by {waiver.get('approver')} until {waiver.get('expires')}: "
+            f"{waiver.get('reason')}"
+            if waiver
+            else ""
+        ),
+        "b": bool(c.get("blocking")),
+        "id": c["nodeid"],
+        "rq": [r.label for r in requirements_of(ctl)] if ctl else [],
+        "d": c.get("duration", 0.0),
+    }
+
+
+def _rows(checks: Sequence[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The results table's data, in review order; the page's script renders it. What a
+    reviewer reads first: failures before passes, the most severe first."""
     controls = catalogue()
-    rows = []
-    for i, c in enumerate(checks):  # i: the check's place in the JSON report
-        ctl = controls.get(c["control"])
-        waiver = c.get("waiver")
-        rows.append(
-            {
-                "i": i,
-                "o": c["outcome"],
-                "or": OUTCOME_RANK.get(c["outcome"], 9),
-                "s": c["severity"],
-                "sr": SEVERITY_RANK.get(c["severity"], 0),
-                "c": c["control"],
-                "t": c.get("title", ""),
-                "f": c["family"],
-                "fw": " ".join(frameworks_of(ctl)) if ctl else "",
-                "tg": c["target"],
-                "m": c.get("message", ""),
-                "fix": c.get("remediation", "") if c["outcome"] in FIXABLE else "",
-                "w": (
-                    f"approved by {waiver.get('approver')} until {waiver.get('expires')}: "
-                    f"{waiver.get('reason')}"
-                    if waiver
-                    else ""
-                ),
-                "b": bool(c.get("blocking")),
-                "id": c["nodeid"],
-                "rq": [r.label for r in requirements_of(ctl)] if ctl else [],
-                "d": c.get("duration", 0.0),
-            }
-        )
-    # What a reviewer reads first: failures before passes, the most severe first.
-    rows.sort(key=_review_order)
-    return rows
-
-
-def _review_order(row: Mapping[str, Any]) -> tuple[int, int, str, int]:
-    return (row["or"], -row["sr"], row["c"], row["i"])
+    order = sorted(
+        range(len(checks)),
+        key=lambda i: (
+            OUTCOME_RANK.get(checks[i]["outcome"], 9),
+            -SEVERITY_RANK.get(checks[i]["severity"], 0),
+            checks[i]["control"],
+            i,
+        ),
+    )
+    for i in order:
+        yield _row(i, checks[i], controls.get(checks[i]["control"]))
 
 
 def render_fragment(
@@ -154,7 +177,7 @@ def render_fragment(
     coverage = framework_coverage(checks)
     controls_seen = sorted({c["control"] for c in checks})
     families = sorted({c["family"] for c in checks})
-    return (
+    page = (
         _environment()
         .get_template("readiness.html.j2")
         .render(
@@ -173,8 +196,8 @@ def render_fragment(
             by_family=_ordered_breakdown(report.get("by_family", {})),
             by_severity=_ordered_breakdown(report.get("by_severity", {}), SEVERITY_NAMES),
             total=len(checks),
-            rows_json=_json_script(_rows(checks)),
-            details_json=_json_script(_details(checks, check_html or {})),
+            rows_json=_ROWS_SLOT,
+            details_json=_DETAILS_SLOT,
             changes=report.get("changes"),
             selection=report.get("selection"),
             tls_unverified=report["run"].get("tls_unverified"),
@@ -183,3 +206,8 @@ def render_fragment(
             script=_asset("report.js"),
         )
     )
+    head, rest = page.split(_ROWS_SLOT)
+    middle, tail = rest.split(_DETAILS_SLOT)
+    rows = "".join(_json_array(_rows(checks)))
+    details = "".join(_json_array(_details(checks, check_html or {})))
+    return "".join((head, rows, middle, details, tail))
