@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
+from json.encoder import encode_basestring_ascii as _string
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +143,81 @@ def breakdown(pairs: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
 
 
 _CHUNK = 1 << 16  # characters joined before a piece is encoded and written
+_INDENT = "  "
+
+
+def _float(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value in (math.inf, -math.inf):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return _string(key)
+    if key is True or key is False or key is None:
+        return _string(json.dumps(key))
+    if isinstance(key, int):
+        return _string(int.__repr__(key))
+    if isinstance(key, float):
+        return _string(_float(key))
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
+def _scalar(value: Any) -> str | None:
+    """A JSON scalar as ``json.dumps`` writes it, or None for a container."""
+    if isinstance(value, str):
+        return _string(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return _float(value)
+    if isinstance(value, list | tuple | dict):
+        return None
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _indented(value: Any, pad: str) -> str:
+    """``value`` as ``json.dumps(indent=2)`` writes it at the indentation ``pad``
+    (a newline and the spaces before the value's line)."""
+    text = _scalar(value)
+    if text is not None:
+        return text
+    inner = pad + _INDENT
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [f"{_key(k)}: {_indented(v, inner)}" for k, v in value.items()]
+        return "{" + inner + ("," + inner).join(items) + pad + "}"
+    if not value:
+        return "[]"
+    return "[" + inner + ("," + inner).join([_indented(v, inner) for v in value]) + pad + "]"
+
+
+def _pieces(report: Mapping[str, Any]) -> Iterator[str]:
+    """The report as ``json.dumps(report, indent=2)`` writes it, a top-level field or
+    one item of a top-level list (e.g. one check) at a time."""
+    if not report:
+        yield "{}"
+        return
+    pad, inner = "\n" + _INDENT, "\n" + 2 * _INDENT
+    for n, (key, value) in enumerate(report.items()):
+        yield ("{" if n == 0 else ",") + pad + _key(key) + ": "
+        if isinstance(value, list | tuple) and value:
+            for i, item in enumerate(value):
+                yield ("[" if i == 0 else ",") + inner + _indented(item, inner)
+            yield pad + "]"
+        else:
+            yield _indented(value, pad)
+    yield "\n}"
 
 
 def json_chunks(report: Mapping[str, Any]) -> Iterator[bytes]:
@@ -148,7 +225,7 @@ def json_chunks(report: Mapping[str, Any]) -> Iterator[bytes]:
     pieces: a report of tens of thousands of checks is never held whole as text."""
     pending: list[str] = []
     size = 0
-    for piece in json.JSONEncoder(indent=2).iterencode(report):
+    for piece in _pieces(report):
         pending.append(piece)
         size += len(piece)
         if size >= _CHUNK:

@@ -3,6 +3,7 @@ writers (``json.dumps(indent=2)``, ElementTree) write for the same report."""
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 import xml.etree.ElementTree as ET
@@ -179,3 +180,35 @@ def test_json_report_is_json_dumps_indented_with_its_digest(
     ReportSet(tmp_path).publish(json_report.report_stream(report))  # written in pieces
     assert (tmp_path / JSON_NAME).read_bytes() == expected
     assert (tmp_path / DIGEST_NAME).read_bytes() == files[DIGEST_NAME]
+
+
+class _Level(enum.IntEnum):
+    HIGH = 3
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {},
+        {"checks": [], "dora": None},
+        {"checks": [{}, {"a": []}, {"b": [[], {}, (1, 2)]}], "one": [1]},
+        {
+            "floats": [1.5, -0.0, 1e300, float("inf"), -float("inf"), float("nan")],
+            "text": 'ü \u2028 "quoted" \\ \n <tag> &',
+            7: "int key",
+            2.5: "float key",
+            None: "null key",
+            False: "bool key",
+            "level": _Level.HIGH,
+            "nested": {"a": {"b": [{"c": [True, False, None]}]}},
+        },
+    ],
+)
+def test_json_pieces_match_json_dumps(value: dict[Any, Any]) -> None:
+    expected = (json.dumps(value, indent=2) + "\n").encode()
+    assert b"".join(json_report.json_chunks(value)) == expected
+
+
+def test_json_refuses_what_json_dumps_refuses() -> None:
+    with pytest.raises(TypeError):
+        b"".join(json_report.json_chunks({"x": object()}))
