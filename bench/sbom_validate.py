@@ -48,6 +48,7 @@ from readiness.rules.supply_chain_sbom import (  # noqa: E402
 from readiness.rules.supply_chain_vulns import (  # noqa: E402
     compile_range,
     cvss_score,
+    keyed_purl,
     match_components,
     parse_version,
     purl_key,
@@ -115,8 +116,8 @@ def vuln_store(n: int, out: Path) -> VulnStore:
     return store
 
 
-DATA_CACHES = (parse_version, compile_range, cvss_score)
-"""readiness' memo caches of parsed versions, ranges and CVSS scores: emptied before each
+DATA_CACHES = (parse_version, compile_range, cvss_score, keyed_purl)
+"""readiness' memo caches of parsed versions, ranges, CVSS scores and purls: emptied before each
 judgement, so every round judges the SBOM as a fresh gate run does (only the compiled
 schema validators stay warm, as cdx-ev's do)."""
 

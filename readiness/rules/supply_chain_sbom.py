@@ -7,7 +7,7 @@ timestamps and hide exactly what the NTIA check must see).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,13 +17,20 @@ from readiness.sources.sbom import SbomDocument, SchemaIssue
 NTIA_DOC = "https://www.ntia.gov/report/2021/minimum-elements-software-bill-materials-sbom"
 
 
+def _is_map(value: object) -> bool:
+    """A JSON object (a dict checked first: the ABC check costs more, thousands of times)."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def iter_components(doc: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
     """Every component of the document, nested ones included (not the metadata one)."""
-    stack = [c for c in reversed(doc.get("components") or []) if isinstance(c, Mapping)]
+    stack = [c for c in reversed(doc.get("components") or []) if _is_map(c)]
     while stack:
         comp = stack.pop()
         yield comp
-        stack.extend(c for c in reversed(comp.get("components") or []) if isinstance(c, Mapping))
+        nested = comp.get("components")
+        if nested:
+            stack.extend(c for c in reversed(nested) if _is_map(c))
 
 
 def component_purls(doc: Mapping[str, Any]) -> list[str]:
@@ -144,7 +151,7 @@ class ElementCoverage:
 
 def _has_supplier(comp: Mapping[str, Any]) -> bool:
     sup = comp.get("supplier")
-    if isinstance(sup, Mapping) and (sup.get("name") or sup.get("url")):
+    if sup and _is_map(sup) and (sup.get("name") or sup.get("url")):
         return True
     return bool(comp.get("publisher") or comp.get("manufacturer"))
 
@@ -163,24 +170,36 @@ def ntia_coverage(doc: Mapping[str, Any], examples: int = 3) -> dict[str, Elemen
     meta: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     dep_refs: set[str] = set()
     for dep in doc.get("dependencies") or []:
-        if isinstance(dep, Mapping) and dep.get("ref"):
+        if _is_map(dep) and dep.get("ref"):
             dep_refs.add(str(dep["ref"]))
-    checks: dict[str, Callable[[Mapping[str, Any]], bool]] = {
-        "supplier": _has_supplier,
-        "name": lambda c: bool(str(c.get("name") or "").strip()),
-        "version": lambda c: bool(str(c.get("version") or "").strip()),
-        "unique_identifier": _has_identifier,
-        "dependencies": lambda c: str(c.get("bom-ref") or "") in dep_refs,
-    }
-    result: dict[str, ElementCoverage] = {}
-    for element, test in checks.items():
-        missing = [c for c in comps if not test(c)]
-        result[element] = ElementCoverage(
+    missing: dict[str, list[Mapping[str, Any]]] = {e: [] for e in COMPONENT_ELEMENTS}
+    counts = dict.fromkeys(COMPONENT_ELEMENTS, 0)
+
+    def lacks(element: str, comp: Mapping[str, Any]) -> None:
+        counts[element] += 1
+        if len(missing[element]) < examples:
+            missing[element].append(comp)
+
+    for c in comps:  # one pass, every element
+        if not _has_supplier(c):
+            lacks("supplier", c)
+        if not str(c.get("name") or "").strip():
+            lacks("name", c)
+        if not str(c.get("version") or "").strip():
+            lacks("version", c)
+        if not _has_identifier(c):
+            lacks("unique_identifier", c)
+        if str(c.get("bom-ref") or "") not in dep_refs:
+            lacks("dependencies", c)
+    result: dict[str, ElementCoverage] = {
+        element: ElementCoverage(
             element,
-            len(comps) - len(missing),
+            len(comps) - counts[element],
             len(comps),
-            tuple(_label(c) for c in missing[:examples]) if comps else ("no components",),
+            tuple(_label(c) for c in missing[element]) if comps else ("no components",),
         )
+        for element in COMPONENT_ELEMENTS
+    }
     if comps and not dep_refs:
         result["dependencies"] = ElementCoverage(
             "dependencies", 0, len(comps), ("no dependency relationships in the document",)
@@ -328,14 +347,13 @@ def license_report(
 ) -> LicenseReport:
     deny_set = frozenset(deny)
     denied: list[tuple[str, str]] = []
-    unknown: list[tuple[str, str]] = []
+    unknown: list[tuple[Mapping[str, Any], str]] = []  # (component, reason)
     count = 0
     for comp in iter_components(doc):
         count += 1
-        label = _label(comp)
-        entries = [e for e in comp.get("licenses") or [] if isinstance(e, Mapping)]
+        entries = [e for e in comp.get("licenses") or [] if _is_map(e)]
         if not entries:
-            unknown.append((label, "no licence stated"))
+            unknown.append((comp, "no licence stated"))
             continue
         alternatives: list[Any] = []
         for entry in entries:
@@ -344,26 +362,26 @@ def license_report(
                 try:
                     alternatives.append(_parse_expression(text))
                 except ValueError as exc:
-                    unknown.append((label, f"unparsable expression {text!r}: {exc}"))
+                    unknown.append((comp, f"unparsable expression {text!r}: {exc}"))
                 continue
             lic = entry.get("license")
-            if not isinstance(lic, Mapping):
+            if not _is_map(lic):
                 continue
             if lic.get("id"):
                 alternatives.append(str(lic["id"]))
             else:
                 name = str(lic.get("name") or lic.get("url") or "?")
-                unknown.append((label, f"licence {name!r} is not an SPDX id"))
+                unknown.append((comp, f"licence {name!r} is not an SPDX id"))
         if not alternatives:
             continue
         # Several `licenses` entries are a conjunction (all apply).
         node = alternatives[0] if len(alternatives) == 1 else ("AND", alternatives)
         if _denied(node, deny_set):
-            denied.append((label, _render(node)))
+            denied.append((_label(comp), _render(node)))
         for lid in _ids(node):
             if lid not in known_ids and not lid.startswith("LicenseRef-"):
-                unknown.append((label, f"{lid!r} is not an SPDX licence id"))
-    return LicenseReport(tuple(denied), tuple(unknown), count)
+                unknown.append((comp, f"{lid!r} is not an SPDX licence id"))
+    return LicenseReport(tuple(denied), tuple((_label(comp), why) for comp, why in unknown), count)
 
 
 def _render(node: Any) -> str:

@@ -213,10 +213,17 @@ def split_purl(purl: str) -> tuple[str, str, str, str] | None:
     return kind.lower(), "/".join(segments[:-1]), segments[-1], version
 
 
+@functools.lru_cache(maxsize=65536)
+def keyed_purl(purl: str) -> tuple[tuple[str, str] | None, str]:
+    """(:func:`purl_key`, version) of a purl, memoized: the database lookup and the
+    matching both need every purl of the SBOM."""
+    parts = split_purl(purl)
+    return (None, "") if parts is None else (key_of(parts), parts[3])
+
+
 def purl_key(purl: str) -> tuple[str, str] | None:
     """(OSV ecosystem, package name) of a purl, or None for types OSV does not cover."""
-    parts = split_purl(purl)
-    return None if parts is None else key_of(parts)
+    return keyed_purl(purl)[0]
 
 
 def key_of(parts: tuple[str, str, str, str]) -> tuple[str, str] | None:
@@ -428,11 +435,9 @@ def match_components(purls: Iterable[str], db: OsvDatabase) -> MatchResult:
         if not purl:
             continue
         with_purl += 1
-        parts = split_purl(purl)
-        key = key_of(parts) if parts is not None else None
-        if key is None or parts is None:
+        key, version = keyed_purl(purl)
+        if key is None:
             continue
-        version = parts[3]
         candidates = db.by_package.get(key)
         if not candidates or not version:
             continue

@@ -89,16 +89,22 @@ def _load_json(data: bytes, source: str) -> Any:
     """``safeload.load_json`` with :data:`SBOM_LIMITS`, faster on the common case.
 
     UTF-8 JSON within the depth limit is parsed by orjson with the cyclic garbage
-    collector paused (a JSON tree holds no cycles; collections triggered by its tens of
-    thousands of containers would walk the whole heap, repeatedly). Anything orjson
-    refuses (a BOM, NaN, huge integers, lone surrogates, bad syntax) and anything nested
-    too deeply goes through ``safeload.load_json``, so values and error messages are
-    exactly the standard library's.
+    collector paused, and the new tree is then moved to the collector's oldest generation
+    (``gc.freeze()`` + ``gc.unfreeze()``, unless the process keeps objects frozen): a JSON
+    tree holds no cycles and lives as long as the judgement, so walking its tens of
+    thousands of containers in every young collection (and the full collections they
+    trigger) would only cost time. Anything orjson refuses (a BOM, NaN, huge integers,
+    lone surrogates, bad syntax) and anything nested too deeply goes through
+    ``safeload.load_json``, so values and error messages are exactly the standard
+    library's.
     """
     paused = gc.isenabled()
     gc.disable()
     try:
         doc = orjson.loads(data)
+        if not gc.get_freeze_count():
+            gc.freeze()
+            gc.unfreeze()
     except orjson.JSONDecodeError:
         return safeload.load_json(data, source, SBOM_LIMITS)
     finally:
