@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from cvss import CVSS2, CVSS3, CVSS4  # type: ignore[import-untyped]
@@ -66,14 +66,16 @@ GHSA_LABELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class OsvRange:
+# The parsed OSV types are named tuples: immutable, hashable, and cheap to build by the
+# thousand when the store hands over the records of an SBOM's packages.
+
+
+class OsvRange(NamedTuple):
     type: str
     events: tuple[tuple[str, str], ...]  # (kind, version) in record order
 
 
-@dataclass(frozen=True, slots=True)
-class OsvAffected:
+class OsvAffected(NamedTuple):
     ecosystem: str
     name: str
     ranges: tuple[OsvRange, ...]
@@ -81,8 +83,7 @@ class OsvAffected:
     severity_label: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class OsvRecord:
+class OsvRecord(NamedTuple):
     id: str
     summary: str
     aliases: tuple[str, ...]
@@ -103,6 +104,14 @@ class OsvDatabase:
     def database_for(self, keys: Iterable[tuple[str, str]]) -> OsvDatabase:
         """The records for ``keys``: all of them, already in memory."""
         return self
+
+    def add_entries(
+        self, record: OsvRecord, entries: Iterable[tuple[tuple[str, str], OsvAffected]]
+    ) -> None:
+        """Add a record whose affected entries come with their (ecosystem, name) keys."""
+        self.records += 1
+        for key, affected in entries:
+            self.by_package[key].append((record, affected))
 
     def add(self, record: OsvRecord) -> None:
         if record.withdrawn:
@@ -189,11 +198,20 @@ def parse_osv_record(raw: Mapping[str, Any]) -> OsvRecord:
     )
 
 
+_PLAIN_PURL = re.compile(r"pkg:([a-z][a-z0-9.+-]*)/((?:[^/@?#%]+/)*)([^/@?#%]+)@([^/@?#%]+)")
+"""A purl with a lower-case type, a version, and no qualifiers, subpath, percent-escapes
+or empty segments: the general rules below split it into exactly these groups."""
+
+
 def split_purl(purl: str) -> tuple[str, str, str, str] | None:
     """(type, namespace, name, version) of a package URL, per the purl spec's parsing
     rules (scheme, type, namespace segments, name, ``@version``; qualifiers and subpath
-    dropped); None when it is not one. A few string operations per purl: an SBOM of
-    thousands of components is split in milliseconds."""
+    dropped); None when it is not one. One regular expression match for the common
+    form, a few string operations otherwise."""
+    plain = _PLAIN_PURL.fullmatch(purl)
+    if plain is not None:
+        kind, namespace, name, version = plain.groups()
+        return kind, namespace[:-1], name, version
     scheme, sep, rest = purl.partition(":")
     if not sep or scheme.lower() != "pkg":
         return None

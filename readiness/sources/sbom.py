@@ -11,7 +11,6 @@ validator per spec version, built on first use and reused.
 from __future__ import annotations
 
 import functools
-import gc
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import orjson
 
 from readiness import safeload
 from readiness.errors import SourceError
+from readiness.sources.bulk import long_lived
 from readiness.sources.spdx import as_cyclonedx_shape, looks_like_tag_value, parse_spdx, spdx_issues
 
 MAX_SBOM_BYTES = 256 * 1024 * 1024
@@ -88,28 +88,17 @@ def _nesting(data: bytes, limit: int) -> int:
 def _load_json(data: bytes, source: str) -> Any:
     """``safeload.load_json`` with :data:`SBOM_LIMITS`, faster on the common case.
 
-    UTF-8 JSON within the depth limit is parsed by orjson with the cyclic garbage
-    collector paused, and the new tree is then moved to the collector's oldest generation
-    (``gc.freeze()`` + ``gc.unfreeze()``, unless the process keeps objects frozen): a JSON
-    tree holds no cycles and lives as long as the judgement, so walking its tens of
-    thousands of containers in every young collection (and the full collections they
-    trigger) would only cost time. Anything orjson refuses (a BOM, NaN, huge integers,
-    lone surrogates, bad syntax) and anything nested too deeply goes through
-    ``safeload.load_json``, so values and error messages are exactly the standard
+    UTF-8 JSON within the depth limit is parsed by orjson (the tree is built as
+    :func:`~readiness.sources.bulk.long_lived` data). Anything orjson refuses (a BOM, NaN,
+    huge integers, lone surrogates, bad syntax) and anything nested too deeply goes
+    through ``safeload.load_json``, so values and error messages are exactly the standard
     library's.
     """
-    paused = gc.isenabled()
-    gc.disable()
     try:
-        doc = orjson.loads(data)
-        if not gc.get_freeze_count():
-            gc.freeze()
-            gc.unfreeze()
+        with long_lived():
+            doc = orjson.loads(data)
     except orjson.JSONDecodeError:
         return safeload.load_json(data, source, SBOM_LIMITS)
-    finally:
-        if paused:
-            gc.enable()
     if _nesting(data, SBOM_LIMITS.max_depth) > SBOM_LIMITS.max_depth:
         return safeload.load_json(data, source, SBOM_LIMITS)
     return doc

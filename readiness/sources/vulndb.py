@@ -35,6 +35,7 @@ from readiness.rules.supply_chain_vulns import (
     normalize_name,
     parse_osv_record,
 )
+from readiness.sources.bulk import long_lived
 
 MAX_RECORD_BYTES = 16 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 2_000_000
@@ -127,23 +128,25 @@ def matching_forms(record: OsvRecord) -> dict[tuple[str, str], str]:
     }
 
 
-def _from_forms(record_id: str, forms: Sequence[bytes | str]) -> OsvRecord:
-    """The record (with the affected entries of the packages asked for) from its forms."""
-    affected: list[OsvAffected] = []
+MatchingRow = tuple[str, str, str, bytes | str]
+"""(record id, ecosystem, name, matching form) as stored."""
+
+
+def _add_rows(db: OsvDatabase, record_id: str, rows: Sequence[MatchingRow]) -> None:
+    """One record, with the affected entries of the packages asked for, from its rows."""
+    placed: list[tuple[tuple[str, str], OsvAffected]] = []
     summary, aliases, vectors, label = "", [], [], ""
-    for form in forms:
+    for _, ecosystem, name, form in rows:
         summary, aliases, vectors, label, entries = orjson.loads(form)
-        affected.extend(
-            OsvAffected(
-                ecosystem,
-                name,
-                tuple(OsvRange(kind, tuple((e[0], e[1]) for e in events)) for kind, events in rngs),
-                frozenset(versions),
-                severity,
+        for eco, pkg, ranges, versions, severity in entries:
+            rngs = tuple(OsvRange(kind, tuple(map(tuple, events))) for kind, events in ranges)
+            placed.append(
+                ((ecosystem, name), OsvAffected(eco, pkg, rngs, frozenset(versions), severity))
             )
-            for ecosystem, name, rngs, versions, severity in entries
-        )
-    return OsvRecord(record_id, summary, tuple(aliases), tuple(affected), tuple(vectors), label)
+    record = OsvRecord(
+        record_id, summary, tuple(aliases), tuple(a for _, a in placed), tuple(vectors), label
+    )
+    db.add_entries(record, placed)
 
 
 class VulnStore:
@@ -297,24 +300,27 @@ class VulnStore:
 
     def database_for(self, keys: Iterable[tuple[str, str]]) -> OsvDatabase:
         """The records affecting any of ``keys`` ((ecosystem, normalized name) pairs):
-        one join of a temporary table of the keys against the stored matching forms
-        (withdrawn records have none), no OSV record parsed."""
-        db = OsvDatabase()
+        per ecosystem, one join of the JSON array of its names against the stored
+        matching forms (withdrawn records have none); no OSV record parsed."""
+        names: dict[str, dict[str, None]] = {}
+        for ecosystem, name in keys:
+            names.setdefault(ecosystem, {})[name] = None
+        rows: list[MatchingRow] = []
         try:
             with closing(self._connect(write=False)) as conn:
-                conn.execute(
-                    "CREATE TEMP TABLE wanted (ecosystem TEXT, name TEXT, "
-                    "PRIMARY KEY (ecosystem, name)) WITHOUT ROWID"
-                )
-                conn.executemany("INSERT OR IGNORE INTO wanted VALUES (?, ?)", keys)
-                rows = conn.execute(
-                    "SELECT m.record_id, m.form FROM wanted w JOIN matching m"
-                    " ON m.ecosystem = w.ecosystem AND m.name = w.name ORDER BY m.record_id"
-                ).fetchall()
+                for ecosystem, wanted in sorted(names.items()):
+                    rows += conn.execute(
+                        "SELECT m.record_id, m.ecosystem, m.name, m.form FROM json_each(?) w"
+                        " CROSS JOIN matching m ON m.ecosystem = ? AND m.name = w.value",
+                        (orjson.dumps(list(wanted)).decode(), ecosystem),
+                    ).fetchall()
         except sqlite3.Error as exc:
             raise SourceError(
                 str(self.path), f"cannot read the vulnerability database: {exc}"
             ) from None
-        for record_id, group in itertools.groupby(rows, key=operator.itemgetter(0)):
-            db.add(_from_forms(record_id, [form for _, form in group]))
+        rows.sort()
+        db = OsvDatabase()
+        with long_lived():
+            for record_id, group in itertools.groupby(rows, key=operator.itemgetter(0)):
+                _add_rows(db, record_id, list(group))
         return db

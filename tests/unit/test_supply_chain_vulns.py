@@ -21,6 +21,7 @@ from readiness.rules.supply_chain_vulns import (
     match_components,
     parse_osv_record,
     purl_key,
+    split_purl,
 )
 from readiness.sources.osv import load_osv_database
 
@@ -118,6 +119,30 @@ def test_composer_v_prefix() -> None:
 )
 def test_purl_key(purl: str, key: tuple[str, str] | None) -> None:
     assert purl_key(purl) == key
+
+
+@pytest.mark.parametrize(
+    ("purl", "parts"),
+    [
+        ("pkg:npm/left-pad@1.3.0", ("npm", "", "left-pad", "1.3.0")),
+        ("pkg:golang/golang.org/x/net@v0.0.1", ("golang", "golang.org/x", "net", "v0.0.1")),
+        ("pkg:npm/%40angular/core@1.0", ("npm", "@angular", "core", "1.0")),
+        ("pkg:npm/@scope/x@1", ("npm", "@scope", "x", "1")),
+        ("pkg:deb/debian/curl@7.74.0-1?arch=amd64#sub", ("deb", "debian", "curl", "7.74.0-1")),
+        ("pkg:PyPI/Django@1.0", ("pypi", "", "Django", "1.0")),
+        ("pkg:npm//a//b@1", ("npm", "a", "b", "1")),
+        ("pkg:npm/a@b@1", ("npm", "", "a@b", "1")),
+        ("pkg:npm/a@", ("npm", "", "a", "")),
+        ("pkg:npm/a", ("npm", "", "a", "")),
+        ("pkg:npm/a@1%2B2", ("npm", "", "a", "1+2")),
+        ("PKG:npm/a@1", ("npm", "", "a", "1")),
+        ("pkg:/a@1", None),
+        ("pkg:npm", None),
+    ],
+)
+def test_split_purl_plain_and_general_forms(purl: str, parts: tuple[str, ...] | None) -> None:
+    """The plain form takes one regular expression; every other form the general rules."""
+    assert split_purl(purl) == parts
 
 
 def test_cvss_scores() -> None:
