@@ -489,7 +489,8 @@ def _delivery(case: Case, policy: KubernetesPolicy, config: pytest.Config) -> de
         found = case.delivered.for_rollout(case.rollout)
     else:
         w = _controller(case)
-        found = case.delivered.for_workload(w, policy.progressive_delivery.colour_labels)
+        colours = policy.progressive_delivery.colour_labels
+        found = case.delivered.for_workload(w, colours, case.related.services_for(w))
     required = policy.progressive_delivery.required
     if found.empty and not (required == "all" or delivery.named(found.target, required)):
         pytest.skip(

@@ -71,59 +71,63 @@ class DeliveryIndex:
         self._templates: dict[Ref, AnalysisTemplate] = {
             t.ref: t for t in inventory.analysis_templates
         }
-        self._services: dict[str, list[Service]] = defaultdict(list)
+        self._services: dict[str, set[str]] = defaultdict(set)
+        # Services by namespace, one selector key, and the rest of their selector: the
+        # counterparts of a blue-green pair share the rest and differ in that key.
+        self._rest: dict[tuple[str, str, frozenset[tuple[str, str]]], list[Service]] = defaultdict(
+            list
+        )
         for s in inventory.services:
-            self._services[s.ref.namespace].append(s)
+            self._services[s.ref.namespace].add(s.ref.name)
+            if len(s.selector) >= 2:
+                for key in s.selector:
+                    self._rest[(s.ref.namespace, key, _rest(s.selector, key))].append(s)
         self._workloads = {w.ref for w in inventory.workloads}
 
     def has_workload(self, ref: Ref) -> bool:
         return ref in self._workloads
 
     def has_service(self, namespace: str, name: str) -> bool:
-        return any(s.ref.name == name for s in self._services.get(namespace, []))
+        return name in self._services.get(namespace, ())
 
     def template(self, namespace: str, ref: TemplateRef) -> AnalysisTemplate | None:
         key = Ref("" if ref.cluster_scope else namespace, ref.kind, ref.name)
         return self._templates.get(key)
 
-    def for_workload(self, w: Workload, colour_labels: Sequence[str]) -> Delivery:
+    def for_workload(
+        self, w: Workload, colour_labels: Sequence[str], services: Sequence[Service]
+    ) -> Delivery:
+        """``services``: the Services selecting the workload's pods (the source's index)."""
         rollouts = list(self._rollouts.get(w.ref, []))
         canaries = list(self._canaries.get(w.ref, []))
         if w.owner is not None and w.owner.kind == "Canary":  # Flagger's <name>-primary
             owner = self._canary_named.get(w.owner)
             if owner is not None and owner not in canaries:
                 canaries.append(owner)
-        label, pairs = self._pairs(w.namespace, w.pod_labels, colour_labels)
+        label, pairs = self._pairs(w.namespace, services, colour_labels)
         return Delivery(w.ref, tuple(rollouts), tuple(canaries), pairs, label)
 
     def for_rollout(self, r: Rollout) -> Delivery:
         return Delivery(r.ref, (r,))
 
     def _pairs(
-        self, namespace: str, pod_labels: dict[str, str], colour_labels: Sequence[str]
+        self, namespace: str, services: Sequence[Service], colour_labels: Sequence[str]
     ) -> tuple[str, tuple[ServicePair, ...]]:
-        services = self._services.get(namespace, [])
         for label in colour_labels:
-            pairs = []
-            for mine in services:
-                sel = mine.selector
-                if label not in sel or len(sel) < 2:
-                    continue
-                if any(pod_labels.get(k) != v for k, v in sel.items()):
-                    continue
-                rest = {k: v for k, v in sel.items() if k != label}
-                for other in services:
-                    osel = other.selector
-                    if (
-                        other is not mine
-                        and label in osel
-                        and osel[label] != sel[label]
-                        and {k: v for k, v in osel.items() if k != label} == rest
-                    ):
-                        pairs.append((mine, other))
+            pairs = [
+                (mine, other)
+                for mine in services
+                if label in mine.selector and len(mine.selector) >= 2
+                for other in self._rest.get((namespace, label, _rest(mine.selector, label)), [])
+                if other.selector[label] != mine.selector[label]
+            ]
             if pairs:
                 return label, tuple(pairs)
         return "", ()
+
+
+def _rest(selector: dict[str, str], key: str) -> frozenset[tuple[str, str]]:
+    return frozenset((k, v) for k, v in selector.items() if k != key)
 
 
 def named(ref: Ref, patterns: Iterable[str]) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from readiness.profile import load_profile
 from readiness.profile.kubernetes import ManifestSet, ProgressiveDelivery
 from readiness.rules import kubernetes_delivery as delivery
 from readiness.rules.kubernetes_delivery import DeliveryIndex
+from readiness.rules.kubernetes_index import KubeIndex
 from readiness.rules.kubernetes_model import (
     Inventory,
     RawObject,
@@ -56,6 +57,11 @@ def rollout_delivery(inv: Inventory, name: str) -> delivery.Delivery:
 def workload(inv: Inventory, name: str) -> Workload:
     (w,) = [w for w in inv.workloads if w.name == name]
     return w
+
+
+def deliver(inv: Inventory, name: str, colours: Sequence[str] = COLOURS) -> delivery.Delivery:
+    w = workload(inv, name)
+    return DeliveryIndex(inv).for_workload(w, colours, KubeIndex(inv).services_for(w))
 
 
 def messages(findings: list[delivery.Finding]) -> list[str]:
@@ -177,8 +183,7 @@ def test_blue_green_with_active_and_preview_services() -> None:
 
 def test_workload_ref_judges_the_deployment_through_its_rollout() -> None:
     inv = load(ARGO / "workload-ref" / "workload-ref.yaml")
-    dep = workload(inv, "rollout-ref-deployment")
-    found = DeliveryIndex(inv).for_workload(dep, COLOURS)
+    found = deliver(inv, "rollout-ref-deployment")
     assert [str(r.ref) for r in found.rollouts] == ["default/Rollout/rollout-ref-deployment"]
     assert delivery.strategy_problems(found, DeliveryIndex(inv), BOTH) == []
     source = KubeSource("m", False, NOW, inv)
@@ -252,7 +257,7 @@ def test_flagger_canary_targets_the_deployment(podinfo: list[dict[str, Any]]) ->
         10,
         ["request-success-rate", "request-duration"],
     )
-    found = DeliveryIndex(inv).for_workload(workload(inv, "podinfo"), COLOURS)
+    found = deliver(inv, "podinfo", COLOURS)
     assert found.describe() == ["test/Canary/podinfo (canary (weighted traffic steps))"]
     assert delivery.strategy_problems(found, DeliveryIndex(inv), BOTH) == []
     assert delivery.analysis_problems(found, DeliveryIndex(inv)) == []
@@ -262,7 +267,7 @@ def test_flagger_skipped_or_unjudged_analysis(podinfo: list[dict[str, Any]]) -> 
     skipping = copy.deepcopy(podinfo)
     skipping[1]["spec"]["skipAnalysis"] = True
     inv = inventory(skipping, namespace="test")
-    found = DeliveryIndex(inv).for_workload(workload(inv, "podinfo"), COLOURS)
+    found = deliver(inv, "podinfo", COLOURS)
     assert messages(delivery.analysis_problems(found, DeliveryIndex(inv))) == [
         "test/Canary/podinfo skips its analysis (skipAnalysis: true): releases are promoted "
         "unchecked"
@@ -275,7 +280,7 @@ def test_flagger_skipped_or_unjudged_analysis(podinfo: list[dict[str, Any]]) -> 
         h for h in analysis["webhooks"] if h["type"] not in ("pre-rollout", "rollout")
     ]
     inv = inventory(blind, namespace="test")
-    found = DeliveryIndex(inv).for_workload(workload(inv, "podinfo"), COLOURS)
+    found = deliver(inv, "podinfo", COLOURS)
     got = delivery.analysis_problems(found, DeliveryIndex(inv))
     assert messages(got) == [
         "test/Canary/podinfo's analysis has no abort condition: nothing counts against threshold 10"
@@ -287,7 +292,7 @@ def test_flagger_ab_testing_is_a_canary(podinfo: list[dict[str, Any]]) -> None:
     inv = inventory(objs, namespace="test")
     (c,) = inv.canaries
     assert (c.strategy, c.iterations, c.match) == ("canary", 10, True)
-    found = DeliveryIndex(inv).for_workload(workload(inv, "podinfo"), COLOURS)
+    found = deliver(inv, "podinfo", COLOURS)
     assert delivery.strategy_problems(found, DeliveryIndex(inv), BOTH) == []
     assert delivery.strategy_problems(found, DeliveryIndex(inv), ["blue-green"])[0].found == (
         "A/B testing (canary by header or cookie)"
@@ -311,7 +316,7 @@ def test_flagger_primary_deployment_is_covered(podinfo: list[dict[str, Any]]) ->
         }
     ]
     inv = inventory([*podinfo, primary], namespace="test")
-    found = DeliveryIndex(inv).for_workload(workload(inv, "podinfo-primary"), COLOURS)
+    found = deliver(inv, "podinfo-primary", COLOURS)
     assert [str(c.ref) for c in found.canaries] == ["test/Canary/podinfo"]
 
 
@@ -343,20 +348,20 @@ def test_blue_green_service_pair(podinfo: list[dict[str, Any]]) -> None:
         _svc("podinfo-preview", {"app": "podinfo", "color": "green"}),
     ]
     inv = inventory(pair)
-    found = DeliveryIndex(inv).for_workload(workload(inv, "podinfo"), COLOURS)
+    found = deliver(inv, "podinfo", COLOURS)
     assert found.describe() == ["Services podinfo + podinfo-preview (color blue/green)"]
     assert delivery.strategy_problems(found, DeliveryIndex(inv), BOTH) == []
     assert delivery.strategy_problems(found, DeliveryIndex(inv), ["canary"]) != []
     # One Service, or two that differ in more than the colour: no pair.
     single = inventory(pair[:2])
-    assert DeliveryIndex(single).for_workload(workload(single, "podinfo"), COLOURS).empty
+    assert deliver(single, "podinfo", COLOURS).empty
     other_app = inventory([*pair[:2], _svc("x", {"app": "other", "color": "green"})])
-    assert DeliveryIndex(other_app).for_workload(workload(other_app, "podinfo"), COLOURS).empty
+    assert deliver(other_app, "podinfo", COLOURS).empty
 
 
 def test_nothing_delivers_the_service(podinfo: list[dict[str, Any]]) -> None:
     inv = inventory(podinfo[:1])
-    found = DeliveryIndex(inv).for_workload(workload(inv, "podinfo"), COLOURS)
+    found = deliver(inv, "podinfo", COLOURS)
     (f,) = delivery.strategy_problems(found, DeliveryIndex(inv), BOTH)
     assert (
         f.message
@@ -410,16 +415,16 @@ def test_demo_cluster_and_manifests() -> None:
     policy = profile.kubernetes.progressive_delivery
     cluster = inventory(demo_objects(), namespace="shop")
     index = DeliveryIndex(cluster)
-    checkout = index.for_workload(workload(cluster, "checkout"), policy.colour_labels)
+    checkout = deliver(cluster, "checkout", policy.colour_labels)
     assert checkout.describe() == ["shop/Rollout/checkout (canary)"]
     assert delivery.strategy_problems(checkout, index, policy.strategies) == []
     assert delivery.analysis_problems(checkout, index) == []
-    frontend = index.for_workload(workload(cluster, "frontend"), policy.colour_labels)
+    frontend = deliver(cluster, "frontend", policy.colour_labels)
     assert frontend.empty and delivery.named(frontend.target, policy.required)
 
     (ms,) = profile.targets.manifests
     files = load_manifests(ms, Path(profile.path).parent)
-    catalog = DeliveryIndex(files).for_workload(workload(files, "catalog"), policy.colour_labels)
+    catalog = deliver(files, "catalog", policy.colour_labels)
     assert catalog.describe() == ["web/Canary/catalog (canary (weighted traffic steps))"]
     assert delivery.strategy_problems(catalog, DeliveryIndex(files), policy.strategies) == []
     assert delivery.analysis_problems(catalog, DeliveryIndex(files)) == []
