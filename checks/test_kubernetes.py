@@ -487,6 +487,8 @@ def _delivery(case: Case, policy: KubernetesPolicy, config: pytest.Config) -> de
         assert_no_findings(delivery.not_found(case.missing, [s.name for s in srcs]))
     if case.rollout is not None:
         found = case.delivered.for_rollout(case.rollout)
+    elif case.canary is not None:
+        found = case.delivered.for_canary(case.canary)
     else:
         w = _controller(case)
         colours = policy.progressive_delivery.colour_labels

@@ -110,6 +110,9 @@ class DeliveryIndex:
     def for_rollout(self, r: Rollout) -> Delivery:
         return Delivery(r.ref, (r,))
 
+    def for_canary(self, c: Canary) -> Delivery:
+        return Delivery(c.ref, canaries=(c,))
+
     def _pairs(
         self, namespace: str, services: Sequence[Service], colour_labels: Sequence[str]
     ) -> tuple[str, tuple[ServicePair, ...]]:
@@ -244,7 +247,16 @@ def _rollout_problems(
     return found
 
 
-def _canary_problems(c: Canary, accepted: Sequence[str]) -> list[Finding]:
+def _canary_problems(c: Canary, index: DeliveryIndex, accepted: Sequence[str]) -> list[Finding]:
+    if not index.has_workload(c.target):
+        return [
+            Finding(
+                f"{c.ref} targets {c.target}, which is not in the source",
+                expected=f"{c.target} beside the Canary",
+                found="no such workload: the Canary promotes nothing",
+                fix="declare the targeted workload, or correct spec.targetRef",
+            )
+        ]
     strategy = c.strategy
     if strategy is None:
         return [
@@ -294,7 +306,7 @@ def strategy_problems(
     problems: list[list[Finding]] = [
         _rollout_problems(r, index, accepted, read_services) for r in delivery.rollouts
     ]
-    problems += [_canary_problems(c, accepted) for c in delivery.canaries]
+    problems += [_canary_problems(c, index, accepted) for c in delivery.canaries]
     if delivery.service_pairs:
         problems.append(
             []

@@ -24,7 +24,7 @@ from readiness.profile.kubernetes import KubeCluster, ManifestSet
 from readiness.profile.model import Profile
 from readiness.rules.kubernetes import namespaces_with_workloads
 from readiness.rules.kubernetes_delivery import DeliveryIndex, named
-from readiness.rules.kubernetes_delivery_model import Rollout
+from readiness.rules.kubernetes_delivery_model import Canary, Rollout
 from readiness.rules.kubernetes_index import KubeIndex
 from readiness.rules.kubernetes_model import (
     WORKLOAD_KINDS,
@@ -98,6 +98,7 @@ class Case:
     hpa: Hpa | None = None
     pdb: Pdb | None = None
     rollout: Rollout | None = None  # an Argo Rollout running its own pod template
+    canary: Canary | None = None  # a Flagger Canary whose target the source lacks
     missing: str = ""  # a required service no source holds
 
     def __repr__(self) -> str:
@@ -110,6 +111,7 @@ class Case:
                     self.hpa and self.hpa.ref,
                     self.pdb and self.pdb.ref,
                     self.rollout and self.rollout.ref,
+                    self.canary and self.canary.ref,
                     self.missing,
                     self.namespace,
                 )
@@ -295,7 +297,8 @@ def delivery_cases(
     """Released services: long-running workloads, and Rollouts running their own template.
 
     A Rollout whose ``workloadRef`` names a workload of the source is judged as that
-    workload; one naming a workload the source lacks is a target of its own. A name in
+    workload; one naming a workload the source lacks is a target of its own, and so is a
+    Canary whose ``targetRef`` the source lacks. A name in
     ``required`` (not a glob) that no source holds is a target too: a required service
     that cannot be found is not delivered.
     """
@@ -307,12 +310,15 @@ def delivery_cases(
         if src.loaded is None or src.delivery is None:
             continue
         seen += [w.ref for w in src.loaded.workloads if w.long_running]
-        seen += [r.ref for r in src.loaded.rollouts]
+        seen += [r.ref for r in src.loaded.rollouts] + [c.ref for c in src.loaded.canaries]
         for r in src.loaded.rollouts:
             if r.namespace in ignore:
                 continue
             if r.workload_ref is None or not src.delivery.has_workload(r.workload_ref):
                 yield str(r.ref), Case(src, rollout=r)
+        for c in src.loaded.canaries:
+            if c.ref.namespace not in ignore and not src.delivery.has_workload(c.target):
+                yield str(c.ref), Case(src, canary=c)
     loaded = [s for s in srcs if s.loaded is not None]
     if not loaded:
         return

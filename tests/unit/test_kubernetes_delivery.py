@@ -287,6 +287,17 @@ def test_flagger_skipped_or_unjudged_analysis(podinfo: list[dict[str, Any]]) -> 
     ]
 
 
+def test_flagger_canary_without_its_target(podinfo: list[dict[str, Any]]) -> None:
+    inv = inventory(podinfo[1:], namespace="test")
+    source = KubeSource("m", False, NOW, inv)
+    cases = dict(delivery_cases([source], []))
+    assert list(cases) == ["test/Canary/podinfo"]
+    found = DeliveryIndex(inv).for_canary(inv.canaries[0])
+    assert messages(delivery.strategy_problems(found, DeliveryIndex(inv), BOTH)) == [
+        "test/Canary/podinfo targets test/Deployment/podinfo, which is not in the source"
+    ]
+
+
 def test_flagger_ab_testing_is_a_canary(podinfo: list[dict[str, Any]]) -> None:
     objs = [podinfo[0], *docs(FLAGGER / "artifacts" / "examples" / "istio-abtest.yaml")]
     inv = inventory(objs, namespace="test")
