@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -66,12 +66,20 @@ class Points(Sequence[tuple[float, float]]):
 
     __slots__ = ("_times", "_values")
 
-    def __init__(self, pairs: Iterable[tuple[float, float]] = ()):
-        self._times = array("d")
-        self._values = array("d")
-        for t, v in pairs:
-            self._times.append(t)
-            self._values.append(v)
+    def __init__(self, times: array[float], values: array[float]):
+        self._times = times
+        self._values = values
+
+    @classmethod
+    def of(cls, values: Sequence[Sequence[Any]], *, drop_nan: bool = False) -> Points:
+        """From a range answer's ``[time, "value"]`` pairs."""
+        times = array("d", [float(p[0]) for p in values])
+        numbers = array("d", [float(p[1]) for p in values])
+        if drop_nan and any(v != v for v in numbers):  # NaN is not equal to itself
+            kept = [i for i, v in enumerate(numbers) if v == v]
+            times = array("d", [times[i] for i in kept])
+            numbers = array("d", [numbers[i] for i in kept])
+        return cls(times, numbers)
 
     def __len__(self) -> int:
         return len(self._times)
@@ -99,11 +107,12 @@ class Points(Sequence[tuple[float, float]]):
         return f"Points({len(self)} points)"
 
 
-def range_series(result: Sequence[Mapping[str, Any]], key: str) -> dict[str, Points]:
-    """A range answer reduced to its series by label ``key`` (NaN values kept)."""
+def range_series(
+    result: Sequence[Mapping[str, Any]], key: str, *, drop_nan: bool = False
+) -> dict[str, Points]:
+    """A range answer reduced to its series by label ``key``."""
     return {
-        str(r["metric"].get(key, "")): Points((float(t), float(v)) for t, v in r["values"])
-        for r in result
+        str(r["metric"].get(key, "")): Points.of(r["values"], drop_nan=drop_nan) for r in result
     }
 
 
@@ -164,17 +173,19 @@ class SharedQueries:
         return self._once(("q", promql, time), lambda: self.client.query(promql, time=time))
 
     def range_series(
-        self, promql: str, start: float, end: float, step: float, key: str
+        self, promql: str, start: float, end: float, step: float, key: str, drop_nan: bool
     ) -> dict[str, Points]:
         """A range query's series, kept reduced (see :func:`read_series`)."""
 
         def read() -> dict[str, Points]:
-            series = read_series(self.client, promql, start, end, step, key)
+            series = read_series(self.client, promql, start, end, step, key, drop_nan=drop_nan)
             self.executed += 1
             return series
 
-        series: dict[str, Points] = self._cache.get(("r", promql, start, end, step, key), read)
-        return series
+        cached: dict[str, Points] = self._cache.get(
+            ("r", promql, start, end, step, key, drop_nan), read
+        )
+        return cached
 
 
 def read_series(
@@ -184,12 +195,15 @@ def read_series(
     end: float,
     step: float,
     key: str,
+    *,
+    drop_nan: bool = False,
 ) -> dict[str, Points]:
     """A range query's series by label ``key``, reduced at once; the raw answer is not kept
     for the run (:class:`SharedQueries` shares the reduced series between objectives)."""
     if isinstance(client, SharedQueries):
-        return client.range_series(promql, start, end, step, key)
-    return range_series(client.query_range(promql, start, end, step, keep=False), key)
+        return client.range_series(promql, start, end, step, key, drop_nan)
+    answer = client.query_range(promql, start, end, step, keep=False)
+    return range_series(answer, key, drop_nan=drop_nan)
 
 
 def measure(
@@ -293,8 +307,7 @@ def _history(
     if not settings.history_windows:
         return {}
     query = union({w: error_ratio_expr(objective, w) for w in settings.history_windows})
-    series = read_series(client, query, start, at, step, "window")
-    return {w: Points(p for p in points if not math.isnan(p[1])) for w, points in series.items()}
+    return read_series(client, query, start, at, step, "window", drop_nan=True)
 
 
 def collect(
