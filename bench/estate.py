@@ -122,9 +122,20 @@ def run_gate(profile: Path, report_dir: Path, extra: list[str]) -> dict[str, Any
         "checks": len(report["checks"]),
         "summary": report["summary"],
         "collection": report.get("collection"),
+        "kubernetes_read": _kubernetes_read(report),
         "report": report,
         "tail": output.decode(errors="replace").strip().splitlines()[-1:],
     }
+
+
+def _kubernetes_read(report: dict[str, Any]) -> dict[str, Any] | None:
+    """The cluster read (LISTs, objects, seconds) as a Kubernetes check's evidence says."""
+    for c in report["checks"]:
+        evidence = c.get("evidence") or {}
+        if c["family"] == "kubernetes" and "collect_seconds" in evidence:
+            keys = ("list_requests", "objects", "collect_seconds")
+            return {k: evidence.get(k) for k in keys}
+    return None
 
 
 def missed_by_gate(inv: dict[str, Any], found: set[Any], report: dict[str, Any]) -> list[str]:
@@ -188,6 +199,7 @@ def one_size(args: argparse.Namespace, workloads: int, root: Path) -> dict[str, 
         "gate_summary": gate["summary"],
         "gate_peak_rss_mib": gate["peak_rss_mib"],
         "collection_phase": gate["collection"],
+        "kubernetes_read": gate["kubernetes_read"],
         "probe_flaws": len(concurrent["found"]),
         "missed_by_gate": missed,
     }
