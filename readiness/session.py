@@ -77,6 +77,10 @@ class ReportOutputs:
 
     def publish(self, config: pytest.Config, report: dict[str, Any]) -> None:
         """Write each report from ``report`` in pieces, straight into its file."""
+        html = config.pluginmanager.get_plugin("readiness-html")
+        page = _html_page(config) if html is not None else None
+        if html is not None and page is not None:
+            html.fill(page)  # pytest-html's page (staged, or at --html) gets its fragment
         files: dict[str, Iterable[bytes]] = {}
         if self.junit_path is None:
             files[JUNIT_NAME] = junit_chunks(report)
@@ -92,6 +96,16 @@ class ReportOutputs:
         files = {**report_files(report), HTML_NAME: minimal_html(report)}
         files[JUNIT_NAME] = junit_xml(report)
         self.report_set.publish(files)
+
+
+def _html_page(config: pytest.Config) -> Path | None:
+    """Where pytest-html wrote its page in this run."""
+    from pytest_html.basereport import BaseReport
+
+    for plugin in config.pluginmanager.get_plugins():
+        if isinstance(plugin, BaseReport):
+            return Path(plugin._report_path)
+    return None
 
 
 def _rename_html_page(config: pytest.Config, final: Path) -> None:

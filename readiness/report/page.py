@@ -100,15 +100,15 @@ def _json_script(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _json_array(items: Iterable[Any]) -> list[str]:
+def _json_array(items: Iterable[Any]) -> Iterator[str]:
     """A JSON array's pieces, item by item (each as :func:`_json_script` writes it): no
     list of tens of thousands of rows is built only to be written."""
-    parts = ["["]
+    separator = "["
     for item in items:
-        parts.append(_json_script(item))
-        parts.append(",")
-    parts[-1:] = ["]"] if len(parts) > 1 else ["[", "]"]
-    return parts
+        yield separator
+        yield _json_script(item)
+        separator = ","
+    yield "[]" if separator == "[" else "]"
 
 
 def _details(
@@ -172,7 +172,18 @@ def render_fragment(
     sections: Sequence[str] = (),
 ) -> str:
     """The readiness report as one HTML fragment (style, markup, data, script)."""
-    checks = list(report["checks"])
+    return "".join(fragment_pieces(report, check_html=check_html, sections=sections))
+
+
+def fragment_pieces(
+    report: Mapping[str, Any],
+    *,
+    check_html: Mapping[str, Sequence[str]] | None = None,
+    sections: Sequence[str] = (),
+) -> Iterator[str]:
+    """:func:`render_fragment` in pieces (the data blocks row by row), to be written
+    one after the other without ever holding the whole fragment."""
+    checks = report["checks"]
     state = gate_state(report)
     coverage = framework_coverage(checks)
     controls_seen = sorted({c["control"] for c in checks})
@@ -208,6 +219,8 @@ def render_fragment(
     )
     head, rest = page.split(_ROWS_SLOT)
     middle, tail = rest.split(_DETAILS_SLOT)
-    rows = "".join(_json_array(_rows(checks)))
-    details = "".join(_json_array(_details(checks, check_html or {})))
-    return "".join((head, rows, middle, details, tail))
+    yield head
+    yield from _json_array(_rows(checks))
+    yield middle
+    yield from _json_array(_details(checks, check_html or {}))
+    yield tail
