@@ -19,6 +19,7 @@ CONTROLS = (
             "SOC 2 CC7.4",
             "SOC 2 CC7.5",
             "NIST SP 800-53 IR-4",
+            "NIST SP 800-53 IR-5",
             "DORA: time to restore service",
             "Google SRE Book ch. 14 (managing incidents)",
         ),
@@ -37,6 +38,7 @@ CONTROLS = (
         "(within_days).",
         (
             "NIST SP 800-53 CM-3",
+            "NIST SP 800-53 CM-4(1)",
             "NIST SP 800-53 SA-11",
             "SOC 2 CC8.1",
             "DORA: change failure rate",

@@ -118,7 +118,11 @@ CONTROLS = (
         "budget that allows no disruption blocks node maintenance.",
         "Add a PodDisruptionBudget selecting the pods with maxUnavailable: 1 (or a "
         "minAvailable below the replica count).",
-        ("Kubernetes docs: Specifying a Disruption Budget",),
+        (
+            "NIST SP 800-53 SC-6",
+            "SOC 2 A1.1",
+            "Kubernetes docs: Specifying a Disruption Budget",
+        ),
     ),
     Control(
         "K8S-HPA",
@@ -129,7 +133,11 @@ CONTROLS = (
         "minReplicas 1 scales a service down to a single point of failure.",
         "Add a HorizontalPodAutoscaler targeting the workload with minReplicas >= "
         "kubernetes.hpa_min_replicas.",
-        ("SOC 2 A1.1", "Kubernetes docs: Horizontal Pod Autoscaling"),
+        (
+            "NIST SP 800-53 SC-5(2)",
+            "SOC 2 A1.1",
+            "Kubernetes docs: Horizontal Pod Autoscaling",
+        ),
     ),
     Control(
         "K8S-SPREAD",
@@ -139,7 +147,11 @@ CONTROLS = (
         "Replicas scheduled onto one node or zone fail together.",
         "Add topologySpreadConstraints (topologyKey kubernetes.io/hostname or "
         "topology.kubernetes.io/zone) or a podAntiAffinity on the pod labels.",
-        ("SOC 2 A1.2", "Kubernetes docs: Pod Topology Spread Constraints"),
+        (
+            "NIST SP 800-53 SC-36",
+            "SOC 2 A1.2",
+            "Kubernetes docs: Pod Topology Spread Constraints",
+        ),
     ),
     Control(
         "K8S-NETWORK-POLICY",
@@ -211,7 +223,12 @@ CONTROLS = (
         "Set concurrencyPolicy: Forbid (or Replace), startingDeadlineSeconds >= 10, "
         "failedJobsHistoryLimit >= 1, history limits <= kubernetes.job_history_max, and a "
         "valid 5-field schedule.",
-        ("Kubernetes docs: CronJob limitations", "datree: CRONJOB_MISSING_CONCURRENCYPOLICY_KEY"),
+        (
+            "NIST SP 800-53 CM-6",
+            "SOC 2 CC7.1",
+            "Kubernetes docs: CronJob limitations",
+            "datree: CRONJOB_MISSING_CONCURRENCYPOLICY_KEY",
+        ),
     ),
     Control(
         "K8S-JOB",
@@ -223,7 +240,12 @@ CONTROLS = (
         "without ttlSecondsAfterFinished stay with their pods.",
         "Set backoffLimit and activeDeadlineSeconds on every Job (and CronJob job template) "
         "and ttlSecondsAfterFinished on standalone Jobs.",
-        ("Kubernetes docs: Jobs - Job termination and cleanup",),
+        (
+            "NIST SP 800-53 CM-6",
+            "NIST SP 800-53 SC-6",
+            "SOC 2 CC7.1",
+            "Kubernetes docs: Jobs - Job termination and cleanup",
+        ),
     ),
     Control(
         "K8S-HPA-TARGET",
@@ -236,6 +258,8 @@ CONTROLS = (
         "Point scaleTargetRef at the Deployment or StatefulSet the autoscaler is named "
         "after, and keep one autoscaler per workload.",
         (
+            "NIST SP 800-53 SC-5(2)",
+            "SOC 2 A1.1",
             "Kubernetes docs: Horizontal Pod Autoscaling",
             "kube-score: horizontalpodautoscaler-has-target",
         ),
@@ -250,6 +274,8 @@ CONTROLS = (
         "budget, blocks evictions and node drains.",
         "Make spec.selector match exactly the pod labels of the workload to protect.",
         (
+            "NIST SP 800-53 SC-6",
+            "SOC 2 A1.1",
             "Kubernetes docs: Specifying a Disruption Budget",
             "kube-score: poddisruptionbudget-has-policy",
         ),
@@ -262,7 +288,7 @@ CONTROLS = (
         "Two definitions of one kind/namespace/name (in one manifest set or across sets) "
         "replace each other on apply: whichever is applied last silently wins.",
         "Keep one definition of each object; rename or remove the copy.",
-        ("kubeconform / kubectl apply semantics",),
+        ("NIST SP 800-53 CM-2", "SOC 2 CC8.1", "kubeconform / kubectl apply semantics"),
     ),
     Control(
         "K8S-DEPRECATED-API",
@@ -282,7 +308,7 @@ CONTROLS = (
         "traffic keeps arriving until the endpoint is removed.",
         "Give terminationGracePeriodSeconds >= kubernetes.min_termination_grace_seconds "
         "and a preStop hook (a short sleep) on containers behind a load balancer.",
-        ("Kubernetes docs: Termination of Pods",),
+        ("NIST SP 800-53 CM-6", "SOC 2 CC8.1", "Kubernetes docs: Termination of Pods"),
     ),
     Control(
         "K8S-MONITORING",
@@ -302,7 +328,7 @@ CONTROLS = (
         "connection errors, usually after a label was renamed on one side only.",
         "Make spec.selector match the pod template labels of the workload behind it, or "
         "remove the Service.",
-        ("kube-score: service-targets-pod",),
+        ("NIST SP 800-53 CM-2", "SOC 2 CC8.1", "kube-score: service-targets-pod"),
     ),
     Control(
         "K8S-LABELS",
@@ -355,6 +381,7 @@ CONTROLS = (
         "Canary set analysis.threshold and metrics with thresholdRange.",
         (
             "SOC 2 CC8.1",
+            "NIST SP 800-53 CM-3(2)",
             "NIST SP 800-53 SI-4",
             "Argo Rollouts docs: Analysis & Progressive Delivery",
             "Flagger docs: Metrics Analysis, Webhooks",

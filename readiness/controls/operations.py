@@ -292,7 +292,7 @@ CONTROLS = (
         "every deploy drops requests.",
         "Handle SIGTERM, give pods terminationGracePeriodSeconds >= "
         "operations.shutdown.min_grace_seconds (and a preStop hook if required). " + _ATTEST,
-        ("Kubernetes docs: pod termination",),
+        ("NIST SP 800-53 CM-6", "SOC 2 CC8.1", "Kubernetes docs: pod termination"),
     ),
     Control(
         "OPS-ENV-VALIDATION",

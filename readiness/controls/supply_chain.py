@@ -176,7 +176,13 @@ CONTROLS = (
         "the staging gate, proved by that gate's signed verdict.",
         "Run the earlier stage's gate with --attest (and --attest-push) on this digest, or "
         "promote the digest that passed it instead of a new build.",
-        ("SLSA v1.0 Build L2", "NIST SSDF PS.2.1", "NIST SP 800-53 CM-3", "SOC 2 CC8.1"),
+        (
+            "SLSA v1.0 Build L2",
+            "NIST SSDF PS.2.1",
+            "NIST SP 800-53 CM-3",
+            "NIST SP 800-53 CM-4(1)",
+            "SOC 2 CC8.1",
+        ),
     ),
     Control(
         "SC-VERDICT",
