@@ -60,6 +60,8 @@ def parse_service(value: str) -> tuple[str, str]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"--service {value!r}: give NAME=URL with an http(s):// URL")
+    if not name.strip():
+        raise ValueError(f"--service {value!r}: the NAME before '=' must not be empty")
     return name.strip(), url
 
 

@@ -304,3 +304,27 @@ def test_in_cluster_service_account(
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST")
     with pytest.raises(SourceError, match="pod: cannot load the cluster configuration"):
         collect_cluster(KubeCluster(name="pod", in_cluster=True))
+
+
+def test_init_with_kubeconfig_and_context_writes_a_profile_that_reads_that_context(
+    k8s_api: K8sApi,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from readiness.cli import main
+    from readiness.profile import load_profile
+
+    path = k8s_api.kubeconfig(tmp_path / "config")  # current-context is "other"
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "--kubeconfig", str(path), "--context", "recorded"]) == 0
+    written = tmp_path / "profiles" / "production.yaml"
+    assert main(["profile", "check", str(written)]) == 0
+    assert f"{written}: ok" in capsys.readouterr().out
+    clusters = load_profile(str(written), env={}).targets.kubernetes
+    assert [(c.name, c.kubeconfig, c.context) for c in clusters] == [
+        ("recorded", str(path), "recorded")
+    ]
+    start_run()
+    inv, _ = collect_cluster(clusters[0].model_copy(update={"namespaces": ["shop"]}))
+    assert inv.missing == {} and len(inv.workloads) == 8  # the chosen context, not "other"

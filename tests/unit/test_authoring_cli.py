@@ -200,3 +200,27 @@ def test_init_refuses_options_that_give_a_broken_profile(
     err = capsys.readouterr().err
     assert "targets.images[0].ref" in err and "registry host" in err
     assert not (tmp_path / "profiles").exists()  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "give NAME=URL with an http(s):// URL"),
+        ("=http://127.0.0.1:9", "the NAME before '=' must not be empty"),
+        ("  =http://127.0.0.1:9", "the NAME before '=' must not be empty"),
+        ("web=ftp://127.0.0.1", "give NAME=URL with an http(s):// URL"),
+    ],
+)
+def test_init_refuses_a_service_without_name_or_http_url(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    value: str,
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "--service", value]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"readiness init: --service {value!r}: ") and message in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # nothing written

@@ -144,6 +144,38 @@ def test_bad_input_exits_2_and_stores_nothing(
         s.close()
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--days", "999999999999"],
+            "--days: 999999999999 is out of range: give 0 < days <= 36500",
+        ),
+        (["--days", "nan"], "--days: nan is out of range"),
+        (["--days", "0"], "--days: 0 is out of range"),
+        (["--service", ""], "--service: must not be empty"),
+        (["--service", "   "], "--service: must not be empty"),
+        (["deployment", "--service", "", "--id", "x"], "--service: must not be empty"),
+        (["incident", "open", "INC-1", "--service", ""], "--service: must not be empty"),
+        (["incident", "list", "--days", "1e300"], "--days: 1e300 is out of range"),
+    ],
+)
+def test_out_of_range_days_and_empty_service_are_usage_errors(
+    store: str, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        dora(capsys, *argv, "--store", store)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: readiness dora" in err and f"error: argument {message}" in err
+    assert "Traceback" not in err
+    s = open_store(store)
+    try:
+        assert s.counts() == {"gate_runs": 0, "deployments": 0, "incidents": 0}
+    finally:
+        s.close()
+
+
 def test_resolve_before_open_is_refused(store: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert (
         dora(
