@@ -60,6 +60,22 @@ class ReportSet:
         """Write ``files`` (whole, or as pieces written one after the other, in the
         mapping's order) into the staging folder, then rename them and the ``staged``
         files already there (e.g. the HTML page pytest-html wrote) into place."""
+        try:
+            ready = self._write(files, staged)
+            published = []
+            for name in [n for n in REPORT_NAMES if n in ready] + [
+                n for n in ready if n not in REPORT_NAMES
+            ]:
+                target = self.report_dir / name
+                os.replace(ready[name], target)
+                published.append(target)
+        finally:  # written or not, nothing of this attempt is left behind
+            self.discard()
+        return published
+
+    def _write(
+        self, files: Mapping[str, bytes | Iterable[bytes]], staged: tuple[str, ...]
+    ) -> dict[str, Path]:
         mode = _mode()
         ready: dict[str, Path] = {}
         for name, data in files.items():
@@ -77,18 +93,7 @@ class ReportSet:
             if path.is_file():
                 path.chmod(mode)
                 ready[name] = path
-        order = [n for n in REPORT_NAMES if n in ready] + [
-            n for n in ready if n not in REPORT_NAMES
-        ]
-        published = []
-        try:
-            for name in order:
-                target = self.report_dir / name
-                os.replace(ready[name], target)
-                published.append(target)
-        finally:
-            self.discard()
-        return published
+        return ready
 
     def discard(self) -> None:
         if self._staging is not None:

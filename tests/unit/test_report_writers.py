@@ -7,7 +7,7 @@ import enum
 import hashlib
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -212,3 +212,28 @@ def test_json_pieces_match_json_dumps(value: dict[Any, Any]) -> None:
 def test_json_refuses_what_json_dumps_refuses() -> None:
     with pytest.raises(TypeError):
         b"".join(json_report.json_chunks({"x": object()}))
+
+
+def test_a_report_set_whose_writing_fails_midway_leaves_the_previous_set_and_no_staging(
+    tmp_path: Path,
+) -> None:
+    previous = json_report.report_files(_report("failed"))
+    ReportSet(tmp_path).publish(previous)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert set(before) == {JSON_NAME, DIGEST_NAME}
+
+    def broken_json() -> Iterator[bytes]:
+        yield b'{"schema": "readiness.report/v1",\n'
+        raise OSError(28, "No space left on device")
+
+    new = _report("passed")
+    files = {
+        JSON_NAME: broken_json(),
+        DIGEST_NAME: json_report.report_files(new)[DIGEST_NAME],
+    }
+    with pytest.raises(OSError, match="No space left"):
+        ReportSet(tmp_path).publish(files)
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert after == before  # the previous JSON and its digest, untouched; no staging folder
+    digest = hashlib.sha256(after[JSON_NAME]).hexdigest()
+    assert after[DIGEST_NAME] == f"{digest}  {JSON_NAME}\n".encode()
