@@ -42,6 +42,7 @@ CONTROLS = (
             "NIST SSDF PW.7.2",
             "NIST SSDF RV.1.1",
             "SOC 2 CC7.1",
+            "Production-readiness checklist: security scans in the pipeline",
         ),
     ),
     Control(
@@ -87,6 +88,7 @@ CONTROLS = (
             "NIST SSDF PS.3.2",
             "NIST SP 800-53 SR-4",
             "NIST SP 800-53 CM-14",
+            "GitHub docs: Using artifact attestations to establish provenance for builds",
         ),
     ),
 )

@@ -88,7 +88,11 @@ CONTROLS = (
         Severity.LOW,
         "Tags can be moved; only a digest names exactly the bytes that were tested and signed.",
         "Reference images as name:tag@sha256:<digest>.",
-        ("NIST SP 800-53 SI-7", "NIST SP 800-53 CM-2"),
+        (
+            "NIST SP 800-53 SI-7",
+            "NIST SP 800-53 CM-2",
+            "Kubernetes docs: Security Checklist - Images",
+        ),
     ),
     Control(
         "K8S-IMAGE-REGISTRY",
@@ -98,7 +102,11 @@ CONTROLS = (
         "Images pulled from arbitrary registries bypass scanning, signing and retention.",
         "Mirror the image into one of the registries the profile allows "
         "(kubernetes.allowed_registries).",
-        ("CIS Kubernetes Benchmark 5.5.1", "NIST SP 800-53 CM-7(5)"),
+        (
+            "CIS Kubernetes Benchmark 5.5.1",
+            "NIST SP 800-53 CM-7(5)",
+            "Kyverno policies: Restrict Image Registries",
+        ),
     ),
     Control(
         "K8S-REPLICAS",
@@ -161,7 +169,11 @@ CONTROLS = (
         "Pods no NetworkPolicy selects accept traffic from anywhere in the cluster.",
         "Add a NetworkPolicy whose podSelector matches the workload's pod labels and "
         "allows only the traffic it needs.",
-        ("CIS Kubernetes Benchmark 5.3.2", "NIST SP 800-53 SC-7"),
+        (
+            "CIS Kubernetes Benchmark 5.3.2",
+            "NIST SP 800-53 SC-7",
+            "Kubernetes docs: Network Policies",
+        ),
     ),
     Control(
         "K8S-DEFAULT-DENY",
@@ -171,7 +183,12 @@ CONTROLS = (
         "Allow-lists only protect pods when everything else is denied by default.",
         "Add a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] and no "
         "rules to each namespace.",
-        ("CIS Kubernetes Benchmark 5.3.2", "NIST SP 800-53 SC-7", "NIST SP 800-53 AC-4"),
+        (
+            "CIS Kubernetes Benchmark 5.3.2",
+            "NIST SP 800-53 SC-7",
+            "NIST SP 800-53 AC-4",
+            "Kubernetes docs: Network Policies - Default policies",
+        ),
     ),
     Control(
         "K8S-SA-TOKEN",
@@ -182,7 +199,11 @@ CONTROLS = (
         "API server.",
         "Set automountServiceAccountToken: false on the pod (or its ServiceAccount) "
         "unless the workload calls the Kubernetes API.",
-        ("CIS Kubernetes Benchmark 5.1.6", "NIST SP 800-53 AC-6"),
+        (
+            "CIS Kubernetes Benchmark 5.1.6",
+            "NIST SP 800-53 AC-6",
+            "Kubernetes docs: Configure Service Accounts for Pods - opt out of automounting",
+        ),
     ),
     Control(
         "K8S-RBAC",
@@ -198,6 +219,7 @@ CONTROLS = (
             "CIS Kubernetes Benchmark 5.1.3",
             "NIST SP 800-53 AC-6",
             "SOC 2 CC6.3",
+            "Kubernetes docs: Role Based Access Control Good Practices",
         ),
     ),
     Control(
@@ -209,7 +231,11 @@ CONTROLS = (
         "workload, and lives on in git history.",
         "Move the value to a Secret and reference it with valueFrom.secretKeyRef; rotate "
         "the exposed credential.",
-        ("CIS Kubernetes Benchmark 5.4.1", "NIST SP 800-53 IA-5(7)"),
+        (
+            "CIS Kubernetes Benchmark 5.4.1",
+            "NIST SP 800-53 IA-5(7)",
+            "Kubernetes docs: Good practices for Kubernetes Secrets",
+        ),
     ),
     Control(
         "K8S-CRONJOB",

@@ -119,7 +119,11 @@ CONTROLS = (
         "the job still reports success.",
         "Inspect the newest backup; fix the dump (credentials, filters, disk full) and take "
         "a new one. Adjust operations.backups.size_collapse_ratio only for a known cleanup.",
-        ("NIST SP 800-53 CP-9", "SOC 2 A1.2"),
+        (
+            "NIST SP 800-53 CP-9",
+            "SOC 2 A1.2",
+            "Production-readiness checklist: backups",
+        ),
     ),
     Control(
         "OPS-RESTORE-DRILL",
@@ -210,7 +214,11 @@ CONTROLS = (
         "Ship each service's logs to Loki with the service label "
         "(operations.logging.service_label) and check the agent (Promtail, Alloy, the "
         "OpenTelemetry collector) is running.",
-        ("NIST SP 800-53 AU-12", "SOC 2 CC7.2"),
+        (
+            "NIST SP 800-53 AU-12",
+            "SOC 2 CC7.2",
+            "Production-readiness checklist: logging",
+        ),
     ),
     Control(
         "OPS-LOG-RETENTION",
@@ -220,7 +228,11 @@ CONTROLS = (
         "Investigations and audits reach back weeks; logs deleted after days leave no trail.",
         "Enable the Loki compactor retention and set limits_config.retention_period to at "
         "least operations.logging.retention_days.",
-        ("NIST SP 800-53 AU-11", "SOC 2 CC7.2"),
+        (
+            "NIST SP 800-53 AU-11",
+            "SOC 2 CC7.2",
+            "Production-readiness checklist: logging",
+        ),
     ),
     Control(
         "OPS-LOG-STRUCTURED",
@@ -229,7 +241,10 @@ CONTROLS = (
         Severity.LOW,
         "Structured lines can be filtered and aggregated by field; free text cannot.",
         "Log JSON objects, one per line (e.g. structlog, logback JSON encoder, zap).",
-        ("NIST SP 800-53 AU-3",),
+        (
+            "NIST SP 800-53 AU-3",
+            "Production-readiness checklist: structured logging",
+        ),
     ),
     Control(
         "OPS-TRACING",
@@ -251,7 +266,10 @@ CONTROLS = (
         "stop silently.",
         "Enable the collector's health_check extension and fix the collector until it "
         "answers 'Server available'.",
-        ("SOC 2 CC7.2",),
+        (
+            "SOC 2 CC7.2",
+            "OpenTelemetry Collector: health_check extension",
+        ),
     ),
     Control(
         "OPS-GRAFANA",
@@ -261,7 +279,10 @@ CONTROLS = (
         "Dashboards are the first thing opened in an incident; a broken datasource shows "
         "empty panels.",
         "Fix Grafana's database and each datasource whose health check fails.",
-        ("SOC 2 CC7.2",),
+        (
+            "SOC 2 CC7.2",
+            "Production-readiness checklist: dashboards",
+        ),
     ),
     Control(
         "OPS-DASHBOARDS",
@@ -271,7 +292,11 @@ CONTROLS = (
         "Teams agree on a few dashboards (SLO & golden signals, DORA) everyone can find.",
         "Provision the dashboards of operations.grafana.required_dashboards (by uid or "
         "title), e.g. as code with Grafana provisioning.",
-        ("SOC 2 CC7.2", "NIST SP 800-53 SI-4"),
+        (
+            "SOC 2 CC7.2",
+            "NIST SP 800-53 SI-4",
+            "Production-readiness checklist: dashboards",
+        ),
     ),
     Control(
         "OPS-GRAFANA-AUTH",
@@ -323,7 +348,10 @@ CONTROLS = (
         "Orchestrators and load balancers act on health endpoints; one that does not "
         "answer takes the service out or leaves a dead one in.",
         "Serve a health endpoint on every service (targets.services) that answers 2xx. " + _ATTEST,
-        ("SOC 2 CC7.2",),
+        (
+            "SOC 2 CC7.2",
+            "Production-readiness checklist: health checks",
+        ),
     ),
     Control(
         "OPS-POSTMORTEM-TEMPLATE",

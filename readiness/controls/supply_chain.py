@@ -182,6 +182,7 @@ CONTROLS = (
             "NIST SP 800-53 CM-3",
             "NIST SP 800-53 CM-4(1)",
             "SOC 2 CC8.1",
+            "Continuous Delivery (Humble, Farley) ch. 5: only build your binaries once",
         ),
     ),
     Control(
@@ -191,6 +192,10 @@ CONTROLS = (
         Severity.CRITICAL,
         "One answer per image for the release manager: may it ship?",
         "Fix (or waive with approval) every blocking supply-chain finding listed for the image.",
-        ("NIST SP 800-53 SR-3", "SOC 2 CC8.1"),
+        (
+            "NIST SP 800-53 SR-3",
+            "SOC 2 CC8.1",
+            "Binary Authorization for Borg (Google whitepaper)",
+        ),
     ),
 )

@@ -35,13 +35,19 @@ def test_every_framework_is_evidenced_by_some_control() -> None:
     assert "Build L3" not in {r.id for r, _ in controls_for("slsa", catalogue().values())}
 
 
-def test_every_control_maps_to_a_framework_requirement() -> None:
+def test_every_control_maps_to_a_framework_requirement_and_its_seed_practice() -> None:
     unmapped = [
         c.id
         for c in catalogue().values()
         if not any(r.framework != PRACTICE for r in requirements_of(c))
     ]
     assert unmapped == []
+    no_practice = [
+        c.id
+        for c in catalogue().values()
+        if not any(r.framework == PRACTICE for r in requirements_of(c))
+    ]
+    assert no_practice == []
 
 
 @pytest.mark.parametrize(
