@@ -644,6 +644,18 @@ def _primary(group: Sequence[VulnMatch]) -> VulnMatch:
     return min(group, key=rank)
 
 
+def _merged_form(vuln: VulnMatch) -> bool:
+    """Whether merging a group of this one match alone would rebuild it unchanged: its
+    aliases sorted, distinct and without its own id; no component or fix repeated."""
+    aliases = vuln.aliases
+    return (
+        vuln.id not in aliases
+        and list(aliases) == sorted(set(aliases))
+        and len(set(vuln.components)) == len(vuln.components)
+        and len(set(vuln.fixed)) == len(vuln.fixed)
+    )
+
+
 def merge_aliases(vulns: Iterable[VulnMatch]) -> list[VulnMatch]:
     """One match per vulnerability: records that are aliases of each other merged.
 
@@ -652,6 +664,9 @@ def merge_aliases(vulns: Iterable[VulnMatch]) -> list[VulnMatch]:
     """
     merged = []
     for group in _alias_groups(vulns):
+        if len(group) == 1 and _merged_form(group[0]):
+            merged.append(group[0])
+            continue
         first = _primary(group)
         names = sorted({n for v in group for n in (v.id, *v.aliases)} - {first.id})
         scores = [v.score for v in group if v.score is not None]

@@ -287,3 +287,22 @@ def test_real_world_sboms_match_realistic_records() -> None:
     assert laravel_result.uncomparable == ()  # v-prefixed composer versions compare
     assert found["GHSA-jackson"].severity == Severity.HIGH
     assert found["GHSA-psr7"].fixed == ("pkg:composer/guzzlehttp/psr7@1.9.0 -> 1.9.1",)
+
+
+def test_a_lone_match_is_normalised_like_a_merged_group() -> None:
+    from readiness.rules.supply_chain_vulns import VulnMatch, merge_aliases
+
+    raw = VulnMatch(
+        "GHSA-x",
+        ("CVE-2", "CVE-1", "CVE-2", "GHSA-x"),
+        "s",
+        5.0,
+        Severity.MEDIUM,
+        ("a", "a", "b"),
+        ("a -> 2", "a -> 2"),
+    )
+    [merged] = merge_aliases([raw])
+    assert merged.aliases == ("CVE-1", "CVE-2")
+    assert (merged.components, merged.fixed) == (("a", "b"), ("a -> 2",))
+    clean = VulnMatch("GHSA-y", ("CVE-1",), "s", None, None, ("a",), ())
+    assert merge_aliases([clean]) == [clean]
