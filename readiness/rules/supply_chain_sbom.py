@@ -7,7 +7,7 @@ timestamps and hide exactly what the NTIA check must see).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,19 +22,26 @@ def _is_map(value: object) -> bool:
     return type(value) is dict or isinstance(value, Mapping)
 
 
-def iter_components(doc: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    """Every component of the document, nested ones included (not the metadata one)."""
-    stack = [c for c in reversed(doc.get("components") or []) if _is_map(c)]
+def components_of(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every component of the document, nested ones included (not the metadata one),
+    depth first in document order. A list: a flat document (the common case) costs one
+    pass over its components."""
+    top = [c for c in doc.get("components") or [] if type(c) is dict or isinstance(c, Mapping)]
+    if not any(c.get("components") for c in top):
+        return top
+    found = []
+    stack = top[::-1]
     while stack:
         comp = stack.pop()
-        yield comp
+        found.append(comp)
         nested = comp.get("components")
         if nested:
             stack.extend(c for c in reversed(nested) if _is_map(c))
+    return found
 
 
 def component_purls(doc: Mapping[str, Any]) -> list[str]:
-    return [str(c.get("purl") or "") for c in iter_components(doc)]
+    return [str(c.get("purl") or "") for c in components_of(doc)]
 
 
 # -- presence and subject -----------------------------------------------------------------
@@ -154,7 +161,7 @@ def _label(comp: Mapping[str, Any]) -> str:
 
 
 def ntia_coverage(doc: Mapping[str, Any], examples: int = 3) -> dict[str, ElementCoverage]:
-    comps = list(iter_components(doc))
+    comps = components_of(doc)
     found = doc.get("metadata")
     meta: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     dep_refs: set[str] = set()
@@ -360,7 +367,7 @@ def license_report(
     denied: list[tuple[str, str]] = []
     unknown: list[tuple[Mapping[str, Any], str]] = []  # (component, reason)
     count = 0
-    for comp in iter_components(doc):
+    for comp in components_of(doc):
         count += 1
         lid = _single_license_id(comp)
         if lid is not None:  # the common case: exactly one {"license": {"id": ...}}

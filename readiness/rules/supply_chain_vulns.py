@@ -445,7 +445,7 @@ class MatchResult:
 
 
 def match_components(purls: Iterable[str], db: OsvDatabase) -> MatchResult:
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, tuple[OsvRecord, OsvAffected, list[str], list[str]]] = {}
     total = with_purl = 0
     uncomparable: list[str] = []
     for purl in purls:
@@ -465,28 +465,19 @@ def match_components(purls: Iterable[str], db: OsvDatabase) -> MatchResult:
                 uncomparable.append(purl)
             if not verdict:
                 continue
-            entry = found.setdefault(
-                record.id, {"record": record, "affected": affected, "purls": [], "fixed": []}
-            )
-            if purl not in entry["purls"]:
-                entry["purls"].append(purl)
+            entry = found.get(record.id)
+            if entry is None:
+                entry = found[record.id] = (record, affected, [], [])
+            if purl not in entry[2]:
+                entry[2].append(purl)
                 fix = first_fixed(affected, version)
                 if fix is not None:
-                    entry["fixed"].append(f"{purl} -> {fix}")
+                    entry[3].append(f"{purl} -> {fix}")
     vulns = []
-    for vid, entry in sorted(found.items()):
-        record = entry["record"]
-        score, sev = record_severity(record, entry["affected"])
+    for vid, (record, first, matched, fixes) in sorted(found.items()):
+        score, sev = record_severity(record, first)
         vulns.append(
-            VulnMatch(
-                vid,
-                record.aliases,
-                record.summary,
-                score,
-                sev,
-                tuple(entry["purls"]),
-                tuple(entry["fixed"]),
-            )
+            VulnMatch(vid, record.aliases, record.summary, score, sev, tuple(matched), tuple(fixes))
         )
     return MatchResult(
         tuple(merge_aliases(vulns)), total, with_purl, tuple(sorted(set(uncomparable)))

@@ -239,3 +239,21 @@ def test_fast_parse_gives_the_standard_librarys_values_and_errors(data: bytes) -
         assert json.dumps(found) == json.dumps(expected)
     else:
         assert found == expected
+
+
+def test_nested_components_count_depth_first_in_document_order() -> None:
+    from readiness.rules.supply_chain_sbom import component_purls, components_of
+
+    def comp(name: str, *nested: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "name": name,
+            "purl": f"pkg:npm/{name}@1",
+            **({"components": list(nested)} if nested else {}),
+        }
+
+    doc = {"components": [comp("a", comp("b"), comp("c", comp("d"))), "not an object", comp("e")]}
+    assert [c["name"] for c in components_of(doc)] == ["a", "b", "c", "d", "e"]
+    assert component_purls(doc)[3] == "pkg:npm/d@1"
+    coverage = ntia_coverage(doc)
+    assert coverage["name"].total == 5 and coverage["supplier"].covered == 0
+    assert license_report(doc, [], frozenset()).components == 5
