@@ -13,9 +13,11 @@ still be written. A second signal while the run is ending is ignored.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import select
 import signal
+import stat
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -33,15 +35,45 @@ class Interrupted(KeyboardInterrupt):
 
 
 def silence_output() -> None:
-    """Send stdout and stderr to /dev/null: their reader is gone."""
+    """Send stdout, stderr and every other descriptor of ours on a pipe whose reader is
+    gone to /dev/null. The copies matter: pytest keeps one of the terminal while it
+    captures output and puts it back as stdout afterwards, so silencing stdout alone would
+    not last to the end of the run."""
     devnull = os.open(os.devnull, os.O_WRONLY)
+    fds = set(_dead_pipes())
     for stream in (sys.stdout, sys.stderr):
         try:
-            fd = stream.fileno()
+            fds.add(stream.fileno())
         except (OSError, ValueError, AttributeError):
             continue  # captured or replaced: nothing to redirect
-        os.dup2(devnull, fd)
+    for fd in fds:
+        try:
+            os.dup2(devnull, fd)
+        except OSError:
+            continue
     os.close(devnull)
+
+
+def _dead_pipes() -> list[int]:
+    """Our write ends of pipes whose reader has gone away."""
+    try:
+        candidates = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        candidates = list(range(256))
+    dead = []
+    for fd in candidates:
+        try:
+            if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+                continue
+            if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE != os.O_WRONLY:
+                continue
+            poller = select.poll()
+            poller.register(fd, select.POLLOUT)
+            if any(events & select.POLLERR for _, events in poller.poll(0)):
+                dead.append(fd)
+        except OSError:
+            continue  # closed meanwhile, or not ours to inspect
+    return dead
 
 
 def output_broken() -> bool:

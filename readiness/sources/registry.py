@@ -57,8 +57,7 @@ SIGSTORE_BUNDLE_TYPES = frozenset(
 )
 IN_TOTO_JSON = "application/vnd.in-toto+json"
 
-MAX_MANIFEST = 4 * 1024 * 1024
-MAX_BLOB = 64 * 1024 * 1024
+MAX_MANIFEST = 4 * 1024 * 1024  # the largest manifest registries must accept (OCI)
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
 
@@ -263,9 +262,8 @@ class RegistryClient:
 
     def manifest(self, repository: str, reference: str) -> Manifest | None:
         """The manifest or index at a tag or digest; None when the registry has none."""
-        response = self.get(
-            f"/v2/{repository}/manifests/{reference}", repository, ACCEPT, MAX_MANIFEST
-        )
+        cap = min(MAX_MANIFEST, run_context().limits.cap("registry"))
+        response = self.get(f"/v2/{repository}/manifests/{reference}", repository, ACCEPT, cap)
         if response.status_code == 404:
             return None
         if response.status_code >= 400:
@@ -275,8 +273,10 @@ class RegistryClient:
                 f"{response.text[:200]}",
             )
         raw = response.content
-        if len(raw) > MAX_MANIFEST:
-            raise SourceError(self.name, f"manifest {repository}:{reference} is too large")
+        if len(raw) > cap:
+            raise SourceError(
+                self.name, f"manifest {repository}:{reference} is over the {cap} bytes cap"
+            )
         digest = sha256_digest(raw)
         if reference.startswith("sha256:") and digest != reference:
             raise SourceError(
@@ -295,7 +295,10 @@ class RegistryClient:
         )
         return Manifest(digest, media_type, raw, body)
 
-    def blob(self, repository: str, digest: str, max_size: int = MAX_BLOB) -> bytes:
+    def blob(self, repository: str, digest: str, max_size: int | None = None) -> bytes:
+        """A blob checked against its digest; at most ``max_size`` bytes (default: the
+        profile's registry cap, ``limits.max_body_mb.registry``)."""
+        max_size = max_size or run_context().limits.cap("registry")
         if not _DIGEST.match(digest):
             raise SourceError(self.name, f"unsupported blob digest {digest!r}")
         response = self.get(f"/v2/{repository}/blobs/{digest}", repository, max_bytes=max_size)

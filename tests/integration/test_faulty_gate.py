@@ -6,6 +6,7 @@ Alertmanager, HTTP services and a Kubernetes API; the gate runs as users run it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -167,3 +168,31 @@ def test_signal_ends_the_run_like_ctrl_c_with_reports_within_5_seconds(
     report = json.loads((tmp_path / "run" / "readiness-report.json").read_text())
     assert report["interrupted"] is True
     assert report["gate"]["passed"] is False
+
+
+def test_closed_output_pipe_ends_the_run_like_ctrl_c_with_a_complete_report_set(
+    fault_zoo: FaultZoo, tmp_path: Path
+) -> None:
+    # `pytest --profile=… | head -1`: the reader goes away after the first line while the
+    # run waits on a target that answers only when its deadline ends the read.
+    profile = _profile(fault_zoo, {"shop": "healthy", "mute": "silent", "drip": "dribbling"})
+    proc = _start(tmp_path, profile, "piped")
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    try:
+        code = proc.wait(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert first, "the run wrote a first line"
+    report_dir = tmp_path / "piped"
+    data = (report_dir / "readiness-report.json").read_bytes()
+    report = json.loads(data)
+    digest = (report_dir / "readiness-report.json.sha256").read_text()
+    assert digest == f"{hashlib.sha256(data).hexdigest()}  readiness-report.json\n"
+    assert report["interrupted"] is True, report["summary"]
+    assert code == 2
+    assert report["gate"]["passed"] is False
+    assert not list(report_dir.glob(".readiness-staging-*"))
