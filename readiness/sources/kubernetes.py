@@ -281,7 +281,7 @@ class ClusterReader:
                 size += len(chunk)
                 if size > cap:
                     raise SourceError(
-                        self.cluster.name, f"{where}: answer over the {cap // 2**20} MiB cap"
+                        self.cluster.name, f"{where}: answer over the {cap / 2**20:g} MiB cap"
                     )
                 chunks.append(chunk)
         except urllib3.exceptions.HTTPError:

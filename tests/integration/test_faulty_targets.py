@@ -157,17 +157,18 @@ NOT_READ_WHOLE = 64 * MIB
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize("mib", [1, 0.5])
 def test_kubernetes_list_page_over_the_cap_is_an_error_naming_cluster_and_size(
-    endless: _Endless,
+    endless: _Endless, mib: float
 ) -> None:
-    _caps(kubernetes=1)
+    _caps(kubernetes=mib)
     cluster = KubeCluster(name="big", api_url=endless.url, token="endless-token-1")
     inv, _ = collect_cluster(cluster)
     assert set(inv.missing) == {k.kind for k in KINDS}
     with pytest.raises(SourceError) as caught:
         inv.require("Pod")
     assert caught.value.target == "big"
-    assert "answer over the 1 MiB cap" in caught.value.reason
+    assert f"answer over the {mib:g} MiB cap" in caught.value.reason
     assert "127.0.0.1" in caught.value.reason and "deadline" not in caught.value.reason
     assert 0 < endless.sent < endless.server.accepted * NOT_READ_WHOLE
 
