@@ -6,11 +6,13 @@ module-level ``readiness_collect(config, items)`` function (the :class:`Collecto
 protocol) returning :class:`Job`\\ s; only modules with selected items are asked, so a
 family the run does not check is never read. All jobs of all families go through one
 scheduler with bounded parallelism (``workers``) and a limit per host (``per_host``),
-longest-waiting host first, so the phase takes about as long as the slowest target, not
-the sum of them. A job may return follow-up jobs (e.g. latency samples once a target has
-answered). Jobs fill the run's caches; errors stay in those caches and
-reach the checks that read them (:meth:`readiness.sources.api.RunContext.once`). The
-checks then judge in-memory evidence.
+so the phase takes about as long as the slowest target, not the sum of them. Hosts with
+the fewest reads start first: those are the APIs answering for a whole family (the SLO
+measurements, the alerting views, the runbook site), each one long read, which then
+overlap with the many short reads of the per-service hosts instead of waiting for them.
+A job may return follow-up jobs (e.g. latency samples once a target has answered). Jobs
+fill the run's caches; errors stay in those caches and reach the checks that read them
+(:meth:`readiness.sources.api.RunContext.once`). The checks then judge in-memory evidence.
 """
 
 from __future__ import annotations
@@ -126,6 +128,9 @@ def run_jobs(jobs: Iterable[Job], *, workers: int = WORKERS, per_host: int = PER
 
     with cond:
         add(jobs)
+        by_size = sorted(queues.items(), key=lambda kv: len(kv[1]))  # stable: in order
+        queues.clear()
+        queues.update(by_size)
     stats.hosts = len(queues)
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="readiness-collect")
     with pool, cond:

@@ -97,3 +97,21 @@ def test_the_slowest_hosts_are_named_with_their_span() -> None:
     assert next(iter(slowest)) == "slow" and len(slowest) == 3
     assert slowest["slow"] >= 0.6  # two jobs of 0.3 s, one after the other
     assert stats.as_dict()["slowest_hosts"] == stats.slowest()
+
+
+def test_hosts_with_the_fewest_reads_start_first() -> None:
+    """A family's single long read (listed last) starts at once, not after every host with
+    many short reads has had its turn."""
+    order: list[str] = []
+    lock = threading.Lock()
+
+    def job(host: str, name: str) -> Job:
+        def run() -> None:
+            with lock:
+                order.append(name)
+
+        return Job(host, run, name)
+
+    many = [job(f"svc{i}", f"svc{i}/{n}") for i in range(6) for n in range(4)]
+    run_jobs([*many, job("slo", "slo")], workers=1, per_host=1)
+    assert order[0] == "slo" and len(order) == 25
