@@ -62,6 +62,11 @@ class ReportSet:
         files already there (e.g. the HTML page pytest-html wrote) into place."""
         try:
             ready = self._write(files, staged)
+            # The files being replaced go first, the digest before all: a run killed
+            # while renaming leaves none of the files it replaces beside one of this set.
+            stale = [DIGEST_NAME] if JSON_NAME in ready else []
+            for name in stale + [n for n in REPORT_NAMES if n in ready]:
+                (self.report_dir / name).unlink(missing_ok=True)
             published = []
             for name in [n for n in REPORT_NAMES if n in ready] + [
                 n for n in ready if n not in REPORT_NAMES

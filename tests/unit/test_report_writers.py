@@ -6,6 +6,10 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import signal
+import subprocess
+import sys
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -14,7 +18,7 @@ from typing import Any
 import pytest
 
 from readiness.report import json_report, junit
-from readiness.report.files import DIGEST_NAME, JSON_NAME, ReportSet
+from readiness.report.files import DIGEST_NAME, HTML_NAME, JSON_NAME, ReportSet
 
 
 def _check(i: int, outcome: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -237,3 +241,68 @@ def test_a_report_set_whose_writing_fails_midway_leaves_the_previous_set_and_no_
     assert after == before  # the previous JSON and its digest, untouched; no staging folder
     digest = hashlib.sha256(after[JSON_NAME]).hexdigest()
     assert after[DIGEST_NAME] == f"{digest}  {JSON_NAME}\n".encode()
+
+
+_KILLED_WRITER = """
+import os, sys, time
+from pathlib import Path
+from readiness.report import files
+from readiness.report.files import DIGEST_NAME, HTML_NAME, JSON_NAME, ReportSet
+
+report_dir, stage = Path(sys.argv[1]), sys.argv[2]
+replace = os.replace
+
+def pause():
+    (report_dir.parent / "paused").write_text(stage)
+    time.sleep(120)
+
+def pausing_replace(src, dst):
+    replace(src, dst)
+    if stage == "after-json" and Path(dst).name == JSON_NAME:
+        pause()
+
+def json_pieces():
+    yield b'{"run": "new",'
+    if stage == "writing":
+        pause()
+    yield b' "x": 1}'
+
+files.os.replace = pausing_replace
+ReportSet(report_dir).publish(
+    {HTML_NAME: b"<p>new</p>", JSON_NAME: json_pieces(), DIGEST_NAME: b"new digest"}
+)
+"""
+
+
+@pytest.mark.parametrize("stage", ["writing", "after-json"])
+def test_a_run_killed_while_publishing_never_leaves_a_json_beside_another_runs_files(
+    tmp_path: Path, stage: str
+) -> None:
+    report_dir = tmp_path / "reports"
+    old_json = b'{"run": "old"}\n'
+    old_digest = f"{hashlib.sha256(old_json).hexdigest()}  {JSON_NAME}\n".encode()
+    ReportSet(report_dir).publish(
+        {HTML_NAME: b"<p>old</p>", JSON_NAME: old_json, DIGEST_NAME: old_digest}
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WRITER, str(report_dir), stage],
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        waited = time.monotonic()
+        while not (tmp_path / "paused").exists() and time.monotonic() - waited < 120:
+            assert child.poll() is None, "the writer ended before its pause"
+            time.sleep(0.05)
+        assert (tmp_path / "paused").exists()
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=60)
+    published = {p.name: p.read_bytes() for p in report_dir.iterdir() if p.is_file()}
+    if stage == "writing":  # nothing renamed yet: the previous set, whole
+        assert published == {
+            HTML_NAME: b"<p>old</p>",
+            JSON_NAME: old_json,
+            DIGEST_NAME: old_digest,
+        }
+    else:  # the new set up to its JSON; the previous digest must not sit beside it
+        assert published == {HTML_NAME: b"<p>new</p>", JSON_NAME: b'{"run": "new", "x": 1}'}
