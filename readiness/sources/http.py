@@ -7,8 +7,9 @@ it; :meth:`HttpSource.prefetch` runs every probe of every service concurrently w
 bounded parallelism, so a run takes as long as its slowest service.
 
 Requests to one origin (address, TLS setting, server name) share kept-alive connections,
-at most :data:`HOST_CONNECTIONS` open (and so requests in flight) per origin: a service
-costs a few TCP connections and TLS handshakes, not one per request. A request that must
+at most :data:`HOST_CONNECTIONS` open (and so requests in flight) per origin, and at
+most :data:`MAX_IDLE` idle in all (the ones idle the longest are closed): a service costs
+a few TCP connections and TLS handshakes, not one per request. A request that must
 open a connection counts the connect and handshake in its time; one on a kept-alive
 connection does not (as for a browser's later requests). A kept-alive connection the
 server has closed meanwhile is replaced once, transparently (GET is idempotent).
@@ -60,6 +61,7 @@ T = TypeVar("T")
 
 MAX_BODY = 4 * 1024 * 1024
 HOST_CONNECTIONS = 8  # kept-alive connections (and requests in flight) per origin
+MAX_IDLE = 128  # idle kept-alive connections of all origins together (file descriptors)
 LATENCY_PARALLEL = HOST_CONNECTIONS  # concurrent latency samples of one service
 CIPHER_SCAN_TIMEOUTS = 3  # a cipher scan's total deadline, in per-request timeouts
 USER_AGENT = "readiness"
@@ -235,7 +237,7 @@ class _Stats:
 OriginKey = tuple[str, int, ssl.SSLContext | None, str | None]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Conn:
     """An open connection and the TLS facts of its handshake."""
 
@@ -271,6 +273,10 @@ class _Origin:
     def give(self, conn: _Conn) -> None:
         with self._lock:
             self.idle.append(conn)
+
+    def remove(self, conn: _Conn) -> None:
+        with self._lock:
+            self.idle.remove(conn)
 
 
 def _close_idle(origins: dict[OriginKey, _Origin]) -> None:
@@ -310,8 +316,11 @@ class HttpSource:
         policy: HttpPolicy,
         *,
         clock: Callable[[], float] = time.perf_counter,
+        max_idle: int = MAX_IDLE,
     ):
         self.policy = policy
+        self._max_idle = max_idle
+        self._parked: dict[_Conn, _Origin] = {}  # idle connections, longest idle first
         self._clock = clock
         self._cache = RecordedCache("http-probe", "http")
         self._contexts = OnceCache()
@@ -423,7 +432,9 @@ class HttpSource:
 
     def close(self) -> None:
         """Close the kept-alive connections (probes asked later open new ones)."""
-        _close_idle(self._origins)
+        with self._stats_lock:
+            self._parked.clear()
+            _close_idle(self._origins)
 
     # ------------------------------------------------------------------ internals
 
@@ -436,6 +447,35 @@ class HttpSource:
             else:
                 self.stats.requests += 1
                 self.stats.urls[url] = self.stats.urls.get(url, 0) + 1
+
+    @property
+    def idle_connections(self) -> int:
+        with self._stats_lock:
+            return len(self._parked)
+
+    def _take(self, pool: _Origin) -> _Conn | None:
+        """An idle connection of the origin, if it has one."""
+        with self._stats_lock:
+            conn = pool.take()
+            if conn is not None:
+                del self._parked[conn]
+            return conn
+
+    def _park(self, pool: _Origin, conn: _Conn) -> None:
+        """Keep ``conn`` for the origin's next request; past ``max_idle`` idle connections
+        in all, the ones idle the longest are closed (an estate of hundreds of services
+        must not hold thousands of file descriptors)."""
+        closing: list[_Conn] = []
+        with self._stats_lock:
+            pool.give(conn)
+            self._parked[conn] = pool
+            while len(self._parked) > self._max_idle:
+                old, origin = next(iter(self._parked.items()))
+                del self._parked[old]
+                origin.remove(old)
+                closing.append(old)
+        for old in closing:
+            old.close()
 
     def _origin(self, key: OriginKey) -> _Origin:
         with self._stats_lock:
@@ -630,7 +670,7 @@ class HttpSource:
         """
         pool = self._origin(key)
         start = self._clock()
-        conn = pool.take()
+        conn = self._take(pool)
         reused = conn is not None
         if conn is None:
             conn = self._open(service, key, deadline)
@@ -664,7 +704,7 @@ class HttpSource:
         if response.will_close or not response.isclosed():  # closing, or body left unread
             conn.close()
         else:
-            pool.give(conn)
+            self._park(pool, conn)
         return Fetch(
             url=url,
             status=response.status,
@@ -683,7 +723,7 @@ class HttpSource:
         """Certificate, version and cipher of a connection the content probes share."""
         pool = self._origin(key)
         with pool.slot():
-            conn = pool.take()
+            conn = self._take(pool)
             if conn is None:
                 deadline = Deadline(service.timeout or self.policy.timeout)
                 with guarded(deadline):
@@ -695,7 +735,7 @@ class HttpSource:
                 version = sock.version() or ""
                 cipher = (sock.cipher() or ("", "", 0))[0]
             finally:
-                pool.give(conn)
+                self._park(pool, conn)
         return der, version, cipher
 
     def _handshake(self, service: Service, ctx: ssl.SSLContext, server_name: str) -> ssl.SSLSocket:

@@ -115,6 +115,33 @@ def test_a_service_costs_a_few_connections_not_one_per_request(
     source.close()
 
 
+def test_idle_connections_are_bounded_across_services(http_estate: Estate, tmp_path: Path) -> None:
+    """Past max_idle idle connections in all, the one idle the longest is closed: an estate
+    of hundreds of services holds a bounded number of file descriptors."""
+    from readiness.demo.tls import issue
+
+    cert = issue(http_estate.ca, tmp_path, "idle", days=30)
+    sites = [keep_alive(https_site(f"idle{i}", cert, SiteSpec())) for i in range(3)]
+    try:
+        services = [
+            Service(name=f"idle{i}", url=site.url, ca_file=str(http_estate.ca.cert_file))
+            for i, site in enumerate(sites)
+        ]
+        source = HttpSource(HttpPolicy(), max_idle=2)
+        for service in services:
+            assert source.fetch(service, "/healthz").status == 200
+        assert source.idle_connections == 2 and source.stats.connections == 3
+        assert source.fetch(services[2], "/readyz").status == 200  # kept: reused
+        assert source.stats.connections == 3
+        assert source.fetch(services[0], "/readyz").status == 200  # closed: a new one
+        assert source.stats.connections == 4 and source.idle_connections == 2
+        source.close()
+        assert source.idle_connections == 0
+    finally:
+        for site in sites:
+            site.stop()
+
+
 def test_a_kept_alive_connection_the_server_closed_is_replaced(
     http_estate: Estate, kept_alive_site: Site
 ) -> None:
