@@ -171,6 +171,12 @@ def pytest_runtestloop(session: pytest.Session) -> None:
         heap.settle()  # every source's evidence lives until the end
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if PROFILE in session.config.stash:
+        heap.settle()  # every result lives until the reports are written
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
     if PROFILE in config.stash:
