@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from readiness.checking import MARKER
 from readiness.judging import result_of
 from readiness.keys import PROFILE
 from readiness.report.page import fragment_pieces
@@ -85,7 +86,11 @@ class HtmlReportHooks:
             partial.unlink(missing_ok=True)
 
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
-        if result_of(report) is not None:
-            del cells[:]  # rendered by the readiness fragment, in its outcome model
+        if result_of(report) is not None or (
+            report.passed and report.when != "call" and MARKER in getattr(report, "keywords", {})
+        ):
+            # A readiness check is rendered by the readiness fragment, in its outcome
+            # model; its passed setup and teardown are rows pytest-html drops anyway.
+            del cells[:]
         elif report.when in ("call", "collect") or report.outcome != "passed":
             self.other_rows += 1  # pytest-html shows it (it drops passed setup/teardown)
