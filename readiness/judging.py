@@ -7,6 +7,7 @@ import weakref
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,15 +20,26 @@ from readiness.redact import Redactor
 from readiness.results import PROPERTY, CheckResult
 
 EVIDENCE = pytest.StashKey[Evidence]()
+_UNSET: Any = object()
+
+
+_CONTROL = pytest.StashKey["Control | None"]()
 
 
 def control_of(item: pytest.Item) -> Control | None:
     # The check's own marker carries the id as its argument; the selection adds a
-    # keyword-only copy (for ``-m "readiness_control(id='X')"``) after it.
+    # keyword-only copy (for ``-m "readiness_control(id='X')"``) after it. Looked up once
+    # per item: walking its markers is asked for at collection and at every phase.
+    found = item.stash.get(_CONTROL, _UNSET)
+    if found is not _UNSET:
+        return found
+    found = None
     for marker in item.iter_markers(MARKER):
         if marker.args:
-            return get_control(marker.args[0])
-    return None
+            found = get_control(marker.args[0])
+            break
+    item.stash[_CONTROL] = found
+    return found
 
 
 @cache
@@ -133,11 +145,11 @@ def build_result(
     today: dt.date,
     redactor: Redactor,
 ) -> tuple[CheckResult, Verdict] | None:
+    raw = raw_result(report, call)  # first: most phases settle nothing
+    if raw is None:
+        return None
     ctl = control_of(item)
     if ctl is None:
-        return None
-    raw = raw_result(report, call)
-    if raw is None:
         return None
     result, message = raw
     target = target_of(item)
