@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,13 +68,18 @@ def read_report(path: Path) -> Archived:
     return Archived(path, hashlib.sha256(data).hexdigest(), report)
 
 
-def archived(report_dir: Path) -> list[Archived]:
-    """The archived reports, oldest first (by start time, then file name)."""
+def archive_paths(report_dir: Path) -> list[Path]:
+    """The archived reports' files, oldest first: their names start with the run's start
+    time, so the order needs no report read."""
     folder = report_dir / HISTORY_DIR
-    if not folder.is_dir():
-        return []
-    items = [read_report(p) for p in sorted(folder.glob("*.json"))]
-    return sorted(items, key=lambda a: (str(a.report.get("started_at", "")), a.path.name))
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+
+def newest_first(paths: Sequence[Path]) -> Iterator[Archived]:
+    """The archived reports, newest first, each read only when asked for: a run compares
+    with its latest full predecessor without reading (or holding) the whole history."""
+    for path in reversed(paths):
+        yield read_report(path)
 
 
 def is_full_run(report: Mapping[str, Any]) -> bool:
@@ -88,11 +94,13 @@ def is_full_run(report: Mapping[str, Any]) -> bool:
 
 
 def baseline(
-    report: Mapping[str, Any], history: Sequence[Archived], compare_to: Path | None
+    report: Mapping[str, Any], history: Iterable[Archived], compare_to: Path | None
 ) -> tuple[Archived, str] | None:
+    """The report to compare with: ``compare_to``, else the newest archived full run of
+    the same profile and environment (``history`` newest first)."""
     if compare_to is not None:
         return read_report(compare_to), str(compare_to)
-    for item in reversed(history):
+    for item in history:
         r = item.report
         same = (r.get("profile"), r.get("environment")) == (
             report["profile"],
@@ -169,9 +177,10 @@ def mark_failing_since(report: dict[str, Any]) -> None:
 
 def link_and_compare(report: dict[str, Any], report_dir: Path, compare_to: Path | None) -> None:
     """Add ``previous`` (the chain link) and ``changes`` (against the baseline) to a report."""
-    history = archived(report_dir)
-    report["previous"] = history[-1].link(f"history/{history[-1].path.name}") if history else None
-    found = baseline(report, history, compare_to)
+    reports = newest_first(archive_paths(report_dir))
+    newest = next(reports, None)
+    report["previous"] = newest.link(f"history/{newest.path.name}") if newest else None
+    found = baseline(report, itertools.chain([newest] if newest else [], reports), compare_to)
     if found is None:
         mark_failing_since(report)
         report["changes"] = None
@@ -198,15 +207,19 @@ class ChainCheck:
 
 
 def verify_chain(report_dir: Path) -> ChainCheck:
-    """Every archived report links to the one archived before it, by its sha256."""
-    try:
-        history = archived(report_dir)
-    except HistoryError as exc:
-        return ChainCheck(False, [f"BROKEN: {exc}"])
-    if not history:
+    """Every archived report links to the one archived before it, by its sha256 (read
+    one at a time, oldest first)."""
+    paths = archive_paths(report_dir)
+    if not paths:
         return ChainCheck(False, [f"no archived reports in {report_dir / HISTORY_DIR}"])
-    lines, ok = [], True
-    for prev, item in zip([None, *history[:-1]], history, strict=True):
+    lines: list[str] = []
+    ok = True
+    prev: Archived | None = None
+    for path in paths:
+        try:
+            item = read_report(path)
+        except HistoryError as exc:
+            return ChainCheck(False, [*lines, f"BROKEN: {exc}"])
         link = item.report.get("previous")
         name = item.path.name
         if prev is None:
@@ -222,9 +235,9 @@ def verify_chain(report_dir: Path) -> ChainCheck:
             )
         else:
             lines.append(f"ok      {name}: links to {prev.path.name}")
-    lines.append(
-        f"head sha256 {history[-1].sha256} ({history[-1].path.name}): keep it to anchor the chain"
-    )
+        prev = item
+    assert prev is not None
+    lines.append(f"head sha256 {prev.sha256} ({prev.path.name}): keep it to anchor the chain")
     return ChainCheck(ok, lines)
 
 

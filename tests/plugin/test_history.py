@@ -108,3 +108,22 @@ def test_compare_to_an_explicit_report(pytester: pytest.Pytester, tmp_path: Path
 )
 def test_human_duration(seconds: int, text: str) -> None:
     assert human_duration(seconds) == text
+
+
+def test_a_long_history_is_read_newest_first_only_as_far_as_needed(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".yaml", prof=PROFILE)
+    pytester.makepyfile(test_checks=CHECKS)
+    history = pytester.path / "reports" / "history"
+    history.mkdir(parents=True)
+    # Archives older than any run (names start with the start time): never read again
+    # once a newer full run of the profile is archived; unreadable, they would break it.
+    for n in range(3):
+        (history / f"20000101T00000{n}Z-old.json").write_text("not json")
+    gate(pytester, {"cart": "bad"})
+    result = gate(pytester, {"cart": "ok"})
+    second = report(pytester)
+    assert second["changes"] is not None, result.stdout.str()
+    assert [c["target"] for c in second["changes"]["fixed"]] == ["cart"]
+    assert "no comparison with the previous run" not in result.stdout.str()
