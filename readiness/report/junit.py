@@ -132,7 +132,6 @@ def _testcase(check: Mapping[str, Any]) -> str:
 def junit_chunks(report: Mapping[str, Any]) -> Iterator[bytes]:
     """The JUnit XML document, in pieces (written as ElementTree writes an indented tree)."""
     gate = report["gate"]
-    selection = report.get("selection") or {}
     run = report.get("run") or {}
     checks = report.get("checks", [])
     counts = {"failure": 0, "error": 0, "skipped": 0, "pass": 0}
@@ -159,25 +158,7 @@ def junit_chunks(report: Mapping[str, Any]) -> Iterator[bytes]:
     suite = _tag(
         "testsuite", [("name", f"readiness.{report.get('profile') or 'run'}"), *attrs.items()]
     )
-    suite_properties = _properties(
-        "\n    ",
-        {
-            "profile": report.get("profile"),
-            "profile_sha256": report.get("profile_sha256"),
-            "environment": report.get("environment"),
-            "run.id": run.get("id"),
-            "run.commit": run.get("commit"),
-            "gate.state": gate.get("state"),
-            "gate.passed": str(bool(gate.get("passed"))).lower(),
-            "gate.reason": gate.get("reason"),
-            "gate.fail_on": gate.get("fail_on"),
-            "selection.mode": selection.get("mode"),
-            "selection.selected": selection.get("selected"),
-            "selection.deselected": selection.get("deselected"),
-            "selection.total": selection.get("total"),
-            "selection.reasons": "; ".join(selection.get("reasons") or []),
-        },
-    )
+    suite_properties = _properties("\n    ", suite_property_values(report))
     pending = [_DECLARATION, root, ">\n  ", suite, ">", suite_properties]
     size = 0
     for check in checks:
@@ -201,3 +182,26 @@ def junit_chunks(report: Mapping[str, Any]) -> Iterator[bytes]:
 
 def junit_xml(report: Mapping[str, Any]) -> bytes:
     return b"".join(junit_chunks(report))
+
+
+def suite_property_values(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's identity, gate and selection as testsuite properties (empty ones are
+    left out when written)."""
+    gate, run = report.get("gate") or {}, report.get("run") or {}
+    selection = report.get("selection") or {}
+    return {
+        "profile": report.get("profile"),
+        "profile_sha256": report.get("profile_sha256"),
+        "environment": report.get("environment"),
+        "run.id": run.get("id"),
+        "run.commit": run.get("commit"),
+        "gate.state": gate.get("state"),
+        "gate.passed": str(bool(gate.get("passed"))).lower(),
+        "gate.reason": gate.get("reason"),
+        "gate.fail_on": gate.get("fail_on"),
+        "selection.mode": selection.get("mode"),
+        "selection.selected": selection.get("selected"),
+        "selection.deselected": selection.get("deselected"),
+        "selection.total": selection.get("total"),
+        "selection.reasons": "; ".join(selection.get("reasons") or []),
+    }

@@ -74,29 +74,11 @@ def _elementtree_junit(report: Mapping[str, Any]) -> bytes:
             if value is not None and value != "":
                 ET.SubElement(node, "property", name=name, value=str(value))
 
-    gate, run, selection = report["gate"], report["run"], report["selection"]
+    gate, run = report["gate"], report["run"]
     counts = {"failure": 0, "error": 0, "skipped": 0, "pass": 0}
     root = ET.Element("testsuites", name="readiness")
     suite = ET.SubElement(root, "testsuite", name=f"readiness.{report['profile']}")
-    props(
-        suite,
-        {
-            "profile": report.get("profile"),
-            "profile_sha256": report.get("profile_sha256"),
-            "environment": report.get("environment"),
-            "run.id": run.get("id"),
-            "run.commit": run.get("commit"),
-            "gate.state": gate.get("state"),
-            "gate.passed": str(bool(gate.get("passed"))).lower(),
-            "gate.reason": gate.get("reason"),
-            "gate.fail_on": gate.get("fail_on"),
-            "selection.mode": selection.get("mode"),
-            "selection.selected": selection.get("selected"),
-            "selection.deselected": selection.get("deselected"),
-            "selection.total": selection.get("total"),
-            "selection.reasons": "; ".join(selection.get("reasons") or []),
-        },
-    )
+    props(suite, junit.suite_property_values(report))
     duration = 0.0
     for c in report["checks"]:
         case = ET.SubElement(
