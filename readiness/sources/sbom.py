@@ -21,7 +21,7 @@ import orjson
 
 from readiness import safeload
 from readiness.errors import SourceError
-from readiness.sources.bulk import long_lived
+from readiness.heap import long_lived
 from readiness.sources.spdx import as_cyclonedx_shape, looks_like_tag_value, parse_spdx, spdx_issues
 
 MAX_SBOM_BYTES = 256 * 1024 * 1024
@@ -89,7 +89,7 @@ def _load_json(data: bytes, source: str) -> Any:
     """``safeload.load_json`` with :data:`SBOM_LIMITS`, faster on the common case.
 
     UTF-8 JSON within the depth limit is parsed by orjson (the tree is built as
-    :func:`~readiness.sources.bulk.long_lived` data). Anything orjson refuses (a BOM, NaN,
+    :func:`~readiness.heap.long_lived` data). Anything orjson refuses (a BOM, NaN,
     huge integers, lone surrogates, bad syntax) and anything nested too deeply goes
     through ``safeload.load_json``, so values and error messages are exactly the standard
     library's.

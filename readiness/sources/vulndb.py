@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 
 from readiness.errors import SourceError
+from readiness.heap import long_lived
 from readiness.rules.supply_chain_vulns import (
     OsvAffected,
     OsvDatabase,
@@ -35,7 +36,6 @@ from readiness.rules.supply_chain_vulns import (
     normalize_name,
     parse_osv_record,
 )
-from readiness.sources.bulk import long_lived
 
 MAX_RECORD_BYTES = 16 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 2_000_000
