@@ -308,8 +308,9 @@ def record_and_measure(
     refused = not_a_gate_run(report)
     if refused:
         result["notes"].append(f"not a gate run, DORA history left alone: {refused}")
-        if options.record_deployment:
-            result["record_error"] = f"--record-deployment refused: {refused}"
+        # The reason it was not recorded (terminal, HTML): not "recording is off".
+        refusal = "--record-deployment refused" if options.record_deployment else "not a gate run"
+        result["record_error"] = f"{refusal}: {refused}"
     elif options.record_deployment and not services:
         result["notes"].append(
             "--record-deployment recorded nothing: the profile names no services "

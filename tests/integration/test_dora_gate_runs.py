@@ -112,6 +112,10 @@ def test_partial_and_empty_runs_leave_history_alone(gate: Any, dora_location: st
     assert report["gate"]["state"] == "error"
     assert report["dora"]["recorded"] is False
     assert any("not a gate run" in note for note in report["dora"]["notes"])
+    result.stdout.fnmatch_lines(
+        ["*DORA: run NOT recorded in *: not a gate run: the gate could not judge (no check*"]
+    )
+    assert "recording is off" not in result.stdout.str()
 
     # A partial passing run (only storefront) resolves nothing, not even storefront's.
     result, report = gate("", "-k", "storefront")
