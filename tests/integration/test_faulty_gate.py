@@ -145,6 +145,7 @@ def test_signal_ends_the_run_like_ctrl_c_with_reports_within_5_seconds(
     # A silent server of this test's own: a connection left over from another test's
     # run cannot look like this run probing it (the signal would come during start-up).
     mute = FaultServer("mute", silent)
+    proc: subprocess.Popen[bytes] | None = None
     try:
         profile = _profile(fault_zoo, {"drip": "dribbling"})
         profile["targets"]["services"].append(
@@ -162,6 +163,9 @@ def test_signal_ends_the_run_like_ctrl_c_with_reports_within_5_seconds(
         out, _ = proc.communicate(timeout=60)
     finally:
         mute.close()
+        if proc is not None and proc.poll() is None:  # hung: end it here, not in a later test
+            proc.kill()
+            proc.communicate()
     took = time.monotonic() - sent
     assert took < 5 + 5, (took, out[-2000:])  # 5 s, and a busy machine's scheduling
     assert proc.returncode == 2, out.decode(errors="replace")[-2000:]
