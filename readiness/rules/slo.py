@@ -94,6 +94,8 @@ class Measurement:
     retention: int | None  # seconds the Prometheus keeps, None if unknown
     daily: tuple[DailyPoint, ...] = ()
     history_step: int = 300
+    # The page windows' error ratios over the post-mortem look-back, at least at every
+    # time that decides an episode (see readiness.sources.slo_prometheus.burn_history).
     history: Mapping[str, Sequence[tuple[float, float]]] = field(default_factory=dict)
 
 
@@ -359,6 +361,26 @@ def _iso(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def page_hit(
+    series: Mapping[str, Mapping[float, float]],
+    t: float,
+    budget: float,
+    conditions: Sequence[BurnCondition] = CONDITIONS,
+) -> tuple[BurnCondition, float] | None:
+    """The first page condition holding at ``t`` in the windows' error ratios, with its
+    long window's burn rate; None when none holds (or a window has no value there)."""
+    for c in conditions:
+        if c.urgency != "page":
+            continue
+        long_r = series.get(c.long, {}).get(t)
+        short_r = series.get(c.short, {}).get(t) if c.short else long_r
+        if long_r is None or short_r is None or math.isnan(long_r) or math.isnan(short_r):
+            continue
+        if long_r / budget > c.factor and short_r / budget > c.factor:
+            return c, long_r / budget
+    return None
+
+
 def rapid_burns(
     measurement: Measurement, conditions: Sequence[BurnCondition] = CONDITIONS
 ) -> list[Episode]:
@@ -369,17 +391,7 @@ def rapid_burns(
     episodes: list[Episode] = []
     current: Episode | None = None
     for t in times:
-        hit: tuple[BurnCondition, float] | None = None
-        for c in conditions:
-            if c.urgency != "page":
-                continue
-            long_r = series.get(c.long, {}).get(t)
-            short_r = series.get(c.short, {}).get(t) if c.short else long_r
-            if long_r is None or short_r is None or math.isnan(long_r) or math.isnan(short_r):
-                continue
-            if long_r / budget > c.factor and short_r / budget > c.factor:
-                hit = (c, long_r / budget)
-                break
+        hit = page_hit(series, t, budget, conditions)
         if hit is not None:
             if current is None:
                 current = Episode(t, t, hit[1], hit[0].label)

@@ -1,9 +1,11 @@
 """SLO evidence from a live Prometheus: batched queries, SLOs measured concurrently.
 
-Per objective four queries, each batched over windows with ``label_replace(...) or ...``:
-the error ratio over the SLO window and the seven burn windows (instant), data coverage
-(a subquery counting steps with data), the daily bad/total points of the window (range,
-step 1d) and the page-window error ratios over the post-mortem look-back (range).
+Per objective three queries, batched over windows with ``label_replace(...) or ...``: the
+error ratio over the SLO window and the seven burn windows (instant), data coverage (a
+subquery counting steps with data) and the daily bad/total points of the window (range,
+step 1d). The post-mortem look-back is read for the page conditions only where they may
+hold (:func:`burn_history`): a few filtered range queries whose answers are the burning
+minutes, instead of every page window at every step of a month.
 
 Range answers are reduced as they arrive (series as arrays of doubles, :class:`Points`)
 and not kept for the run: a month of history at a 5-minute step is ~8,600 points per
@@ -12,6 +14,7 @@ window and SLO, ~150 bytes each as parsed JSON, 16 bytes here.
 
 from __future__ import annotations
 
+import itertools
 import math
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -25,6 +28,7 @@ from readiness.rules.slo import (
     DailyPoint,
     Measurement,
     evaluate_at_text,
+    page_hit,
     windows_of,
 )
 from readiness.rules.slo_alerts import Rule
@@ -42,6 +46,11 @@ from readiness.sources.prometheus import PrometheusClient
 
 MAX_POINTS = 10_000  # Prometheus refuses range queries above 11,000 points per series
 DAY = 86400
+#: A page condition's windows are read where their error ratio is above this share of the
+#: condition's threshold; the conditions are then judged on the values themselves.
+FLOOR = 1 - 1e-6
+#: More separate burns than this in the look-back: every page window is read at every step.
+MAX_GAPS = 32
 
 
 def _label(expr: str, key: str, value: str) -> str:
@@ -107,13 +116,29 @@ class Points(Sequence[tuple[float, float]]):
         return f"Points({len(self)} points)"
 
 
+Series = list[tuple[dict[str, str], Points]]
+
+
+def reduce_range(result: Sequence[Mapping[str, Any]], *, drop_nan: bool = False) -> Series:
+    """A range answer reduced to (labels, points) per series."""
+    return [
+        (
+            {str(k): str(v) for k, v in (r.get("metric") or {}).items()},
+            Points.of(r["values"], drop_nan=drop_nan),
+        )
+        for r in result
+    ]
+
+
 def range_series(
     result: Sequence[Mapping[str, Any]], key: str, *, drop_nan: bool = False
 ) -> dict[str, Points]:
     """A range answer reduced to its series by label ``key``."""
-    return {
-        str(r["metric"].get(key, "")): Points.of(r["values"], drop_nan=drop_nan) for r in result
-    }
+    return by_label(reduce_range(result, drop_nan=drop_nan), key)
+
+
+def by_label(series: Series, key: str) -> dict[str, Points]:
+    return {labels.get(key, ""): points for labels, points in series}
 
 
 def retention_seconds(client: PrometheusClient) -> int | None:
@@ -172,20 +197,33 @@ class SharedQueries:
     def query(self, promql: str, time: float) -> list[dict[str, Any]]:
         return self._once(("q", promql, time), lambda: self.client.query(promql, time=time))
 
-    def range_series(
-        self, promql: str, start: float, end: float, step: float, key: str, drop_nan: bool
-    ) -> dict[str, Points]:
-        """A range query's series, kept reduced (see :func:`read_series`)."""
+    def range(self, promql: str, start: float, end: float, step: float, drop_nan: bool) -> Series:
+        """A range query's series, kept reduced (see :func:`read_range`)."""
 
-        def read() -> dict[str, Points]:
-            series = read_series(self.client, promql, start, end, step, key, drop_nan=drop_nan)
+        def read() -> Series:
+            series = read_range(self.client, promql, start, end, step, drop_nan=drop_nan)
             self.executed += 1
             return series
 
-        cached: dict[str, Points] = self._cache.get(
-            ("r", promql, start, end, step, key, drop_nan), read
-        )
+        cached: Series = self._cache.get(("r", promql, start, end, step, drop_nan), read)
         return cached
+
+
+def read_range(
+    client: PrometheusClient | SharedQueries,
+    promql: str,
+    start: float,
+    end: float,
+    step: float,
+    *,
+    drop_nan: bool = False,
+) -> Series:
+    """A range query's series, reduced at once; the raw answer is not kept for the run
+    (:class:`SharedQueries` shares the reduced series between objectives)."""
+    if isinstance(client, SharedQueries):
+        return client.range(promql, start, end, step, drop_nan)
+    answer = client.query_range(promql, start, end, step, keep=False)
+    return reduce_range(answer, drop_nan=drop_nan)
 
 
 def read_series(
@@ -198,12 +236,8 @@ def read_series(
     *,
     drop_nan: bool = False,
 ) -> dict[str, Points]:
-    """A range query's series by label ``key``, reduced at once; the raw answer is not kept
-    for the run (:class:`SharedQueries` shares the reduced series between objectives)."""
-    if isinstance(client, SharedQueries):
-        return client.range_series(promql, start, end, step, key, drop_nan)
-    answer = client.query_range(promql, start, end, step, keep=False)
-    return range_series(answer, key, drop_nan=drop_nan)
+    """A range query's series by label ``key`` (see :func:`read_range`)."""
+    return by_label(read_range(client, promql, start, end, step, drop_nan=drop_nan), key)
 
 
 def measure(
@@ -306,8 +340,116 @@ def _history(
     start = at - lookback
     if not settings.history_windows:
         return {}
-    query = union({w: error_ratio_expr(objective, w) for w in settings.history_windows})
-    return read_series(client, query, start, at, step, "window", drop_nan=True)
+    try:
+        return burn_history(client, objective, settings.conditions, start, at, step)
+    except _Unfiltered:
+        return full_history(client, objective, settings.history_windows, start, at, step)
+
+
+def full_history(
+    client: PrometheusClient | SharedQueries,
+    objective: Objective,
+    windows: Sequence[str],
+    start: float,
+    end: float,
+    step: float,
+) -> dict[str, Points]:
+    """Every page window's error ratio at every step from ``start`` to ``end``."""
+    query = union({w: error_ratio_expr(objective, w) for w in windows})
+    return read_series(client, query, start, end, step, "window", drop_nan=True)
+
+
+class _Unfiltered(Exception):
+    """The filtered reads cannot stand for the whole history; read all of it."""
+
+
+def burn_history(
+    client: PrometheusClient | SharedQueries,
+    objective: Objective,
+    conditions: Sequence[BurnCondition],
+    start: float,
+    end: float,
+    step: float,
+) -> dict[str, Points]:
+    """The page windows' error ratios at every step where a page condition may hold, and
+    at the first step with data between two burning steps that are not neighbours.
+
+    :func:`readiness.rules.slo.rapid_burns` finds the same episodes in this as in
+    :func:`full_history` (every step): each step where a condition holds is here with the
+    values that make it hold, and so is a step with data that separates two episodes.
+    Per condition, its short window is read where it is above the threshold (less a
+    margin for rounding: the values are judged again), then its long window over the
+    span of those steps; a month of history costs a few answers of the burning minutes.
+    Raises :class:`_Unfiltered` when this cannot be exact (a window with several
+    series, a budget or factor that is not positive, too many separate burns).
+    """
+    budget = objective.budget
+    pages = [c for c in conditions if c.urgency == "page"]
+    if budget <= 0 or any(c.factor <= 0 for c in pages):
+        raise _Unfiltered
+    values: dict[str, dict[float, float]] = {}
+    for c in pages:
+        floor = c.factor * budget * FLOOR
+        first = c.short or c.long
+        found = _above(client, objective, first, floor, start, end, step)
+        values.setdefault(first, {}).update(found)
+        if c.short and found:
+            values.setdefault(c.long, {}).update(
+                _above(client, objective, c.long, floor, min(found), max(found), step)
+            )
+    times = sorted({t for points in values.values() for t in points})
+    burning = [t for t in times if page_hit(values, t, budget, pages) is not None]
+    steps = {t: i for i, t in enumerate(times)}
+    gaps = [
+        (a, b)
+        for a, b in itertools.pairwise(burning)
+        if steps[b] == steps[a] + 1 and b - a > step * 1.5
+    ]
+    if len(gaps) > MAX_GAPS:
+        raise _Unfiltered
+    windows = windows_of(pages)
+    for a, b in gaps:
+        for window, (t, value) in _first_data(client, objective, windows, a + step, b - step, step):
+            values.setdefault(window, {})[t] = value
+    return {w: Points.of(sorted(points.items())) for w, points in sorted(values.items()) if points}
+
+
+def _above(
+    client: PrometheusClient | SharedQueries,
+    objective: Objective,
+    window: str,
+    floor: float,
+    start: float,
+    end: float,
+    step: float,
+) -> dict[float, float]:
+    """The window's error ratio at the steps where it is above ``floor``."""
+    query = f"({error_ratio_expr(objective, window)}) > {floor!r}"
+    series = read_range(client, query, start, end, step)
+    if len(series) > 1:
+        raise _Unfiltered
+    return dict(series[0][1]) if series else {}
+
+
+def _first_data(
+    client: PrometheusClient | SharedQueries,
+    objective: Objective,
+    windows: Sequence[str],
+    start: float,
+    end: float,
+    step: float,
+) -> list[tuple[str, tuple[float, float]]]:
+    """Every window's value at the first step from ``start`` to ``end`` where one has data
+    (none when no step has): its own step first, then the range."""
+    parts = {w: error_ratio_expr(objective, w) for w in windows}
+    now = _by_label(client.query(union(parts), time=start), "window")
+    found = [(w, (start, _value(r["value"]))) for w, r in now.items()]
+    found = [(w, point) for w, point in found if point[1] == point[1]]  # NaN: no data
+    if found or end <= start:
+        return found
+    series = read_series(client, union(parts), start, end, step, "window", drop_nan=True)
+    first = min((points[0][0] for points in series.values() if points), default=None)
+    return [(w, (t, v)) for w, points in series.items() for t, v in points if t == first]
 
 
 def collect(

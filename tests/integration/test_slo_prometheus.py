@@ -7,6 +7,7 @@ OpenMetrics text and in rate()); coverage within one coverage step (1/720).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import subprocess
 from pathlib import Path
@@ -28,7 +29,9 @@ from readiness.sources.slo_prometheus import (
     Points,
     Settings,
     SharedQueries,
+    burn_history,
     collect,
+    full_history,
     loaded_rules,
     measure,
     retention_seconds,
@@ -228,7 +231,12 @@ def test_identical_queries_run_once(slo_lab: SloLab) -> None:
     settings = Settings(at=slo_lab.end, lookback=lambda o: o.window)
     results = gather(lambda o: measure(shared, o, 400 * DAY, settings), objectives, 3)
     assert all(isinstance(r, rules.Measurement) for r in results)
-    assert shared.executed == 4  # windows, coverage, daily, history: once for all three
+    # windows, coverage and daily once for all three; the history is read where each
+    # target's page conditions may hold (its budget sets the threshold)
+    single = SharedQueries(client(slo_lab))
+    measure(single, objectives[0], 400 * DAY, settings)
+    assert single.executed > 3
+    assert shared.executed == 3 + 3 * (single.executed - 3)
     ratios = {r.error_ratio for r in results if isinstance(r, rules.Measurement)}
     assert len(ratios) == 1
 
@@ -251,12 +259,54 @@ def test_range_answers_are_reduced_and_not_kept_for_the_run(
     for _ in range(2):  # the same run measures twice
         (m,) = collect(client(slo_lab), [objective("healthy")], settings).values()
         assert isinstance(m, rules.Measurement), m
-    assert set(m.history) == {"5m", "30m", "1h", "6h"}
     assert all(isinstance(points, Points) for points in m.history.values())
-    assert min(len(points) for points in m.history.values()) > 7 * DAY // 300
-    # Instant queries and the runtime info once for the run; the two range queries each time.
-    assert reads.count("/api/v1/query_range") == 4
+    # Instant queries and the runtime info once for the run; the range queries each time:
+    # the daily points and the page conditions' short windows (nothing burned: no long ones).
+    assert reads.count("/api/v1/query_range") == 2 * 3
     assert reads.count("/api/v1/query") == 2 and reads.count("/api/v1/status/runtimeinfo") == 1
+
+
+@pytest.mark.parametrize(
+    "conditions",
+    [
+        rules.CONDITIONS,
+        # burning wherever the 5m window has data; the 6h window has data 6 hours longer
+        # (a gap of data splits a burn only where another window still has data)
+        (rules.BurnCondition("page", 0.1, "5m"), rules.BurnCondition("page", 1e6, "6h")),
+        (rules.BurnCondition("page", 0.1, "5m"),),
+        (rules.BurnCondition("page", 1.2, "1h", "5m"),),
+    ],
+    ids=["default", "5m-and-6h", "5m", "1h-and-5m"],
+)
+def test_burn_history_finds_the_episodes_of_the_whole_history(
+    slo_lab: SloLab, conditions: tuple[rules.BurnCondition, ...]
+) -> None:
+    """Read only where a page condition may hold, the history gives the same episodes
+    (start, end, peak, condition) as every window at every step."""
+    lab = client(slo_lab)
+    start, step = slo_lab.end - 30 * DAY, 300
+    windows = rules.windows_of(conditions, "page")
+    split: dict[str, int] = {}
+    for s in scenarios():
+        o = objective(s.service)
+        full = rules.Measurement(o, slo_lab.end, 0.0, {}, 1.0, 3600, None)
+        full = dataclasses.replace(
+            full, history=full_history(lab, o, windows, start, slo_lab.end, step)
+        )
+        read = dataclasses.replace(
+            full, history=burn_history(lab, o, conditions, start, slo_lab.end, step)
+        )
+        expected = rules.rapid_burns(full, conditions)
+        assert rules.rapid_burns(read, conditions) == expected, s.service
+        read_points = sum(len(p) for p in read.history.values())
+        assert read_points <= sum(len(p) for p in full.history.values())
+        if not expected:
+            assert read_points == 0
+        split[s.service] = len(expected)
+    if len(conditions) == 2 and conditions[0].factor == 0.1:
+        assert split["gappy"] == 2  # the 6h window's data after the gap separates the two
+    if len(conditions) == 1 and conditions[0].short is None:
+        assert split["gappy"] == 1  # nothing has data in the gap: one burn across it
 
 
 def test_openslo_timeslices_against_real_data(slo_lab: SloLab, tmp_path: Path) -> None:
