@@ -19,7 +19,6 @@ from readiness.profile.model import Profile
 from readiness.redact import Redactor
 from readiness.results import PROPERTY, CheckResult
 
-EVIDENCE = pytest.StashKey[Evidence]()
 _UNSET: Any = object()
 
 
@@ -158,9 +157,7 @@ def build_result(
     verdict = judge(result, severity, profile.gate, waiver, today)
     if verdict.note:
         message = f"{message}\n{verdict.note}" if message else verdict.note
-    evidence = item.stash.get(EVIDENCE, None)
-    if evidence is not None:
-        del item.stash[EVIDENCE]  # the result keeps what the report needs of it
+    evidence = _evidence_of(item)
     check = CheckResult(
         id=check_id(ctl.id, target),
         nodeid=stable_nodeid(item),
@@ -179,6 +176,13 @@ def build_result(
         html=evidence.html if evidence else [],
     )
     return check, verdict
+
+
+def _evidence_of(item: pytest.Item) -> Evidence | None:
+    """The check's ``evidence`` fixture value, if it asked for one (pytest drops the
+    item's fixture values after its teardown)."""
+    value = (getattr(item, "funcargs", None) or {}).get("evidence")
+    return value if isinstance(value, Evidence) else None
 
 
 def apply_to_report(report: pytest.TestReport, check: CheckResult, verdict: Verdict) -> None:

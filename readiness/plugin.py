@@ -17,7 +17,6 @@ from readiness.families import apply_families
 from readiness.gate_deadline import GateDeadline
 from readiness.grouping import member_results
 from readiness.judging import (
-    EVIDENCE,
     apply_to_report,
     build_result,
     control_of,
@@ -94,6 +93,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if fail_on:
         profile = _with_fail_on(profile, fail_on)
     config.stash[PROFILE] = profile
+    config.pluginmanager.register(RunConfig(config), "readiness-config")
     start_run(Limits(profile.limits.deadline, profile.limits.max_body_bytes()))
     config.add_cleanup(signals.install())  # SIGTERM/SIGHUP/SIGPIPE end the run like Ctrl-C
     if profile.gate.deadline:
@@ -211,11 +211,24 @@ def profile(pytestconfig: pytest.Config) -> Profile:
 
 
 @pytest.fixture
-def evidence(request: pytest.FixtureRequest) -> Evidence:
-    """Record what the check looked at; it is kept in the reports."""
-    ev = Evidence()
-    request.node.stash[EVIDENCE] = ev
-    return ev
+def evidence() -> Evidence:
+    """Record what the check looked at; it is kept in the reports (read from the item's
+    fixture values when its result is built)."""
+    return Evidence()
+
+
+class RunConfig:
+    """``pytestconfig`` for profile runs, the same config without asking for ``request``:
+    pytest builds a fixture definition (signature inspection included) each time a
+    session fixture that asks for ``request`` is looked up again, and every check's
+    session fixtures look ``pytestconfig`` up again, several times per check."""
+
+    def __init__(self, config: pytest.Config):
+        self._config = config
+
+    @pytest.fixture(scope="session")
+    def pytestconfig(self) -> pytest.Config:
+        return self._config
 
 
 @pytest.hookimpl(tryfirst=True)
