@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
 from readiness.controls import get_control
 from readiness.keys import PROFILE
-from readiness.profile.model import Profile
+
+if TYPE_CHECKING:
+    from readiness.profile.model import Profile
 
 F = TypeVar("F", bound=Callable[..., object])
 T = TypeVar("T")

@@ -44,3 +44,32 @@ def test_a_manifests_only_gate_loads_no_client_library(tmp_path: Path) -> None:
     http = [c for c in report["checks"] if c["family"] == "http"]
     assert len(http) >= 10
     assert all(c["message"].startswith("http: no services in targets") for c in http)
+
+
+def _loaded_after(code: str, prefixes: tuple[str, ...]) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys\nprint('LOADED=' + ' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    loaded = done.stdout.rsplit("LOADED=", 1)[1].split()
+    return sorted(m for m in loaded if m.startswith(prefixes))
+
+
+def test_importing_one_module_of_the_package_builds_no_profile_schema() -> None:
+    code = (
+        "import readiness.safeload, readiness.checking, readiness.keys, readiness.rules.kubernetes"
+    )
+    assert _loaded_after(code, ("pydantic", "readiness.profile")) == []
+
+
+def test_the_package_names_still_load_on_first_use() -> None:
+    code = (
+        "import readiness\n"
+        "from readiness import Profile, control, load_profile, clock\n"
+        "assert readiness.Profile is Profile and callable(load_profile) and callable(control)\n"
+        "assert readiness.clock.__name__ == 'readiness.clock'"
+    )
+    assert "readiness.profile.model" in _loaded_after(code, ("readiness.profile",))

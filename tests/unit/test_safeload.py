@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from readiness import safeload
 from readiness.safeload import SafeLoadError
@@ -86,3 +87,38 @@ def test_directory_and_missing_file_are_clear_errors(tmp_path: Path) -> None:
         safeload.read_text(tmp_path)
     with pytest.raises(SafeLoadError, match="cannot be read"):
         safeload.read_text(tmp_path / "nope.yaml")
+
+
+def _shape(node: yaml.Node) -> object:
+    """A node tree as plain data: tag, value, quoting and line of every node (a plain
+    scalar's style is "" from the C parser, None from the pure one)."""
+    if isinstance(node, yaml.ScalarNode):
+        return (node.tag, node.value, node.style or None, node.start_mark.line)
+    children = node.value
+    if isinstance(node, yaml.MappingNode):
+        children = [(_shape(k), _shape(v)) for k, v in children]
+    else:
+        children = [_shape(c) for c in children]
+    return (node.tag, node.start_mark.line, children)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        Path(__file__).parents[2] / "profiles" / "base.yaml",
+        Path(__file__).parents[2] / "profiles" / "demo.yaml",
+        Path(__file__).parents[2] / "profiles" / "demo-k8s" / "catalog.yaml",
+    ],
+    ids=lambda p: p.name,
+)
+def test_trees_composed_by_the_c_parser_are_the_pure_parsers(path: Path) -> None:
+    if not yaml.__with_libyaml__:
+        pytest.skip("PyYAML is built without libyaml here")
+    text = path.read_text()
+    ours = safeload.compose_all(text, path.name)
+    pure = [n for n in yaml.compose_all(text, Loader=yaml.SafeLoader) if n is not None]
+    assert len(ours) == len(pure) >= 1
+    assert [_shape(n) for n in ours] == [_shape(n) for n in pure]
+    assert [type(n.start_mark).__module__ for n in ours] != [
+        type(n.start_mark).__module__ for n in pure
+    ]  # the C parser composed them (its marks are its own type)
