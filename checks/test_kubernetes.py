@@ -72,19 +72,40 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                     name, [pytest.param(None, marks=pytest.mark.skip(reason=reason))], ids=["-"]
                 )
         return
-    ignore = profile.kubernetes.ignore_namespaces
-    parametrize(metafunc, "workload", unique_ids(list(workload_cases(srcs, ignore))))
-    parametrize(metafunc, "service", unique_ids(list(service_cases(srcs, ignore))))
-    parametrize(metafunc, "namespace", unique_ids(list(namespace_cases(srcs, ignore))))
-    hpas = object_cases(srcs, ignore, "HorizontalPodAutoscaler")
-    parametrize(metafunc, "autoscaler", unique_ids(list(hpas)))
-    parametrize(
-        metafunc, "budget", unique_ids(list(object_cases(srcs, ignore, "PodDisruptionBudget")))
-    )
-    required = profile.kubernetes.progressive_delivery.required
-    releases = delivery_cases(srcs, ignore, [] if required == "all" else required)
-    parametrize(metafunc, "release", unique_ids(list(releases)))
+    for name in TARGETS:
+        if name in metafunc.fixturenames:
+            parametrize(metafunc, name, _targets(metafunc.config, name, srcs, live_only))
     parametrize(metafunc, "kube_source", [(s.name, Case(s, error=s.error)) for s in srcs])
+
+
+TARGETS = ("workload", "service", "namespace", "autoscaler", "budget", "release")
+_TARGETS = pytest.StashKey[dict[tuple[str, bool], list[tuple[str, Case]]]]()
+
+
+def _targets(
+    config: pytest.Config, name: str, srcs: list[KubeSource], live_only: bool
+) -> list[tuple[str, Case]]:
+    """The (id, case) pairs of one kind of target, listed once per run for every check
+    that takes them (and once more for the live-only checks when manifests are read)."""
+    cache = config.stash.setdefault(_TARGETS, {})
+    if (name, live_only) not in cache:
+        policy = profile_of(config).kubernetes
+        ignore = policy.ignore_namespaces
+        if name == "workload":
+            found = workload_cases(srcs, ignore)
+        elif name == "service":
+            found = service_cases(srcs, ignore)
+        elif name == "namespace":
+            found = namespace_cases(srcs, ignore)
+        elif name == "autoscaler":
+            found = object_cases(srcs, ignore, "HorizontalPodAutoscaler")
+        elif name == "budget":
+            found = object_cases(srcs, ignore, "PodDisruptionBudget")
+        else:
+            required = policy.progressive_delivery.required
+            found = delivery_cases(srcs, ignore, [] if required == "all" else required)
+        cache[name, live_only] = unique_ids(list(found))
+    return cache[name, live_only]
 
 
 @pytest.fixture(scope="session")
