@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
@@ -44,6 +45,11 @@ def mask_urls(text: str) -> str:
     """Every URL found in a message value, through :func:`safe_url`."""
     if "://" not in text:
         return text
+    return _masked_urls(text)
+
+
+@lru_cache(maxsize=8192)  # the same URLs recur in every check of a target
+def _masked_urls(text: str) -> str:
     return _URL.sub(lambda m: safe_url(m.group(0)), text)
 
 
@@ -56,7 +62,13 @@ class Redactor:
 
     def text(self, value: str) -> str:
         """One emitted value: URLs made safe, known secrets masked."""
-        return self.known(mask_urls(value))
+        if "://" in value:
+            value = mask_urls(value)
+        if value in self._short:
+            return MASK
+        for secret in self._long:
+            value = value.replace(secret, MASK)
+        return value
 
     def known(self, value: str) -> str:
         """Only the profile's own secret values masked (URLs left as they are)."""
@@ -98,8 +110,15 @@ class Redactor:
     def _mapping(self, value: dict[Any, Any], *, copy: bool) -> dict[str, Any]:
         changed = copy
         items = []
+        text = self.text
         for key, item in value.items():
-            masked = self.data(item)
+            kind = type(item)  # the common kinds inline: called for every value of a report
+            if kind is str:
+                masked = text(item)
+            elif item is None or kind is int or kind is float or kind is bool:
+                masked = item
+            else:
+                masked = self.data(item)
             if type(key) is not str:
                 key = _json_key(key)
                 changed = True
@@ -109,7 +128,8 @@ class Redactor:
         return dict(items) if changed else value
 
     def _sequence(self, value: list[Any] | tuple[Any, ...], *, copy: bool) -> list[Any]:
-        items = [self.data(v) for v in value]
+        data, text = self.data, self.text
+        items = [text(v) if type(v) is str else data(v) for v in value]
         if copy or any(a is not b for a, b in zip(items, value, strict=True)):
             return items
         return value  # type: ignore[return-value]  # a list whose items all stayed
