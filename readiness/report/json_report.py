@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from json.encoder import encode_basestring_ascii as _string
 from pathlib import Path
+from sys import getrefcount
 from typing import Any
 
 from readiness.gate import OUTCOMES, GateState, Outcome, gate_state, stale_waivers
@@ -185,21 +186,63 @@ def _scalar(value: Any) -> str | None:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _indented(value: Any, pad: str) -> str:
-    """``value`` as ``json.dumps(indent=2)`` writes it at the indentation ``pad``
-    (a newline and the spaces before the value's line)."""
-    text = _scalar(value)
-    if text is not None:
-        return text
-    inner = pad + _INDENT
-    if isinstance(value, dict):
+class _Indented:
+    """Values as ``json.dumps(indent=2)`` writes them. A container that many rows share
+    (a source's list of namespaces in every check of that source) is written once per
+    indentation and its text reused: the report is not changed while it is written."""
+
+    __slots__ = ("_memo",)
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[int, str], tuple[object, str]] = {}
+
+    def value(self, value: Any, pad: str) -> str:
+        """``value`` at the indentation ``pad`` (a newline and the spaces before the
+        value's line)."""
+        kind = type(value)
+        if kind is str:
+            return _string(value)
+        if kind is dict or kind is list:
+            if getrefcount(value) > _SHARED:
+                key = (id(value), pad)
+                seen = self._memo.get(key)
+                if seen is not None and seen[0] is value:
+                    return seen[1]
+                text = self._container(value, pad)
+                self._memo[key] = (value, text)
+                return text
+            return self._container(value, pad)
+        scalar = _scalar(value)
+        return self._container(value, pad) if scalar is None else scalar
+
+    def _container(self, value: Any, pad: str) -> str:
+        inner = pad + _INDENT
+        if isinstance(value, dict):
+            if not value:
+                return "{}"
+            items = [f"{_key(k)}: {self._item(v, inner)}" for k, v in value.items()]
+            return "{" + inner + ("," + inner).join(items) + pad + "}"
         if not value:
-            return "{}"
-        items = [f"{_key(k)}: {_indented(v, inner)}" for k, v in value.items()]
-        return "{" + inner + ("," + inner).join(items) + pad + "}"
-    if not value:
-        return "[]"
-    return "[" + inner + ("," + inner).join([_indented(v, inner) for v in value]) + pad + "]"
+            return "[]"
+        return "[" + inner + ("," + inner).join([self._item(v, inner) for v in value]) + pad + "]"
+
+    def _item(self, value: Any, pad: str) -> str:
+        kind = type(value)  # the common scalars inline: called for every value of a report
+        if kind is str:
+            return _string(value)
+        if value is None:
+            return "null"
+        if value is True:
+            return "true"
+        if value is False:
+            return "false"
+        if kind is int:
+            return int.__repr__(value)
+        return self.value(value, pad)
+
+
+#: References beyond the caller's own that make a container worth remembering.
+_SHARED = 8
 
 
 def _pieces(report: Mapping[str, Any]) -> Iterator[str]:
@@ -208,15 +251,16 @@ def _pieces(report: Mapping[str, Any]) -> Iterator[str]:
     if not report:
         yield "{}"
         return
+    writer = _Indented()
     pad, inner = "\n" + _INDENT, "\n" + 2 * _INDENT
     for n, (key, value) in enumerate(report.items()):
         yield ("{" if n == 0 else ",") + pad + _key(key) + ": "
         if isinstance(value, list | tuple) and value:
             for i, item in enumerate(value):
-                yield ("[" if i == 0 else ",") + inner + _indented(item, inner)
+                yield ("[" if i == 0 else ",") + inner + writer.value(item, inner)
             yield pad + "]"
         else:
-            yield _indented(value, pad)
+            yield writer.value(value, pad)
     yield "\n}"
 
 

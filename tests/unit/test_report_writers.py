@@ -195,6 +195,19 @@ def test_json_pieces_match_json_dumps(value: dict[Any, Any]) -> None:
     assert b"".join(json_report.json_chunks(value)) == expected
 
 
+def test_json_pieces_of_shared_containers_match_json_dumps() -> None:
+    """A container many rows share is written once per indentation and reused."""
+    shared_list = ["payments", "checkout", {"deep": [1, 2]}]
+    shared_dict = {"source": "estate", "namespaces": shared_list}
+    checks = [{"evidence": dict(shared_dict), "about": shared_dict} for _ in range(20)]
+    value = {"checks": checks, "top": shared_list, "nested": [[shared_list], shared_dict]}
+    expected = (json.dumps(value, indent=2) + "\n").encode()
+    assert b"".join(json_report.json_chunks(value)) == expected
+    shared_list.append("changed between two reports")
+    expected = (json.dumps(value, indent=2) + "\n").encode()
+    assert b"".join(json_report.json_chunks(value)) == expected
+
+
 def test_json_refuses_what_json_dumps_refuses() -> None:
     with pytest.raises(TypeError):
         b"".join(json_report.json_chunks({"x": object()}))
