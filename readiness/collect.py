@@ -21,13 +21,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 import pytest
 
 from readiness.grouping import Group
+from readiness.workers import Workers
 
 T = TypeVar("T")
 
@@ -132,8 +133,8 @@ def run_jobs(jobs: Iterable[Job], *, workers: int = WORKERS, per_host: int = PER
         queues.clear()
         queues.update(by_size)
     stats.hosts = len(queues)
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="readiness-collect")
-    with pool, cond:
+    # An interrupted run does not wait out its reads (readiness.workers).
+    with Workers(workers, "readiness-collect") as pool, cond:
         while True:
             job = ready() if in_flight < workers else None
             if job is not None:

@@ -7,6 +7,7 @@ from html import escape
 from typing import Any
 
 from readiness.dora.metrics import HOUR, describe_duration, describe_rate
+from readiness.dora.model import RECEIPT_NAME
 
 WIDTH, HEIGHT = 300, 130
 LEFT, RIGHT, TOP, BOTTOM = 44, 10, 22, 24
@@ -210,7 +211,13 @@ def html_section(dora: Mapping[str, Any]) -> str:
     """The report's DORA section from ``report["dora"]``."""
     parts = ["<h3>DORA metrics</h3>"]
     written = dora.get("recorded")
-    if not written:
+    if dora.get("pending"):
+        parts.append(
+            "<p><b>Recorded after this report was written</b> (the outcome is in "
+            f"{RECEIPT_NAME} beside it); the metrics below are the history before this "
+            "run.</p>"
+        )
+    elif not written:
         parts.append(
             f"<p><b>Not recorded:</b> {escape(str(dora.get('record_error') or 'recording off'))}"
             "</p>"

@@ -9,6 +9,9 @@ from enum import StrEnum
 
 from readiness.errors import ReadinessError
 
+#: what a gate run wrote to the DORA store, beside its reports
+RECEIPT_NAME = "dora-record.json"
+
 
 class DoraError(ReadinessError):
     """Bad DORA input (dates, ids, order of events): nothing was stored."""

@@ -6,6 +6,7 @@ loaded, and only on the controller (never on xdist workers).
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -13,18 +14,21 @@ from typing import Any
 import pytest
 
 from readiness.dora.chart import html_section
-from readiness.dora.model import DeploymentKind, DoraError, parse_time
+from readiness.dora.model import RECEIPT_NAME, DeploymentKind, DoraError, parse_time
 from readiness.dora.recorder import (
+    Pending,
     RecordOptions,
     commit_times,
     missing_deployment_fields,
-    record_and_measure,
+    plan_record,
+    record,
 )
 from readiness.dora.store import is_postgres
 from readiness.keys import PROFILE, REPORT_DIR
 from readiness.report.identity import git_commit
 
 RESULT = pytest.StashKey[tuple[str, dict[str, Any]]]()
+PENDING = pytest.StashKey[tuple[dict[str, Any], Pending, dict[str, Any]]]()
 STORE_FILE = "dora.sqlite"
 
 
@@ -135,7 +139,8 @@ def _options(config: pytest.Config, commit: str) -> RecordOptions:
 
 
 def dora_result(config: pytest.Config, report: dict[str, Any]) -> dict[str, Any]:
-    """Record this run once (whichever report hook comes first) and measure."""
+    """The report's ``dora`` block, planned once (whichever report hook comes first):
+    the history so far and what this run will record after its reports."""
     run_id = str(report["run"]["id"])
     cached = config.stash.get(RESULT, None)
     if cached is not None and cached[0] == run_id:
@@ -145,14 +150,24 @@ def dora_result(config: pytest.Config, report: dict[str, Any]) -> dict[str, Any]
         result = {"recorded": False, "record_error": "a replayed run changes no DORA history"}
         config.stash[RESULT] = (run_id, {**result, "metrics": None})
         return config.stash[RESULT][1]
+    pending = None
     try:
         options = _options(config, str(report["run"].get("commit", "")))
     except DoraError as exc:
         result = {"recorded": False, "record_error": str(exc), "metrics": None}
     else:
-        result = record_and_measure(report, config.stash[PROFILE], options, location)
+        result, pending = plan_record(report, config.stash[PROFILE], options, location)
+    if pending is not None:
+        config.stash[PENDING] = (result, pending, report)
     config.stash[RESULT] = (run_id, result)
     return result
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if _active(session.config):  # a previous run's receipt must not outlive this run
+        report_dir = session.config.stash.get(REPORT_DIR, None)
+        if report_dir is not None:
+            (report_dir / RECEIPT_NAME).unlink(missing_ok=True)
 
 
 # pytest only collects hook functions named pytest_*: `specname` binds them to the
@@ -161,6 +176,49 @@ def dora_result(config: pytest.Config, report: dict[str, Any]) -> dict[str, Any]
 def pytest_dora_run_finished(config: pytest.Config, report: dict[str, Any]) -> None:
     if _active(config):
         report["dora"] = dora_result(config, report)
+
+
+@pytest.hookimpl(optionalhook=True, trylast=True, specname="readiness_reports_written")
+def pytest_dora_record(session: pytest.Session, report_dir: Path, report: dict[str, Any]) -> None:
+    """The run's record, once its reports are written: a store that hangs or fails
+    cannot cost the run its reports. The receipt goes beside them."""
+    config = session.config
+    planned = config.stash.get(PENDING, None)
+    if not _active(config) or planned is None:
+        return
+    del config.stash[PENDING]
+    result, pending, planned_from = planned
+    try:
+        receipt = record(
+            result, pending, planned_from, config.stash[PROFILE], store_location(config)
+        )
+    except KeyboardInterrupt as exc:  # SIGTERM, SIGHUP, Ctrl-C while the store was written
+        receipt = {
+            **result,
+            "pending": False,
+            "record_error": f"interrupted ({exc or 'Ctrl-C'}): "
+            "the store's transaction was rolled back",
+        }
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
+    config.stash[RESULT] = (str(report["run"]["id"]), receipt)
+    write_receipt(report_dir, str(report["run"]["id"]), receipt)
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        from readiness.session import append_summary
+
+        append_summary(
+            Path(summary_path), "".join(f"{line}\n\n" for line, _ in summary_lines(receipt))
+        )
+
+
+def write_receipt(report_dir: Path, run_id: str, receipt: dict[str, Any]) -> None:
+    """``dora-record.json``: what this run wrote to the DORA store (renamed into place)."""
+    staged = report_dir / f".{RECEIPT_NAME}.tmp"
+    try:
+        staged.write_text(json.dumps({"run_id": run_id, **receipt}, indent=2, default=str) + "\n")
+        os.replace(staged, report_dir / RECEIPT_NAME)
+    except OSError:
+        staged.unlink(missing_ok=True)  # the terminal still says what was recorded
 
 
 @pytest.hookimpl(optionalhook=True, specname="readiness_html_sections")

@@ -16,6 +16,7 @@ from typing import Any
 
 from readiness.dora import metrics
 from readiness.dora.model import (
+    RECEIPT_NAME,
     Batch,
     Deployment,
     DeploymentKind,
@@ -286,19 +287,39 @@ def measure(
     return out
 
 
-def record_and_measure(
-    report: Mapping[str, Any], profile: Profile, options: RecordOptions, location: str
-) -> dict[str, Any]:
-    """Record the run in the store at ``location`` and measure the profile's services.
+#: what the reports say while this run's record is still to be written
+PENDING_NOTE = (
+    "this run is recorded after its reports are written (a store that is slow or locked "
+    f"cannot hold the reports back): the outcome is in {RECEIPT_NAME} beside this report, "
+    "in the run's terminal summary and in `readiness dora`; the metrics here are the "
+    "history before this run"
+)
 
-    Never raises for a store problem or bad recorded data: the result says what was not
-    written and why, and the gate's verdict is left alone.
+
+@dataclass
+class Pending:
+    """What the run will write to the store, planned before its reports are written."""
+
+    batch: Batch
+    now: dt.datetime
+    store_error: str | None = None  # the store failed before the reports: not tried again
+
+
+def plan_record(
+    report: Mapping[str, Any], profile: Profile, options: RecordOptions, location: str
+) -> tuple[dict[str, Any], Pending | None]:
+    """The report's ``dora`` block before recording, with the history measured so far,
+    and what is still to be written (None: nothing, and the block says why).
+
+    Never raises for a store problem or bad recorded data: the block says what was not
+    read or written and why, and the gate's verdict is left alone.
     """
     settings = profile.dora
     services = profile_services(profile)
     result: dict[str, Any] = {
         "store": redact_location(location),
         "recorded": False,
+        "pending": False,
         "record_error": None,
         "services": services,
         "written": None,
@@ -320,31 +341,103 @@ def record_and_measure(
         result["notes"].append("--record-deployment: the gate failed, nothing was deployed")
     try:
         batch = plan(report, settings, services, options)
-        now = batch.run.finished_at if batch.run else _when(report, "finished_at")
+    except DoraError as exc:
+        result["record_error"] = str(exc)
+        return result, None
+    now = batch.run.finished_at if batch.run else _when(report, "finished_at")
+    pending = None
+    if batch.run is not None or batch.deployments or batch.incidents:
+        pending = Pending(batch, now)
+        result["pending"] = True
+        result["notes"].append(PENDING_NOTE)
+    elif not refused:
+        result["record_error"] = "recording is off (dora.record: false)"
+    try:
+        _measure_into(result, location, report, profile, now)
+    except DoraError as exc:
+        if pending is None:
+            result["record_error"] = result["record_error"] or str(exc)
+        else:
+            pending.store_error = str(exc)
+    return result, pending
+
+
+def record(
+    planned: Mapping[str, Any],
+    pending: Pending,
+    report: Mapping[str, Any],
+    profile: Profile,
+    location: str,
+) -> dict[str, Any]:
+    """Write what :func:`plan_record` planned (after the reports) and measure again, this
+    run included: the receipt of the record. Never raises for a store problem."""
+    result = {**planned, "pending": False}
+    result["notes"] = [n for n in planned["notes"] if n != PENDING_NOTE]
+    if pending.store_error is not None:
+        result["record_error"] = pending.store_error
+        return result
+    try:
         store = open_store(location)
     except DoraError as exc:
         result["record_error"] = str(exc)
         return result
     try:
-        if batch.run is not None or batch.deployments or batch.incidents:
-            written = store.apply(batch, now)
-            result["recorded"] = batch.run is not None
-            result["written"] = written.as_dict()
-        elif not refused:
-            result["record_error"] = "recording is off (dora.record: false)"
-        result.update(
-            measure(
-                store,
-                now,
-                settings.days,
-                services,
-                str(report["environment"]),
-                weeks=settings.weeks,
-                per_service=True,
-            )
-        )
+        written = store.apply(pending.batch, pending.now)
+        result["recorded"] = pending.batch.run is not None
+        result["written"] = written.as_dict()
     except DoraError as exc:
         result["record_error"] = str(exc)
+        store.close()
+        return result
+    try:
+        _measure_store_into(result, store, report, profile, pending.now)
+    except DoraError as exc:
+        result["notes"].append(f"recorded, but the metrics could not be read: {exc}")
     finally:
         store.close()
     return result
+
+
+def record_and_measure(
+    report: Mapping[str, Any], profile: Profile, options: RecordOptions, location: str
+) -> dict[str, Any]:
+    """Plan and record at once (no reports in between): the receipt."""
+    planned, pending = plan_record(report, profile, options, location)
+    if pending is None:
+        return planned
+    return record(planned, pending, report, profile, location)
+
+
+def _measure_into(
+    result: dict[str, Any],
+    location: str,
+    report: Mapping[str, Any],
+    profile: Profile,
+    now: dt.datetime,
+) -> None:
+    store = open_store(location)
+    try:
+        _measure_store_into(result, store, report, profile, now)
+    finally:
+        store.close()
+
+
+def _measure_store_into(
+    result: dict[str, Any],
+    store: Store,
+    report: Mapping[str, Any],
+    profile: Profile,
+    now: dt.datetime,
+) -> None:
+    settings = profile.dora
+    result.update(
+        measure(
+            store,
+            now,
+            settings.days,
+            profile_services(profile),
+            str(report["environment"]),
+            weeks=settings.weeks,
+            per_service=True,
+        )
+    )

@@ -19,8 +19,8 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
@@ -32,6 +32,7 @@ from readiness.errors import OnceCache, SourceError
 from readiness.profile.common import Auth, Endpoint
 from readiness.redact import safe_url
 from readiness.sources.deadline import WATCHDOG, Deadline, guard_pool_manager, guarded
+from readiness.workers import Workers
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -468,5 +469,6 @@ def gather(fn: Callable[[T], R], items: Iterable[T], max_workers: int = 16) -> l
         except Exception as exc:  # returned to the caller, who reports it per target
             return exc
 
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(items))) as pool:
-        return list(pool.map(call, items))
+    with Workers(min(max_workers, len(items)), "readiness-gather") as pool:
+        futures = [pool.submit(partial(call, item)) for item in items]
+        return [future.result() for future in futures]

@@ -75,9 +75,9 @@ class _Watchdog:
             self.aborted = False
 
     def watch(self, sock: socket.socket, end: float) -> int:
-        if self.aborted:
-            _shut(sock)
-        with self._cond:
+        with self._cond:  # checked under the lock: an abort cannot slip in between
+            if self.aborted:
+                _shut(sock)
             token = next(self._ids)
             self._socks[token] = sock
             heapq.heappush(self._heap, (end, token))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -36,6 +36,7 @@ from readiness.sources.loki import LokiClient
 from readiness.sources.operations_k8s import WorkloadSpecs, live_specs, manifest_specs
 from readiness.sources.prometheus import PrometheusClient
 from readiness.sources.s3 import BucketListing, list_bucket
+from readiness.workers import Workers
 
 T = TypeVar("T")
 AlertRunbooks = dict[str, list[tuple[str, str | None]]]
@@ -124,7 +125,7 @@ class OperationsEvidence:
         self.profile = profile
         self.base = base
         self.now = now
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="ops")
+        self._pool = Workers(max_workers, "ops")
         self._futures: dict[str, Future[Any]] = {}
         self._lock = threading.Lock()
 
@@ -202,7 +203,8 @@ class OperationsEvidence:
                     self._futures[name] = self._pool.submit(available[name])
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.cancel_pending()
+        self._pool.shutdown(wait=0)
 
     # -- what the checks ask for ---------------------------------------------------------
 

@@ -68,6 +68,14 @@ def gate(
     return result, report
 
 
+def receipt(pytester: pytest.Pytester, run_id: str) -> dict[str, Any]:
+    """What the run wrote to the store, written beside its reports after them."""
+    written = json.loads((pytester.path / "reports" / "dora-record.json").read_text())
+    assert written["run_id"] == run_id
+    assert written["pending"] is False
+    return written
+
+
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
     pytester.makepyfile(test_checks=CHECKS)
@@ -89,7 +97,12 @@ def test_deploy_fail_restore_cycle_is_recorded_and_measured(
         "--commit-time=2026-01-01T00:00:00Z",
     )
     assert result.ret == 0, result.stdout.str()
-    dora = report["dora"]
+    # The report, written first, says what is to be recorded and shows the history so far.
+    assert report["dora"]["pending"] is True
+    assert report["dora"]["recorded"] is False and report["dora"]["written"] is None
+    assert report["dora"]["metrics"]["deployment_frequency"]["deployments"] == 0
+    assert any("dora-record.json" in note for note in report["dora"]["notes"])
+    dora = receipt(project, "run-1")
     assert dora["recorded"] is True, dora
     assert dora["written"]["deployments"] == ["run-1:cart", "run-1:pay"]
     assert dora["metrics"]["deployment_frequency"]["deployments"] == 2
@@ -99,9 +112,12 @@ def test_deploy_fail_restore_cycle_is_recorded_and_measured(
     result.stdout.fnmatch_lines(["*DORA: run recorded in*deployments run-1:cart, run-1:pay*"])
     html = (project.path / "reports" / "readiness-report.html").read_text()
     assert "DORA metrics" in html and "Weekly trends" in html and "<svg" in html
+    assert "Recorded after this report was written" in html
 
     # The same run recorded again changes nothing.
     _result, again = gate(project, monkeypatch, "run-1", "", "--record-deployment")
+    assert again["dora"]["metrics"]["deployment_frequency"]["deployments"] == 2  # so far
+    again = {"dora": receipt(project, "run-1")}
     assert again["dora"]["written"]["deployments"] == []
     assert again["dora"]["written"]["deployments_already_recorded"] == [
         "run-1:cart",
@@ -111,14 +127,17 @@ def test_deploy_fail_restore_cycle_is_recorded_and_measured(
     # A failing production run deploys nothing and opens an incident for `pay` only.
     result, report = gate(project, monkeypatch, "run-2", "pay", "--record-deployment")
     assert result.ret == 1
-    written = report["dora"]["written"]
+    written = receipt(project, "run-2")["written"]
     assert written["deployments"] == []
     assert written["incidents_opened"] == ["gate:production:pay:run-2"]
-    assert report["dora"]["notes"] == ["--record-deployment: the gate failed, nothing was deployed"]
+    assert receipt(project, "run-2")["notes"] == [
+        "--record-deployment: the gate failed, nothing was deployed"
+    ]
 
     # The next passing run resolves it.
-    result, report = gate(project, monkeypatch, "run-3", "")
+    result, _report = gate(project, monkeypatch, "run-3", "")
     assert result.ret == 0
+    report = {"dora": receipt(project, "run-3")}
     assert report["dora"]["written"]["incidents_resolved"] == ["gate:production:pay:run-2"]
     pay = report["dora"]["per_service"]["pay"]
     assert pay["change_failure_rate"]["failed_deployments"] == 1
@@ -136,9 +155,9 @@ def test_rollback_deployment_is_marked(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project.makefile(".yaml", prof=profile(str(project.path / "dora.sqlite")))
-    result, report = gate(project, monkeypatch, "rb-1", "", "--record-deployment", "--rollback")
+    result, _report = gate(project, monkeypatch, "rb-1", "", "--record-deployment", "--rollback")
     assert result.ret == 0
-    rework = report["dora"]["metrics"]["rework_rate"]
+    rework = receipt(project, "rb-1")["metrics"]["rework_rate"]
     assert (rework["rollbacks"], rework["rate"]) == (2, 1.0)
 
 
@@ -152,7 +171,8 @@ def test_store_down_never_fails_the_gate_and_the_report_says_why(
     result, report = gate(project, monkeypatch, "down-1", "", "--record-deployment")
     assert result.ret == 0, result.stdout.str()
     assert report["gate"]["passed"] is True
-    dora = report["dora"]
+    assert report["dora"]["pending"] is True  # the reports did not wait for the store
+    dora = receipt(project, "down-1")
     assert dora["recorded"] is False
     assert "connecting failed" in dora["record_error"]
     assert dora["store"] == "postgresql://dora:***@127.0.0.1:1/dora"
@@ -160,6 +180,7 @@ def test_store_down_never_fails_the_gate_and_the_report_says_why(
     everything = (
         result.stdout.str()
         + json.dumps(report)
+        + json.dumps(dora)
         + (project.path / "reports" / "readiness-report.html").read_text()
     )
     assert "s3cret-pw" not in everything
@@ -170,8 +191,9 @@ def test_xdist_records_once_on_the_controller(
 ) -> None:
     store = project.path / "dora.sqlite"
     project.makefile(".yaml", prof=profile(str(store)))
-    result, report = gate(project, monkeypatch, "x-1", "", "--record-deployment", "-n", "2")
+    result, _report = gate(project, monkeypatch, "x-1", "", "--record-deployment", "-n", "2")
     assert result.ret == 0, result.stdout.str()
+    report = {"dora": receipt(project, "x-1")}
     assert report["dora"]["written"]["deployments"] == ["x-1:cart", "x-1:pay"]
     from readiness.dora.store import open_store
 
@@ -231,3 +253,44 @@ def test_bad_options_are_usage_errors(
     result = project.runpytest_subprocess("--profile=prof.yaml", "-p", "no:cacheprovider", *args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{message}*"])
+
+
+WITNESS = """
+import json
+import pytest
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True, specname="readiness_reports_written")
+def pytest_witness(session, report_dir, report):
+    from readiness.dora.store import open_store
+
+    store = open_store("dora.sqlite")
+    try:
+        counts = store.counts()
+    finally:
+        store.close()
+    names = sorted(p.name for p in report_dir.iterdir() if not p.name.startswith("."))
+    (report_dir.parent / "witness.json").write_text(json.dumps({"files": names, "counts": counts}))
+"""
+
+
+def test_the_run_is_recorded_after_its_reports_are_written(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.makefile(".yaml", prof=profile("dora.sqlite"))
+    project.makeconftest(WITNESS)
+    (project.path / "reports").mkdir()
+    (project.path / "reports" / "dora-record.json").write_text('{"run_id": "stale"}')
+    result, report = gate(project, monkeypatch, "order-1", "", "--record-deployment")
+    assert result.ret == 0, result.stdout.str()
+    witness = json.loads((project.path / "witness.json").read_text())
+    # When the report set was complete, the store did not hold this run yet (and the
+    # previous run's receipt was gone).
+    assert {"readiness-report.json", "readiness-report.json.sha256", "junit.xml"} <= set(
+        witness["files"]
+    )
+    assert "dora-record.json" not in witness["files"]
+    assert witness["counts"] == {"gate_runs": 0, "deployments": 0, "incidents": 0}
+    assert report["dora"]["pending"] is True
+    written = receipt(project, "order-1")
+    assert written["recorded"] is True
+    assert written["written"]["deployments"] == ["order-1:cart", "order-1:pay"]
