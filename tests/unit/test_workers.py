@@ -59,12 +59,11 @@ def test_an_interrupted_caller_does_not_wait_for_a_stuck_read(
         return release.wait(30)
 
     started = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
-        with Workers(1, "t") as pool:
-            stuck = pool.submit(stuck_read)
-            assert begun.wait(10)
-            queued = pool.submit(lambda: "never run")
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), Workers(1, "t") as pool:
+        stuck = pool.submit(stuck_read)
+        assert begun.wait(10)
+        queued = pool.submit(lambda: "never run")
+        raise KeyboardInterrupt
     took = time.monotonic() - started
     release.set()
     assert took < 25, took  # not the stuck call's 30 s
