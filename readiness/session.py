@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from readiness import clock
+from readiness import clock, signals
 from readiness.families import skipped_family_lines
 from readiness.gate import GateState, Outcome
 from readiness.judging import results_of
@@ -235,10 +235,13 @@ class ReadinessSession:
         try:
             return (yield)
         finally:
-            self.outputs.publish(self.config, report)
-            summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-            if summary_path:
-                append_summary(Path(summary_path), markdown_summary(report))
+            with signals.shielded():  # a signal now waits for the whole set
+                self.outputs.publish(self.config, report)
+                summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+                if summary_path:
+                    append_summary(Path(summary_path), markdown_summary(report))
+            if signals.received():  # every check was judged: the reports say so
+                session.exitstatus = pytest.ExitCode.INTERRUPTED
             self.config.hook.readiness_reports_written(
                 session=session, report_dir=self.report_dir, report=report
             )

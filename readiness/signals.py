@@ -95,6 +95,7 @@ def output_broken() -> bool:
 class _Handler:
     def __init__(self) -> None:
         self.signalled: str | None = None
+        self.shielded = 0  # > 0 while the reports are written: the signal waits for them
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         if signum == signal.SIGPIPE and not output_broken():
@@ -106,7 +107,32 @@ class _Handler:
         if self.signalled is not None:
             return  # already ending: let the reports be written
         self.signalled = name
+        if self.shielded:
+            return  # the reports are being written: they finish, then the run ends
         raise Interrupted(f"{name} received")
+
+
+_HANDLER: _Handler | None = None
+
+
+def received() -> str | None:
+    """The signal that asked the run to stop, if one did."""
+    return _HANDLER.signalled if _HANDLER is not None else None
+
+
+@contextmanager
+def shielded() -> Iterator[None]:
+    """Work a signal must not cut short (writing the report set): a signal that arrives
+    meanwhile is noted (:func:`received`) and ends nothing; the caller acts on it after."""
+    handler = _HANDLER
+    if handler is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handler.shielded += 1
+    try:
+        yield
+    finally:
+        handler.shielded -= 1
 
 
 @contextmanager
@@ -126,7 +152,8 @@ def install() -> Callable[[], None]:
     """Install the handlers (main thread only); returns what restores the previous ones."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
-    handler = _Handler()
+    global _HANDLER
+    handler = _HANDLER = _Handler()
     previous: dict[int, Any] = {}
     for signum in HANDLED:
         try:
@@ -135,7 +162,9 @@ def install() -> Callable[[], None]:
             continue  # not available here
 
     def restore() -> None:
+        global _HANDLER
         for signum, old in previous.items():
             signal.signal(signum, old)
+        _HANDLER = None
 
     return restore

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from readiness import signals
 from readiness.dora.chart import html_section
 from readiness.dora.model import RECEIPT_NAME, DeploymentKind, DoraError, parse_time
 from readiness.dora.recorder import (
@@ -188,18 +189,22 @@ def pytest_dora_record(session: pytest.Session, report_dir: Path, report: dict[s
         return
     del config.stash[PENDING]
     result, pending, planned_from = planned
-    try:
-        receipt = record(
-            result, pending, planned_from, config.stash[PROFILE], store_location(config)
-        )
-    except KeyboardInterrupt as exc:  # SIGTERM, SIGHUP, Ctrl-C while the store was written
-        receipt = {
-            **result,
-            "pending": False,
-            "record_error": f"interrupted ({exc or 'Ctrl-C'}): "
-            "the store's transaction was rolled back",
-        }
-        session.exitstatus = pytest.ExitCode.INTERRUPTED
+    stop = signals.received()
+    if stop is not None:  # asked to stop while the reports were written: no new history
+        receipt = {**result, "pending": False, "record_error": f"{stop} received: not recorded"}
+    else:
+        try:
+            receipt = record(
+                result, pending, planned_from, config.stash[PROFILE], store_location(config)
+            )
+        except KeyboardInterrupt as exc:  # SIGTERM, SIGHUP, Ctrl-C while the store was written
+            receipt = {
+                **result,
+                "pending": False,
+                "record_error": f"interrupted ({exc or 'Ctrl-C'}): "
+                "the store's transaction was rolled back",
+            }
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
     config.stash[RESULT] = (str(report["run"]["id"]), receipt)
     write_receipt(report_dir, str(report["run"]["id"]), receipt)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
