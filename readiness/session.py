@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Generator, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -223,28 +224,32 @@ class ReadinessSession:
     def pytest_sessionfinish(
         self, session: pytest.Session, exitstatus: int
     ) -> Generator[None, None, None]:
-        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED and not (
-            self.tracker.collection_errors
-        )
-        report = self.build(interrupted=interrupted)
-        report["interrupted"] = interrupted
-        report["run"]["tls_unverified"] = tls_unverified(self.profile)
-        self.config.hook.readiness_run_finished(config=self.config, report=report)
-        self.report = report
-        session.exitstatus = exit_status(report, session.exitstatus)
-        try:
-            return (yield)
-        finally:
-            with signals.shielded():  # a signal now waits for the whole set
+        # From here until the whole set is written, a signal waits for it (and the run
+        # then exits 2): every check was judged, the reports say what they found.
+        with ExitStack() as shield:
+            shield.enter_context(signals.shielded())
+            interrupted = exitstatus == pytest.ExitCode.INTERRUPTED and not (
+                self.tracker.collection_errors
+            )
+            report = self.build(interrupted=interrupted)
+            report["interrupted"] = interrupted
+            report["run"]["tls_unverified"] = tls_unverified(self.profile)
+            self.config.hook.readiness_run_finished(config=self.config, report=report)
+            self.report = report
+            session.exitstatus = exit_status(report, session.exitstatus)
+            try:
+                return (yield)
+            finally:
                 self.outputs.publish(self.config, report)
                 summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
                 if summary_path:
                     append_summary(Path(summary_path), markdown_summary(report))
-            if signals.received():  # every check was judged: the reports say so
-                session.exitstatus = pytest.ExitCode.INTERRUPTED
-            self.config.hook.readiness_reports_written(
-                session=session, report_dir=self.report_dir, report=report
-            )
+                shield.close()  # written: a signal may end what follows (the DORA record)
+                if signals.received():
+                    session.exitstatus = pytest.ExitCode.INTERRUPTED
+                self.config.hook.readiness_reports_written(
+                    session=session, report_dir=self.report_dir, report=report
+                )
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         report = self.report or self.build()

@@ -296,13 +296,17 @@ PENDING_NOTE = (
 )
 
 
+#: the history shown in the reports waits this long for another writer, no longer: the
+#: reports come first (the record after them waits the store's full lock timeout)
+HISTORY_LOCK_TIMEOUT_S = 5.0
+
+
 @dataclass
 class Pending:
     """What the run will write to the store, planned before its reports are written."""
 
     batch: Batch
     now: dt.datetime
-    store_error: str | None = None  # the store failed before the reports: not tried again
 
 
 def plan_record(
@@ -358,7 +362,7 @@ def plan_record(
         if pending is None:
             result["record_error"] = result["record_error"] or str(exc)
         else:
-            pending.store_error = str(exc)
+            result["notes"].append(f"history not read before this run's record: {exc}")
     return result, pending
 
 
@@ -372,12 +376,11 @@ def record(
     """Write what :func:`plan_record` planned (after the reports) and measure again, this
     run included: the receipt of the record. Never raises for a store problem."""
     result = {**planned, "pending": False}
-    result["notes"] = [n for n in planned["notes"] if n != PENDING_NOTE]
-    if pending.store_error is not None:
-        result["record_error"] = pending.store_error
-        return result
+    result["notes"] = [
+        n for n in planned["notes"] if n != PENDING_NOTE and not n.startswith("history not read")
+    ]
     try:
-        store = open_store(location)
+        store = open_store(location, lock_timeout=profile.dora.lock_timeout)
     except DoraError as exc:
         result["record_error"] = str(exc)
         return result
@@ -415,7 +418,9 @@ def _measure_into(
     profile: Profile,
     now: dt.datetime,
 ) -> None:
-    store = open_store(location)
+    store = open_store(
+        location, lock_timeout=min(HISTORY_LOCK_TIMEOUT_S, profile.dora.lock_timeout)
+    )
     try:
         _measure_store_into(result, store, report, profile, now)
     finally:

@@ -246,12 +246,13 @@ def sqlite_path(location: str) -> Path:
     return Path(path)
 
 
-def open_store(location: str) -> Store:
+def open_store(location: str, lock_timeout: float = BUSY_TIMEOUT_S) -> Store:
     """Open (and migrate) the store at ``location``: a file path, ``sqlite:PATH`` or a
-    ``postgresql://`` / ``postgres://`` URL."""
+    ``postgresql://`` / ``postgres://`` URL. Waiting for another writer's lock longer than
+    ``lock_timeout`` seconds is an error."""
     if is_postgres(location):
-        return PostgresStore(location)
-    return SqliteStore(sqlite_path(location))
+        return PostgresStore(location, lock_timeout)
+    return SqliteStore(sqlite_path(location), lock_timeout)
 
 
 class _SqlStore:
@@ -785,16 +786,16 @@ class SqliteStore(_SqlStore):
         try:
             with self._guard("opening"):
                 self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-                self._set_wal()
+                self._set_wal(busy_timeout)
                 self._conn.execute("PRAGMA synchronous = NORMAL")
             self._migrate(lambda cur: None)
         except BaseException:
             self._conn.close()
             raise
 
-    def _set_wal(self) -> None:
+    def _set_wal(self, busy_timeout: float) -> None:
         # Switching to WAL needs a moment without other connections; retry while busy.
-        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        deadline = time.monotonic() + busy_timeout
         while True:
             try:
                 mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]

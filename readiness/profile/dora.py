@@ -99,6 +99,9 @@ class DoraSettings(Model):
 
     record: bool = True  # record every gate run (deployments need --record-deployment)
     store: str = ""
+    # Seconds the record waits for another writer's lock (SQLite busy timeout, PostgreSQL
+    # lock_timeout) before it gives up with "NOT recorded"; the reports are written first.
+    lock_timeout: float = Field(60.0, gt=0, le=3600)
     services: list[str] = []  # default: release.services, else targets.services names
     days: int = Field(30, ge=1, le=3650)  # window of the metrics in the report
     weeks: int = Field(8, ge=1, le=104)  # weekly trend points in the HTML report

@@ -294,3 +294,30 @@ def test_the_run_is_recorded_after_its_reports_are_written(
     written = receipt(project, "order-1")
     assert written["recorded"] is True
     assert written["written"]["deployments"] == ["order-1:cart", "order-1:pay"]
+
+
+def test_a_locked_store_costs_the_run_neither_its_reports_nor_its_verdict(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from readiness.dora.store import open_store
+
+    store = project.path / "dora.sqlite"
+    open_store(str(store)).close()  # migrated
+    project.makefile(".yaml", prof=profile(str(store)) + "  lock_timeout: 1\n")
+    holder = sqlite3.connect(str(store), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock for the whole run
+    try:
+        result, report = gate(project, monkeypatch, "locked-1", "")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.ret == 0, result.stdout.str()
+    assert report["gate"]["passed"] is True
+    assert report["dora"]["pending"] is True
+    assert any("history not read" in note for note in report["dora"]["notes"])
+    written = receipt(project, "locked-1")
+    assert written["recorded"] is False
+    assert "locked" in written["record_error"], written
+    result.stdout.fnmatch_lines(["*DORA: run NOT recorded in*locked*"])
