@@ -12,7 +12,9 @@ collection error, no check selected) adds a ``readiness.gate`` testcase in error
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 _DECLARATION = "<?xml version='1.0' encoding='utf-8'?>\n"
@@ -23,8 +25,14 @@ def _time(seconds: float) -> str:
     return f"{max(seconds, 0.0):.3f}"
 
 
+_MARKUP = re.compile(r"[&<>]")
+_ATTR_MARKUP = re.compile(r"[&<>\"\r\n\t]")
+
+
 def _text(value: str) -> str:
     """Character data, escaped as ElementTree writes it."""
+    if _MARKUP.search(value) is None:  # most values: one scan, nothing to escape
+        return value
     if "&" in value:
         value = value.replace("&", "&amp;")
     if "<" in value:
@@ -36,6 +44,8 @@ def _text(value: str) -> str:
 
 def _attr(value: str) -> str:
     """An attribute value, escaped as ElementTree writes it."""
+    if _ATTR_MARKUP.search(value) is None:
+        return value
     value = _text(value)
     if '"' in value:
         value = value.replace('"', "&quot;")
@@ -60,8 +70,9 @@ def _leaf(pad: str, name: str, attrs: Iterable[tuple[str, str]], text: str = "")
 
 
 def _properties(pad: str, values: Mapping[str, Any]) -> str:
+    inner = pad + '  <property name="'
     rows = [
-        _leaf(pad + "  ", "property", (("name", name), ("value", str(value))))
+        f'{inner}{_attr(name)}" value="{_attr(value if type(value) is str else str(value))}" />'
         for name, value in values.items()
         if value is not None and value != ""
     ]
@@ -70,24 +81,40 @@ def _properties(pad: str, values: Mapping[str, Any]) -> str:
     return f"{pad}<properties>{''.join(rows)}{pad}</properties>"
 
 
+#: A check's properties whose few values repeat in every row (escaped once each).
+_REPEATED = ("outcome", "control", "severity", "family")
+_repeated_attr = lru_cache(maxsize=4096)(_attr)
+
+
+def _check_properties(pad: str, check: Mapping[str, Any]) -> str:
+    """A check's ``<properties>``: what :func:`_properties` writes for its id, outcome,
+    control, severity, family, target, blocking and waiver (names known to need no
+    escaping)."""
+    row = pad + '  <property name="'
+    rows = []
+    ident = check.get("id")
+    if ident is not None and ident != "":
+        rows.append(f'{row}id" value="{_attr(str(ident))}" />')
+    for name in _REPEATED:
+        value = check[name]
+        if value is not None and value != "":
+            rows.append(f'{row}{name}" value="{_repeated_attr(str(value))}" />')
+    target = check["target"]
+    if target is not None and target != "":
+        rows.append(f'{row}target" value="{_attr(str(target))}" />')
+    blocking = "true" if check.get("blocking") else "false"
+    rows.append(f'{row}blocking" value="{blocking}" />')
+    waiver = check.get("waiver")
+    if waiver:
+        for name in ("approver", "expires", "reason"):
+            value = waiver.get(name)
+            if value is not None and value != "":
+                rows.append(f'{row}waiver.{name}" value="{_attr(str(value))}" />')
+    return f"{pad}<properties>{''.join(rows)}{pad}</properties>"
+
+
 def _first_line(text: str) -> str:
     return (text.splitlines() or [""])[0][:500]
-
-
-def _check_properties(check: Mapping[str, Any]) -> dict[str, Any]:
-    waiver = check.get("waiver") or {}
-    return {
-        "id": check.get("id"),
-        "outcome": check["outcome"],
-        "control": check["control"],
-        "severity": check["severity"],
-        "family": check["family"],
-        "target": check["target"],
-        "blocking": str(bool(check.get("blocking"))).lower(),
-        "waiver.approver": waiver.get("approver"),
-        "waiver.expires": waiver.get("expires"),
-        "waiver.reason": waiver.get("reason"),
-    }
 
 
 def _kind(check: Mapping[str, Any]) -> str:
@@ -103,15 +130,13 @@ def _kind(check: Mapping[str, Any]) -> str:
 def _testcase(check: Mapping[str, Any]) -> str:
     pad = "\n    "
     inner = pad + "  "
-    head = _tag(
-        "testcase",
-        (
-            ("classname", f"readiness.{check['family']}"),
-            ("name", check.get("id") or f"{check['control']}[{check['target']}]"),
-            ("time", _time(float(check.get("duration") or 0.0))),
-        ),
-    )
-    parts = [f"{pad}{head}>", _properties(inner, _check_properties(check))]
+    classname = _repeated_attr(f"readiness.{check['family']}")
+    name = _attr(check.get("id") or f"{check['control']}[{check['target']}]")
+    seconds = _time(float(check.get("duration") or 0.0))
+    parts = [
+        f'{pad}<testcase classname="{classname}" name="{name}" time="{seconds}">',
+        _check_properties(inner, check),
+    ]
     outcome = check["outcome"]
     message = str(check.get("message") or "")
     if outcome == "failed":

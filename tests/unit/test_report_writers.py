@@ -52,6 +52,15 @@ def _report(state: str = "failed") -> dict[str, Any]:
         _check(6, "warned", "below the gate"),
         _check(7, "waived", "waived until 2027-01-01", waiver={"approver": "ann", "expires": "x"}),
         _check(8, "warned", ""),
+        _check(
+            9,
+            "waived",
+            "w",
+            id='CTL-0[odd/"<t>&\tx]',
+            target='odd/"<t>&\tx',
+            family="k8s & <co>",
+            waiver={"approver": 'a "b" <c>', "expires": "2027-01-01", "reason": "r & s\n"},
+        ),
     ]
     return {
         "profile": "prod",
