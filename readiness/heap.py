@@ -42,10 +42,25 @@ def finish() -> None:
 
 
 def install(config: pytest.Config) -> None:
-    """Settle after configuration; give the frozen heap back to the collector once the
-    run is over (pytest's final collections run before this cleanup)."""
+    """Settle after configuration and pause the collector until the checks are collected
+    (:func:`collected`); give the frozen heap back to the collector once the run is over
+    (pytest's final collections run before this cleanup)."""
     config.add_cleanup(gc.unfreeze)
+    config.add_cleanup(gc.enable)
     settle()
+    gc.disable()
+
+
+def collected() -> None:
+    """The checks are collected: freeze the heap and resume the collector.
+
+    While pytest collects, the heap only grows: thousands of items and, read in the
+    background meanwhile, the cluster's objects. Each full collection it triggers walks
+    all of it again (2.4 s of a 7.1 s collection at 2,000 workloads); nothing built then
+    is garbage before the run ends.
+    """
+    settle()
+    gc.enable()
 
 
 @contextlib.contextmanager

@@ -162,7 +162,7 @@ def _with_fail_on(profile: Profile, fail_on: str) -> Profile:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
     if PROFILE in session.config.stash:
-        heap.settle()  # the items and the targets they hold live until the end
+        heap.collected()  # the items and the targets they hold live until the end
 
 
 def pytest_runtestloop(session: pytest.Session) -> None:

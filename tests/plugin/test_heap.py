@@ -32,6 +32,33 @@ def test_heap_is_frozen_while_checks_run_and_released_after(pytester: pytest.Pyt
     assert gc.get_freeze_count() == 0  # nothing stays frozen once the run is over
 
 
+COLLECTING = """
+import gc, json, pathlib
+from readiness import control
+
+def pytest_generate_tests(metafunc):
+    pathlib.Path("collecting.json").write_text(json.dumps(gc.isenabled()))
+    metafunc.parametrize("n", [1])
+
+@control("K8S-PROBES")
+def test_running(evidence, n):
+    pathlib.Path("running.json").write_text(json.dumps(gc.isenabled()))
+"""
+
+
+def test_collector_paused_while_checks_are_collected(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", prof=PROFILE)
+    pytester.makepyfile(test_checks=COLLECTING)
+    assert gc.isenabled()
+    result = pytester.runpytest_inprocess(
+        "--profile=prof.yaml", "-p", "no:cacheprovider", "test_checks.py"
+    )
+    result.assert_outcomes(passed=1)
+    assert json.loads((pytester.path / "collecting.json").read_text()) is False
+    assert json.loads((pytester.path / "running.json").read_text()) is True
+    assert gc.isenabled()
+
+
 def test_runs_without_a_profile_leave_the_collector_alone(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_plain="import gc\ndef test_x():\n    assert gc.get_freeze_count() == 0\n"
