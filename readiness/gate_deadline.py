@@ -5,21 +5,22 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 
 from readiness.errors import SourceError
-from readiness.sources import api
+from readiness.sources import run
 
 
 class GateDeadline:
     """Registered when the profile sets ``gate.deadline`` (seconds)."""
 
-    def __init__(self, seconds: float, clock: api.Clock = time.monotonic):
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
         self.seconds = seconds
         self._clock = clock
         self.end = clock() + seconds
-        api.run_context().run_end = self.end
+        run.run_context().run_end = self.end
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:

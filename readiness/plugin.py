@@ -35,7 +35,7 @@ from readiness.session import (
     utcnow,
     write_error_reports,
 )
-from readiness.sources.api import Limits, start_run
+from readiness.sources.run import Limits, start_run
 
 
 def checks_dir() -> Path:

@@ -25,8 +25,6 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from readiness.sources.deadline import WATCHDOG
-
 HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE)
 
 
@@ -101,7 +99,9 @@ class _Handler:
         if signum == signal.SIGPIPE and not output_broken():
             return  # a socket's peer went away (a target, a demo client): not our reader
         name = signal.Signals(signum).name
-        WATCHDOG.abort()
+        deadline = sys.modules.get("readiness.sources.deadline")
+        if deadline is not None:  # not imported: nothing was ever read over the network
+            deadline.WATCHDOG.abort()
         if signum == signal.SIGPIPE:
             silence_output()
         if self.signalled is not None:

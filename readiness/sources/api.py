@@ -16,96 +16,31 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from functools import partial
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from readiness.errors import OnceCache, SourceError
+from readiness.errors import SourceError
 from readiness.profile.common import Auth, Endpoint
 from readiness.redact import safe_url
 from readiness.sources.deadline import WATCHDOG, Deadline, guard_pool_manager, guarded
-from readiness.workers import Workers
 
-T = TypeVar("T")
-R = TypeVar("R")
-
-Clock = Callable[[], float]
+# The run's shared state lives in readiness.sources.run; its names stay importable here.
+from readiness.sources.run import MIB as MIB
+from readiness.sources.run import Limits as Limits
+from readiness.sources.run import RunContext as RunContext
+from readiness.sources.run import gather as gather
+from readiness.sources.run import run_context as run_context
+from readiness.sources.run import start_run as start_run
 
 RETRY_STATUS = frozenset({502, 503, 504})
-MIB = 1024 * 1024
 CHUNK = 64 * 1024
-
-
-# ------------------------------------------------------------------------ run settings
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Profile defaults for every target read (``limits:``)."""
-
-    deadline: float = 30.0
-    max_body: Mapping[str, int] = field(default_factory=lambda: {"default": 64 * MIB})
-
-    def cap(self, kind: str) -> int:
-        return self.max_body.get(kind, self.max_body.get("default", 64 * MIB))
-
-
-@dataclass(frozen=True, slots=True)
-class _Failure:
-    """A cached error, stored as data and raised fresh each time."""
-
-    target: str
-    reason: str
-
-    def error(self) -> SourceError:
-        return SourceError(self.target, self.reason)
-
-
-class RunContext:
-    """What one run shares between sources: limits, JSON answers, timed-out targets."""
-
-    def __init__(self, limits: Limits | None = None):
-        self.limits = limits or Limits()
-        self._lock = threading.Lock()
-        self._answers = OnceCache()
-        self._dead: dict[str, _Failure] = {}
-        self.run_end: float | None = None  # gate.deadline, in monotonic time
-
-    def once(self, key: tuple[str, ...], compute: Callable[[], Any]) -> Any:
-        """``compute()`` once per key; concurrent callers wait for the first; an error is
-        kept as data and raised fresh to every caller."""
-        return self._answers.get(key, compute)
-
-    def dead(self, base: str) -> _Failure | None:
-        with self._lock:
-            return self._dead.get(base)
-
-    def mark_dead(self, base: str, target: str, reason: str) -> None:
-        with self._lock:
-            self._dead.setdefault(base, _Failure(target, reason))
-
-
-_run = RunContext()
-
-
-def start_run(limits: Limits | None = None) -> RunContext:
-    """A fresh run: new limits, no cached answers, no timed-out targets."""
-    global _run
-    _run = RunContext(limits)
-    WATCHDOG.reset()
-    return _run
-
-
-def run_context() -> RunContext:
-    return _run
 
 
 def _origin(url: str) -> str:
@@ -155,9 +90,10 @@ def new_session(pool_maxsize: int = 16) -> requests.Session:
 
 def endpoint_deadline(endpoint: Endpoint) -> Deadline:
     """The target's deadline, never past the run's own (``gate.deadline``)."""
-    seconds = endpoint.deadline or _run.limits.deadline
-    if _run.run_end is not None:
-        seconds = max(min(seconds, _run.run_end - time.monotonic()), 0.001)
+    run = run_context()
+    seconds = endpoint.deadline or run.limits.deadline
+    if run.run_end is not None:
+        seconds = max(min(seconds, run.run_end - time.monotonic()), 0.001)
     return Deadline(seconds)
 
 
@@ -291,12 +227,12 @@ def _send(
     if WATCHDOG.aborted:
         raise SourceError(name, f"not read: the run was interrupted before {shown}")
     origin = _origin(url)
-    dead = _run.dead(origin)
+    dead = run_context().dead(origin)
     if dead is not None:
         raise SourceError(name, f"not asked again: {dead.reason}")
     deadline = deadline or endpoint_deadline(endpoint)
     cap = max_bytes or (
-        int(endpoint.max_body_mb * MIB) if endpoint.max_body_mb else _run.limits.cap(name)
+        int(endpoint.max_body_mb * MIB) if endpoint.max_body_mb else run_context().limits.cap(name)
     )
     attempts = endpoint.retries + 1
     last = ""
@@ -323,7 +259,7 @@ def _send(
                 raise SourceError(name, f"{shown} redirects in a loop (more than 30)") from None
             except requests.RequestException as exc:
                 if deadline.expired():
-                    _run.mark_dead(origin, name, _late(shown, deadline))
+                    run_context().mark_dead(origin, name, _late(shown, deadline))
                     raise SourceError(name, _late(shown, deadline)) from None
                 if isinstance(exc, requests.exceptions.SSLError):
                     raise SourceError(
@@ -333,7 +269,7 @@ def _send(
                 timed_out = timed_out or isinstance(exc, requests.Timeout)
             except SourceError as exc:
                 if deadline.expired():
-                    _run.mark_dead(origin, name, exc.reason)
+                    run_context().mark_dead(origin, name, exc.reason)
                 raise
             else:
                 response._content = body
@@ -347,7 +283,7 @@ def _send(
                 sleep(pause)
     reason = f"{last} (after {attempt + 1} attempts)"
     if timed_out:  # a silent target is not waited for again in this run
-        _run.mark_dead(origin, name, reason)
+        run_context().mark_dead(origin, name, reason)
     raise SourceError(name, reason)
 
 
@@ -404,7 +340,7 @@ class ApiClient:
             query,
             _fingerprint(self.endpoint.auth, verify_setting(self.endpoint), self.endpoint.timeout),
         )
-        return _run.once(key, lambda: self._read_json(path, params))
+        return run_context().once(key, lambda: self._read_json(path, params))
 
     def _read_json(self, path: str, params: Mapping[str, Any] | None) -> Any:
         response = self.get(path, params)
@@ -455,20 +391,3 @@ def short_error(exc: Exception) -> str:
         if marker in text:
             text = text.split(marker, 1)[1]
     return text.strip("()'\" ")[:300]
-
-
-def gather(fn: Callable[[T], R], items: Iterable[T], max_workers: int = 16) -> list[R | Exception]:
-    """Run ``fn`` over ``items`` concurrently; each result or the exception it raised."""
-    items = list(items)
-    if not items:
-        return []
-
-    def call(item: T) -> R | Exception:
-        try:
-            return fn(item)
-        except Exception as exc:  # returned to the caller, who reports it per target
-            return exc
-
-    with Workers(min(max_workers, len(items)), "readiness-gather") as pool:
-        futures = [pool.submit(partial(call, item)) for item in items]
-        return [future.result() for future in futures]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -36,8 +37,8 @@ from readiness.rules.kubernetes_model import (
     Workload,
     hide_source_errors,
 )
-from readiness.sources.api import gather, run_context
 from readiness.sources.manifests import load_manifests
+from readiness.sources.run import gather, run_context
 
 __tracebackhide__ = hide_source_errors  # a source's error needs no traceback
 
@@ -194,6 +195,9 @@ def start_loading(profile: Profile) -> threading.Thread | None:
     imports and collects the checks); None when it has none."""
     if not (profile.targets.kubernetes or profile.targets.manifests):
         return None
+    if profile.targets.kubernetes:  # the client and its HTTP stack load here, in the main
+        # thread: imported by the reader, they would race pytest's imports of the checks
+        importlib.import_module("readiness.sources.kubernetes")
     reader = threading.Thread(
         target=_quietly, args=(profile,), name="readiness-kubernetes", daemon=True
     )

@@ -1,4 +1,5 @@
-"""Families that do not run are not imported: a manifests-only gate loads no client library."""
+"""Families that do not run are not imported: a manifests-only gate loads no client library
+and no HTTP library."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 PROFILES = Path(__file__).parent.parent.parent / "profiles"
 HEAVY = ("kubernetes", "sigstore", "cyclonedx", "docker", "psycopg", "spdx_tools", "boto3")
+HTTP = ("requests", "urllib3")  # nothing is read over HTTP
 RUN = """
 import json, sys, pytest
 code = pytest.main(["--profile=files.yaml", "-q", "-p", "no:cacheprovider", "--tb=no"])
@@ -25,7 +27,7 @@ def test_a_manifests_only_gate_loads_no_client_library(tmp_path: Path) -> None:
         "targets:\n  manifests:\n    - {name: app, paths: [manifests], namespace: web}\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", RUN, *HEAVY],
+        [sys.executable, "-c", RUN, *HEAVY, *HTTP],
         cwd=tmp_path,
         capture_output=True,
         text=True,
