@@ -21,14 +21,12 @@ from __future__ import annotations
 import base64
 import json
 import re
-import ssl
-import threading
-from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from readiness.demo._replay import ReplayServer
 
 #: The recordings (upstream answers, see ``ci_demo/SOURCES.md``).
 RECORDINGS = Path(__file__).with_name("ci_demo")
@@ -105,44 +103,11 @@ def _page(items: list[Any], query: dict[str, str]) -> tuple[list[Any], int, int]
     return items[start : start + per_page], page, per_page
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: RecordedCiServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def _send(self, code: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
-        srv = self.server
-        url = urlsplit(self.path)
-        srv.count(url.path)
-        gitlab = url.path.startswith("/api/v4/")
-        scheme, _, credential = (self.headers.get("Authorization") or "").partition(" ")
-        if srv.token is not None and (scheme.lower() != "bearer" or credential != srv.token):
-            self._send(401, _GL_401 if gitlab else _GH_401)
-            return
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        self._send(*srv.respond(url.path, query))
-
-    def _refuse(self) -> None:
-        self._send(405, {"message": "this replay server only reads"})
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = _refuse
+_JSON = {"Content-Type": "application/json; charset=utf-8"}
 
 
-class RecordedCiServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class RecordedCiServer(ReplayServer):
+    thread_name = "ci-replay"
 
     def __init__(
         self,
@@ -151,26 +116,19 @@ class RecordedCiServer(ThreadingHTTPServer):
         token: str | None = None,
         cert: tuple[Path, Path] | None = None,
     ):
-        super().__init__(("127.0.0.1", port), _Handler)
+        super().__init__(port, token, cert)
         self.recording = recording
-        self.token = token
-        self.requests: Counter[str] = Counter()
-        self._lock = threading.Lock()
-        self.scheme = "http"
-        if cert is not None:
-            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            ctx.load_cert_chain(str(cert[0]), str(cert[1]))
-            self.socket = ctx.wrap_socket(self.socket, server_side=True)
-            self.scheme = "https"
-        self._thread: threading.Thread | None = None
 
-    @property
-    def url(self) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.server_address[1]}"
+    def answer(self, path: str, query: dict[str, str]) -> tuple[int, bytes, Mapping[str, str]]:
+        code, body, headers = self.respond(path, query)
+        return code, json.dumps(body).encode(), {**_JSON, **headers}
 
-    def count(self, path: str) -> None:
-        with self._lock:
-            self.requests[path] += 1
+    def unauthorized(self, path: str) -> tuple[int, bytes, Mapping[str, str]]:
+        body = _GL_401 if path.startswith("/api/v4/") else _GH_401
+        return 401, json.dumps(body).encode(), _JSON
+
+    def refused(self) -> tuple[int, bytes, Mapping[str, str]]:
+        return 405, json.dumps({"message": "this replay server only reads"}).encode(), _JSON
 
     def respond(self, path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         rec = self.recording
@@ -227,14 +185,3 @@ class RecordedCiServer(ThreadingHTTPServer):
             "X-Next-Page": str(page + 1) if more else "",
         }
         return 200, page_items, headers
-
-    def start(self) -> RecordedCiServer:
-        self._thread = threading.Thread(target=self.serve_forever, name="ci-replay", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
-        if self._thread is not None:
-            self._thread.join(5)

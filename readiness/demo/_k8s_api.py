@@ -19,16 +19,13 @@ import base64
 import datetime as dt
 import json
 import re
-import ssl
-import threading
 import time
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from readiness.demo._replay import ReplayServer
 
 _TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 _NAMESPACED = re.compile(r"^(?P<prefix>/apis?/.+?)/namespaces/(?P<ns>[^/]+)/(?P<plural>[^/]+)$")
@@ -96,44 +93,11 @@ class Recording:
         return {**template, "items": merged}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: RecordedApiServer
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out at once, no delayed-ACK stall
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def _send(self, code: int, body: bytes) -> None:
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Audit-Id", f"replay-{self.server.total}")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:
-        srv = self.server
-        url = urlsplit(self.path)
-        srv.count(url.path)
-        if srv.latency:
-            time.sleep(srv.latency)
-        scheme, _, credential = (self.headers.get("Authorization") or "").partition(" ")
-        if srv.token is not None and (scheme.lower() != "bearer" or credential != srv.token):
-            self._send(401, status_body(401, "Unauthorized", "Unauthorized", {}))
-            return
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        self._send(*srv.respond(url.path, query))
-
-    def _refuse(self) -> None:
-        self._send(405, status_body(405, "MethodNotAllowed", "this replay server only reads", {}))
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = _refuse
+_JSON = {"Content-Type": "application/json"}
 
 
-class RecordedApiServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class RecordedApiServer(ReplayServer):
+    thread_name = "k8s-replay"
 
     def __init__(
         self,
@@ -143,32 +107,27 @@ class RecordedApiServer(ThreadingHTTPServer):
         cert: tuple[Path, Path] | None = None,
         latency: float = 0.0,
     ):
-        super().__init__(("127.0.0.1", port), _Handler)
+        super().__init__(port, token, cert)
         self.recording = recording
-        self.token = token
         self.latency = latency
-        self.requests: Counter[str] = Counter()
-        self.queries: list[tuple[str, dict[str, str]]] = []
-        self._lock = threading.Lock()
-        self.scheme = "http"
-        if cert is not None:
-            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            ctx.load_cert_chain(str(cert[0]), str(cert[1]))
-            self.socket = ctx.wrap_socket(self.socket, server_side=True)
-            self.scheme = "https"
-        self._thread: threading.Thread | None = None
 
-    @property
-    def url(self) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.server_address[1]}"
+    def before_answer(self) -> None:
+        if self.latency:
+            time.sleep(self.latency)
 
-    @property
-    def total(self) -> int:
-        return sum(self.requests.values())
+    def _headers(self) -> Mapping[str, str]:
+        return {**_JSON, "Audit-Id": f"replay-{self.total}"}
 
-    def count(self, path: str) -> None:
-        with self._lock:
-            self.requests[path] += 1
+    def answer(self, path: str, query: dict[str, str]) -> tuple[int, bytes, Mapping[str, str]]:
+        code, body = self.respond(path, query)
+        return code, body, self._headers()
+
+    def unauthorized(self, path: str) -> tuple[int, bytes, Mapping[str, str]]:
+        return 401, status_body(401, "Unauthorized", "Unauthorized", {}), self._headers()
+
+    def refused(self) -> tuple[int, bytes, Mapping[str, str]]:
+        body = status_body(405, "MethodNotAllowed", "this replay server only reads", {})
+        return 405, body, self._headers()
 
     def reset_counts(self) -> None:
         with self._lock:
@@ -207,17 +166,6 @@ class RecordedApiServer(ThreadingHTTPServer):
         return 404, status_body(
             404, "NotFound", "the server could not find the requested resource", {}
         )
-
-    def start(self) -> RecordedApiServer:
-        self._thread = threading.Thread(target=self.serve_forever, name="k8s-replay", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
-        if self._thread is not None:
-            self._thread.join(5)
 
 
 def paginate(path: str, listing: Mapping[str, Any], query: Mapping[str, str]) -> dict[str, Any]:

@@ -357,7 +357,13 @@ def plan_record(
     elif not refused:
         result["record_error"] = "recording is off (dora.record: false)"
     try:
-        _measure_into(result, location, report, profile, now)
+        store = open_store(
+            location, lock_timeout=min(HISTORY_LOCK_TIMEOUT_S, profile.dora.lock_timeout)
+        )
+        try:
+            _measure_into(result, store, report, profile, now)
+        finally:
+            store.close()
     except DoraError as exc:
         if pending is None:
             result["record_error"] = result["record_error"] or str(exc)
@@ -393,7 +399,7 @@ def record(
         store.close()
         return result
     try:
-        _measure_store_into(result, store, report, profile, pending.now)
+        _measure_into(result, store, report, profile, pending.now)
     except DoraError as exc:
         result["notes"].append(f"recorded, but the metrics could not be read: {exc}")
     finally:
@@ -401,33 +407,7 @@ def record(
     return result
 
 
-def record_and_measure(
-    report: Mapping[str, Any], profile: Profile, options: RecordOptions, location: str
-) -> dict[str, Any]:
-    """Plan and record at once (no reports in between): the receipt."""
-    planned, pending = plan_record(report, profile, options, location)
-    if pending is None:
-        return planned
-    return record(planned, pending, report, profile, location)
-
-
 def _measure_into(
-    result: dict[str, Any],
-    location: str,
-    report: Mapping[str, Any],
-    profile: Profile,
-    now: dt.datetime,
-) -> None:
-    store = open_store(
-        location, lock_timeout=min(HISTORY_LOCK_TIMEOUT_S, profile.dora.lock_timeout)
-    )
-    try:
-        _measure_store_into(result, store, report, profile, now)
-    finally:
-        store.close()
-
-
-def _measure_store_into(
     result: dict[str, Any],
     store: Store,
     report: Mapping[str, Any],
