@@ -171,6 +171,22 @@ def pytest_runtestloop(session: pytest.Session) -> None:
         heap.settle()  # every source's evidence lives until the end
 
 
+#: Checks run between two heap checkpoints (a grouped check makes up to a few hundred rows).
+CHECKPOINT_EVERY = 256
+_CHECKS_RUN = pytest.StashKey[int]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    config = item.config
+    if PROFILE not in config.stash:
+        return
+    done = config.stash.get(_CHECKS_RUN, 0) + 1
+    config.stash[_CHECKS_RUN] = done
+    if done % CHECKPOINT_EVERY == 0:
+        heap.checkpoint()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if PROFILE in session.config.stash:

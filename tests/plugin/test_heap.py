@@ -64,3 +64,51 @@ def test_runs_without_a_profile_leave_the_collector_alone(pytester: pytest.Pytes
         test_plain="import gc\ndef test_x():\n    assert gc.get_freeze_count() == 0\n"
     )
     pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+CHECKPOINTED = """
+import gc, json, pathlib, weakref
+from readiness import control
+
+class Node:
+    pass
+
+counts = []
+dead = []
+
+@control("K8S-PROBES")
+def test_one(evidence):
+    node = Node()
+    node.self = node  # cyclic garbage once this check returns
+    dead.append(weakref.ref(node))
+    counts.append(gc.get_freeze_count())
+    gc.disable()  # only the checkpoint after this check may collect the cycle
+
+@control("K8S-PROBES")
+def test_two(evidence):
+    gc.enable()
+    counts.append(gc.get_freeze_count())
+
+@control("K8S-PROBES")
+def test_three(evidence):
+    counts.append(gc.get_freeze_count())
+    pathlib.Path("seen.json").write_text(json.dumps([counts, dead[0]() is None]))
+"""
+
+
+def test_the_heap_is_checkpointed_between_checks_and_their_garbage_collected_first(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from readiness import plugin
+
+    monkeypatch.setattr(plugin, "CHECKPOINT_EVERY", 1)
+    pytester.makefile(".yaml", prof=PROFILE)
+    pytester.makepyfile(test_checks=CHECKPOINTED)
+    result = pytester.runpytest_inprocess(
+        "--profile=prof.yaml", "-p", "no:cacheprovider", "test_checks.py"
+    )
+    result.assert_outcomes(passed=3)
+    counts, collected = json.loads((pytester.path / "seen.json").read_text())
+    assert counts[0] < counts[1] < counts[2]  # what each check left is frozen after it
+    assert collected  # the cycle it left was collected, not frozen with the rest
+    assert gc.get_freeze_count() == 0
