@@ -154,6 +154,11 @@ _PROMQL_WORDS = frozenset(_WORDS.split(" "))
 
 def metric_names(query: str) -> set[str]:
     """Metric names a PromQL expression reads (best effort, for recognising alert rules)."""
+    return set(_metric_names(query))
+
+
+@functools.lru_cache(maxsize=4096)  # every SLO's check asks again about every rule of the run
+def _metric_names(query: str) -> frozenset[str]:
     text = _PLACEHOLDER_RE.sub("5m", query)
     text = re.sub(r"\{[^}]*\}", "{}", text)  # drop label matchers
     text = re.sub(r"\"[^\"]*\"|'[^']*'", "", text)
@@ -168,7 +173,7 @@ def metric_names(query: str) -> set[str]:
         if before and (before[-1].isdigit() or before[-1] == "."):
             continue  # a duration unit or a float literal
         names.add(word)
-    return names
+    return frozenset(names)
 
 
 def _sum(query: str, window: str) -> str:
