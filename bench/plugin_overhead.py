@@ -3,7 +3,8 @@ same checks under bare pytest, measured in the same run. Prints the ratios.
 
     python bench/plugin_overhead.py [--checks 10000] [--repeat 3]
 
-Three modes, each the best of --repeat runs in a fresh process:
+Three modes, each the best of --repeat runs in a fresh process, as wall time and as the
+process's CPU time (user + system, from ``wait4``: robust to other load on the machine):
   bare      plain pytest, readiness's plugins and pytest-html disabled;
   plugin    `pytest --profile=...`: controls, gate, JSON report, JUnit and the DORA
             gate-run record (no HTML);
@@ -13,6 +14,7 @@ Three modes, each the best of --repeat runs in a fresh process:
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -53,13 +55,19 @@ BARE_FLAGS = [
 ]
 
 
-def timed(cmd: list[str], cwd: Path) -> float:
+def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one run of ``cmd``."""
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    output = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout[-2000:]}")
-    return elapsed
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({code}):\n{output[-2000:]}")
+    return elapsed, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -83,13 +91,18 @@ def main() -> None:
             ),
             "full": ([*py, "--profile=bench.yaml", "test_plug.py"], root / "plug"),
         }
-        best = {
-            name: min(timed(cmd, cwd) for _ in range(args.repeat))
+        runs = {
+            name: [timed(cmd, cwd) for _ in range(args.repeat)]
             for name, (cmd, cwd) in modes.items()
         }
+    wall = {name: min(w for w, _ in done) for name, done in runs.items()}
+    cpu = {name: min(c for _, c in done) for name, done in runs.items()}
     print(f"checks: {args.checks}, best of {args.repeat} runs each")
-    for name, seconds in best.items():
-        print(f"  {name:<7} {seconds:7.2f} s   ratio vs bare {seconds / best['bare']:.2f}x")
+    for name in runs:
+        print(
+            f"  {name:<7} wall {wall[name]:7.2f} s  ratio vs bare {wall[name] / wall['bare']:.2f}x"
+            f"   cpu {cpu[name]:7.2f} s  ratio vs bare {cpu[name] / cpu['bare']:.2f}x"
+        )
 
 
 if __name__ == "__main__":
