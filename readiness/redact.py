@@ -45,7 +45,8 @@ def mask_urls(text: str) -> str:
     """Every URL found in a message value, through :func:`safe_url`."""
     if "://" not in text:
         return text
-    return _masked_urls(text)
+    masked = _masked_urls(text)
+    return text if masked == text else masked  # the caller's own text when nothing changed
 
 
 @lru_cache(maxsize=8192)  # the same URLs recur in every check of a target
@@ -130,8 +131,11 @@ class Redactor:
     def _sequence(self, value: list[Any] | tuple[Any, ...], *, copy: bool) -> list[Any]:
         data, text = self.data, self.text
         items = [text(v) if type(v) is str else data(v) for v in value]
-        if copy or any(a is not b for a, b in zip(items, value, strict=True)):
+        if copy:
             return items
+        for a, b in zip(items, value, strict=True):
+            if a is not b:
+                return items
         return value  # type: ignore[return-value]  # a list whose items all stayed
 
 

@@ -95,3 +95,13 @@ def test_data_keeps_plain_parts_without_secrets_instead_of_copying_them() -> Non
     copy = Redactor(["a-long-secret"]).data(leaked)
     assert copy == {"namespaces": shared, "note": "token ***"} and copy is not leaked
     assert leaked["note"] == "token a-long-secret"  # the check's own data is not rewritten
+
+
+def test_data_keeps_evidence_with_a_safe_url_seen_before_instead_of_copying_it() -> None:
+    redactor = Redactor(["a-long-secret"])
+    for port in ("8443", "8443"):  # equal texts, distinct objects, as every row makes them
+        url = "".join(["https://127.0.0.1:", port, "/health"])
+        evidence = {"url": url, "hosts": [url]}
+        assert redactor.data(evidence) is evidence
+    assert redactor.text("".join(["https://u:p@h", "/x"])) == "https://***@h/x"
+    assert redactor.text("".join(["https://u:p@h", "/x"])) == "https://***@h/x"
