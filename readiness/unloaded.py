@@ -11,6 +11,7 @@ skipped row per check, as if the module had been imported.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,13 @@ from readiness.controls import get_control
 
 def controls_of(path: Path) -> list[tuple[str, str, int]]:
     """(test function, control id, line) for each ``@control("ID")`` check in the module."""
+    stat = path.stat()
+    return list(_parsed_controls(path, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.cache
+def _parsed_controls(path: Path, mtime_ns: int, size: int) -> tuple[tuple[str, str, int], ...]:
+    """Parsed once per process and version of the file (asked by module and by item)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     found = []
     for node in tree.body:
@@ -37,7 +45,7 @@ def controls_of(path: Path) -> list[tuple[str, str, int]]:
                 and isinstance(deco.args[0].value, str)
             ):
                 found.append((node.name, deco.args[0].value, node.lineno - 1))
-    return found
+    return tuple(found)
 
 
 def families_of(path: Path) -> set[str]:
