@@ -115,3 +115,28 @@ def test_hosts_with_the_fewest_reads_start_first() -> None:
     many = [job(f"svc{i}", f"svc{i}/{n}") for i in range(6) for n in range(4)]
     run_jobs([*many, job("slo", "slo")], workers=1, per_host=1)
     assert order[0] == "slo" and len(order) == 25
+
+
+def test_one_worker_takes_hosts_in_order_and_follow_ups_of_a_new_host_last() -> None:
+    """Hosts keep their place (fewest reads first, then in order of appearance); a host
+    first seen in a follow-up comes after them; a freed slot goes back to its host."""
+    order: list[str] = []
+
+    def job(host: str, name: str, then: Iterable[Job] = ()) -> Job:
+        def run() -> list[Job]:
+            order.append(name)
+            return list(then)
+
+        return Job(host, run, name)
+
+    jobs = [
+        job("a", "a1"),
+        job("a", "a2"),
+        job("a", "a3"),
+        job("b", "b1", [job("d", "d1"), job("b", "b2")]),
+        job("c", "c1"),
+        job("c", "c2"),
+    ]
+    stats = run_jobs(jobs, workers=1, per_host=1)
+    assert order == ["b1", "b2", "c1", "c2", "a1", "a2", "a3", "d1"]
+    assert stats.jobs == 8 and stats.hosts == 4 and not stats.errors
