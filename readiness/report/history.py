@@ -69,8 +69,9 @@ def read_report(path: Path) -> Archived:
 
 
 def archive_paths(report_dir: Path) -> list[Path]:
-    """The archived reports' files, oldest first: their names start with the run's start
-    time, so the order needs no report read."""
+    """The archived reports' files, oldest first: their names start with the time they
+    were archived (to the microsecond: two runs within one second keep their order), so
+    the order needs no report read."""
     folder = report_dir / HISTORY_DIR
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
@@ -194,7 +195,7 @@ def archive(report_path: Path, report: Mapping[str, Any]) -> Path:
     """Copy the written report, byte for byte, into the history folder."""
     folder = report_path.parent / HISTORY_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = str(report["started_at"]).replace(":", "").replace("-", "")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     target = folder / f"{stamp}-{report['run']['id']}.json"
     shutil.copyfile(report_path, target)
     return target

@@ -127,3 +127,17 @@ def test_a_long_history_is_read_newest_first_only_as_far_as_needed(
     assert second["changes"] is not None, result.stdout.str()
     assert [c["target"] for c in second["changes"]["fixed"]] == ["cart"]
     assert "no comparison with the previous run" not in result.stdout.str()
+
+
+def test_runs_archived_within_one_second_keep_their_order(tmp_path: Path) -> None:
+    import uuid
+
+    from readiness.report.history import archive, archive_paths
+
+    written = []
+    for n in range(20):  # the same start second, run ids in random order
+        report_path = tmp_path / "readiness-report.json"
+        report_path.write_text(json.dumps({"n": n}))
+        report = {"started_at": "2026-12-07T17:50:27Z", "run": {"id": str(uuid.uuid4())}}
+        written.append(archive(report_path, report))
+    assert archive_paths(tmp_path) == written
