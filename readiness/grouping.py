@@ -37,7 +37,10 @@ from readiness.redact import Redactor
 from readiness.results import CheckResult
 
 #: The parameters a family's checks may take grouped (others are never grouped).
-GROUPABLE = {"kubernetes": ("workload", "service", "namespace"), "http": ("service",)}
+GROUPABLE = {
+    "kubernetes": ("workload", "service", "namespace", "autoscaler", "budget", "release"),
+    "http": ("service",),
+}
 MEMBERS = pytest.StashKey[list["MemberRun"]]()
 TARGETS = pytest.StashKey[tuple[str, ...]]()
 

@@ -122,3 +122,51 @@ def test_grouped_items_are_few(pytester: pytest.Pytester) -> None:
     assert sorted(i.split("::")[1] for i in ids) == sorted(
         f"{fn}[{ns}]" for fn in ("test_pdb", "test_probes") for ns in ("ops", "pay", "shop")
     )
+
+
+OBJECT_CHECKS = """
+from readiness import control, parametrize
+from readiness.checking import profile_of
+
+def pytest_generate_tests(metafunc):
+    profile_of(metafunc.config)
+    for name, kind in (("autoscaler", "HorizontalPodAutoscaler"),
+                       ("budget", "PodDisruptionBudget"), ("release", "Deployment")):
+        ids = [f"{ns}/{kind}/app-{i}" for ns in ("shop", "pay") for i in range(3)]
+        parametrize(metafunc, name, [(t, t) for t in ids])
+
+@control("K8S-HPA-TARGET")
+def test_hpa_target(autoscaler, evidence):
+    evidence.add(hpa=autoscaler)
+
+@control("K8S-PDB-SELECTOR")
+def test_pdb_selector(budget, evidence):
+    assert not budget.endswith("app-1"), f"{budget}: selects nothing"
+
+@control("K8S-PROGRESSIVE-DELIVERY")
+def test_progressive_delivery(release, evidence, request):
+    evidence.add(release=release, profile=bool(request.config))
+"""
+
+
+def test_autoscalers_budgets_and_releases_are_grouped_by_namespace_too(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".yaml", prof=profile("group"))
+    pytester.makepyfile(test_checks=OBJECT_CHECKS)
+    collected = pytester.runpytest_subprocess(
+        "--profile=prof.yaml", "-p", "no:cacheprovider", "--collect-only", "-q", "test_checks.py"
+    )
+    ids = [line.split("::")[1] for line in collected.stdout.lines if "::" in line]
+    assert sorted(ids) == sorted(
+        f"{fn}[{ns}]"
+        for fn in ("test_hpa_target", "test_pdb_selector", "test_progressive_delivery")
+        for ns in ("pay", "shop")
+    )
+    pytester.runpytest_subprocess("--profile=prof.yaml", "-p", "no:cacheprovider", "test_checks.py")
+    report = json.loads((pytester.path / "reports" / "readiness-report.json").read_text())
+    outcomes = {c["id"]: c["outcome"] for c in report["checks"]}
+    assert len(outcomes) == 18  # one row per target, as per target
+    assert outcomes["K8S-PDB-SELECTOR[pay/PodDisruptionBudget/app-1]"] == "warned"  # medium
+    assert outcomes["K8S-PDB-SELECTOR[pay/PodDisruptionBudget/app-2]"] == "passed"
+    assert outcomes["K8S-PROGRESSIVE-DELIVERY[shop/Deployment/app-0]"] == "passed"
