@@ -29,7 +29,7 @@ from readiness.keys import PROFILE, REPORT_DIR
 from readiness.report.identity import git_commit
 
 RESULT = pytest.StashKey[tuple[str, dict[str, Any]]]()
-PENDING = pytest.StashKey[tuple[dict[str, Any], Pending, dict[str, Any]]]()
+PENDING = pytest.StashKey[Pending]()
 STORE_FILE = "dora.sqlite"
 
 
@@ -159,7 +159,7 @@ def dora_result(config: pytest.Config, report: dict[str, Any]) -> dict[str, Any]
     else:
         result, pending = plan_record(report, config.stash[PROFILE], options, location)
     if pending is not None:
-        config.stash[PENDING] = (result, pending, report)
+        config.stash[PENDING] = pending
     config.stash[RESULT] = (run_id, result)
     return result
 
@@ -184,29 +184,31 @@ def pytest_dora_record(session: pytest.Session, report_dir: Path, report: dict[s
     """The run's record, once its reports are written: a store that hangs or fails
     cannot cost the run its reports. The receipt goes beside them."""
     config = session.config
-    planned = config.stash.get(PENDING, None)
-    if not _active(config) or planned is None:
+    pending = config.stash.get(PENDING, None)
+    if not _active(config) or pending is None:
         return
     del config.stash[PENDING]
-    result, pending, planned_from = planned
+    planned = report["dora"]  # the block the reports carry: the plan and the history so far
+
+    def not_recorded(reason: str) -> dict[str, Any]:
+        return {**planned, "pending": False, "notes": pending.notes, "record_error": reason}
+
     stop = signals.received()
     if stop is not None:  # asked to stop while the reports were written: no new history
-        receipt = {**result, "pending": False, "record_error": f"{stop} received: not recorded"}
+        receipt = not_recorded(f"{stop} received: not recorded")
     else:
         try:
             receipt = record(
-                result, pending, planned_from, config.stash[PROFILE], store_location(config)
+                planned, pending, report, config.stash[PROFILE], store_location(config)
             )
         except KeyboardInterrupt as exc:  # SIGTERM, SIGHUP, Ctrl-C while the store was written
-            receipt = {
-                **result,
-                "pending": False,
-                "record_error": f"interrupted ({exc or 'Ctrl-C'}): "
-                "the store's transaction was rolled back",
-            }
+            receipt = not_recorded(
+                f"interrupted ({exc or 'Ctrl-C'}): the store's transaction was rolled back"
+            )
             session.exitstatus = pytest.ExitCode.INTERRUPTED
-    config.stash[RESULT] = (str(report["run"]["id"]), receipt)
-    write_receipt(report_dir, str(report["run"]["id"]), receipt)
+    run_id = str(report["run"]["id"])
+    config.stash[RESULT] = (run_id, receipt)
+    write_receipt(report_dir, run_id, receipt)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         from readiness.session import append_summary

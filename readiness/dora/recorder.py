@@ -307,6 +307,7 @@ class Pending:
 
     batch: Batch
     now: dt.datetime
+    notes: list[str]  # what the receipt says beside the record (the reports say more)
 
 
 def plan_record(
@@ -351,7 +352,7 @@ def plan_record(
     now = batch.run.finished_at if batch.run else _when(report, "finished_at")
     pending = None
     if batch.run is not None or batch.deployments or batch.incidents:
-        pending = Pending(batch, now)
+        pending = Pending(batch, now, list(result["notes"]))
         result["pending"] = True
         result["notes"].append(PENDING_NOTE)
     elif not refused:
@@ -381,10 +382,7 @@ def record(
 ) -> dict[str, Any]:
     """Write what :func:`plan_record` planned (after the reports) and measure again, this
     run included: the receipt of the record. Never raises for a store problem."""
-    result = {**planned, "pending": False}
-    result["notes"] = [
-        n for n in planned["notes"] if n != PENDING_NOTE and not n.startswith("history not read")
-    ]
+    result = {**planned, "pending": False, "notes": list(pending.notes)}
     try:
         store = open_store(location, lock_timeout=profile.dora.lock_timeout)
     except DoraError as exc:
