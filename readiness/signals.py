@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
+from readiness.sources.run import watchdog
+
 HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE)
 
 
@@ -99,9 +101,9 @@ class _Handler:
         if signum == signal.SIGPIPE and not output_broken():
             return  # a socket's peer went away (a target, a demo client): not our reader
         name = signal.Signals(signum).name
-        deadline = sys.modules.get("readiness.sources.deadline")
-        if deadline is not None:  # not imported: nothing was ever read over the network
-            deadline.WATCHDOG.abort()
+        reads = watchdog()
+        if reads is not None:  # every read in flight cut now, every new one at once
+            reads.abort()
         if signum == signal.SIGPIPE:
             silence_output()
         if self.signalled is not None:

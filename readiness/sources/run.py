@@ -12,10 +12,13 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from readiness.errors import OnceCache, SourceError
 from readiness.workers import Workers
+
+if TYPE_CHECKING:
+    from readiness.sources.deadline import _Watchdog
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -79,10 +82,17 @@ def start_run(limits: Limits | None = None) -> RunContext:
     """A fresh run: new limits, no cached answers, no timed-out targets."""
     global _run
     _run = RunContext(limits)
-    deadline = sys.modules.get("readiness.sources.deadline")
-    if deadline is not None:  # not imported: no socket was ever watched in this process
-        deadline.WATCHDOG.reset()
+    loaded = watchdog()
+    if loaded is not None:
+        loaded.reset()
     return _run
+
+
+def watchdog() -> _Watchdog | None:
+    """The deadline watchdog, if a read has loaded it (None: no socket was ever watched in
+    this process; importing it here would load the HTTP stack)."""
+    module = sys.modules.get("readiness.sources.deadline")
+    return None if module is None else cast("_Watchdog", module.WATCHDOG)
 
 
 def run_context() -> RunContext:
