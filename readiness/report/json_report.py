@@ -168,15 +168,10 @@ def _key(key: Any) -> str:
 
 
 def _scalar(value: Any) -> str | None:
-    """A JSON scalar as ``json.dumps`` writes it, or None for a container."""
+    """A JSON scalar as ``json.dumps`` writes it, or None for a container, for the values
+    :meth:`_Indented.value` does not match by their exact type (floats, subclasses)."""
     if isinstance(value, str):
         return _string(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
     if isinstance(value, int):
         return int.__repr__(value)
     if isinstance(value, float):
@@ -199,9 +194,17 @@ class _Indented:
     def value(self, value: Any, pad: str) -> str:
         """``value`` at the indentation ``pad`` (a newline and the spaces before the
         value's line)."""
-        kind = type(value)
+        kind = type(value)  # the common scalars first: called for every value of a report
         if kind is str:
             return _string(value)
+        if value is None:
+            return "null"
+        if value is True:
+            return "true"
+        if value is False:
+            return "false"
+        if kind is int:
+            return int.__repr__(value)
         if kind is dict or kind is list:
             if getrefcount(value) > _SHARED:
                 key = (id(value), pad)
@@ -220,25 +223,11 @@ class _Indented:
         if isinstance(value, dict):
             if not value:
                 return "{}"
-            items = [f"{_key(k)}: {self._item(v, inner)}" for k, v in value.items()]
+            items = [f"{_key(k)}: {self.value(v, inner)}" for k, v in value.items()]
             return "{" + inner + ("," + inner).join(items) + pad + "}"
         if not value:
             return "[]"
-        return "[" + inner + ("," + inner).join([self._item(v, inner) for v in value]) + pad + "]"
-
-    def _item(self, value: Any, pad: str) -> str:
-        kind = type(value)  # the common scalars inline: called for every value of a report
-        if kind is str:
-            return _string(value)
-        if value is None:
-            return "null"
-        if value is True:
-            return "true"
-        if value is False:
-            return "false"
-        if kind is int:
-            return int.__repr__(value)
-        return self.value(value, pad)
+        return "[" + inner + ("," + inner).join([self.value(v, inner) for v in value]) + pad + "]"
 
 
 #: References beyond the caller's own that make a container worth remembering.
