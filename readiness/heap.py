@@ -42,12 +42,6 @@ def checkpoint() -> None:
     gc.freeze()
 
 
-def finish() -> None:
-    """At the end of the run: a :func:`checkpoint`, so pytest's own final collections
-    (repeated to surface unraisable exceptions) walk only what those collections free."""
-    checkpoint()
-
-
 def install(config: pytest.Config) -> None:
     """Settle after configuration and pause the collector until the checks are collected
     (:func:`collected`); give the frozen heap back to the collector once the run is over

@@ -195,8 +195,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if PROFILE in config.stash:
-        heap.finish()
+    if PROFILE in config.stash:  # pytest's own final collections (repeated to surface
+        heap.checkpoint()  # unraisable exceptions) then walk only what they free
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -63,13 +63,7 @@ class Redactor:
 
     def text(self, value: str) -> str:
         """One emitted value: URLs made safe, known secrets masked."""
-        if "://" in value:
-            value = mask_urls(value)
-        if value in self._short:
-            return MASK
-        for secret in self._long:
-            value = value.replace(secret, MASK)
-        return value
+        return self.known(mask_urls(value))
 
     def known(self, value: str) -> str:
         """Only the profile's own secret values masked (URLs left as they are)."""

@@ -26,7 +26,7 @@ def components_of(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """Every component of the document, nested ones included (not the metadata one),
     depth first in document order. A list: a flat document (the common case) costs one
     pass over its components."""
-    top = [c for c in doc.get("components") or [] if type(c) is dict or isinstance(c, Mapping)]
+    top = [c for c in doc.get("components") or [] if _is_map(c)]
     if not any(c.get("components") for c in top):
         return top
     found = []
