@@ -54,8 +54,8 @@ from readiness.rules import kubernetes as rules
 from readiness.rules import kubernetes_live as live
 from readiness.rules.kubernetes_index import KubeIndex
 from readiness.rules.kubernetes_model import Inventory, RawObject, build_inventory
-from readiness.sources.api import gather
 from readiness.sources.kubernetes import ClusterReader, api_client
+from readiness.sources.run import gather
 
 NAMESPACES, PER_NAMESPACE, WORKERS = 20, 100, 16
 

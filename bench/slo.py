@@ -28,8 +28,9 @@ from readiness.profile.common import Endpoint
 from readiness.profile.slo import SloSpec
 from readiness.rules.slo import BURN_WINDOWS
 from readiness.rules.slo_model import Objective, error_ratio_expr
-from readiness.sources.api import ApiClient, gather
+from readiness.sources.api import ApiClient
 from readiness.sources.prometheus import PrometheusClient
+from readiness.sources.run import gather
 from readiness.sources.slo_prometheus import SharedQueries, union
 from readiness.sources.slo_specs import from_native
 

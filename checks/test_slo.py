@@ -21,8 +21,9 @@ from readiness.report.slo_chart import burn_down_svg
 from readiness.rules import slo as rules
 from readiness.rules.slo_alerts import Rule, coverage, coverage_findings
 from readiness.rules.slo_model import Objective
-from readiness.sources.api import ApiClient, run_context
+from readiness.sources.api import ApiClient
 from readiness.sources.prometheus import PrometheusClient
+from readiness.sources.run import run_context
 from readiness.sources.slo_prometheus import Settings, collect, loaded_rules
 from readiness.sources.slo_specs import SpecError, SpecFile, check_unique, from_native, load_file
 

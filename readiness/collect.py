@@ -12,7 +12,7 @@ measurements, the alerting views, the runbook site), each one long read, which t
 overlap with the many short reads of the per-service hosts instead of waiting for them.
 A job may return follow-up jobs (e.g. latency samples once a target has answered). Jobs
 fill the run's caches; errors stay in those caches and reach the checks that read them
-(:meth:`readiness.sources.api.RunContext.once`). The checks then judge in-memory evidence.
+(:meth:`readiness.sources.run.RunContext.once`). The checks then judge in-memory evidence.
 """
 
 from __future__ import annotations

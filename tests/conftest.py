@@ -2,7 +2,7 @@
 
 import pytest
 
-from readiness.sources.api import start_run
+from readiness.sources.run import start_run
 
 pytest_plugins = [
     "tests.fixtures.tls",

@@ -28,9 +28,10 @@ from readiness.rules.alerting_model import (
     parse_duration,
 )
 from readiness.sources.alertmanager import AlertmanagerClient
-from readiness.sources.api import ApiClient, gather
+from readiness.sources.api import ApiClient
 from readiness.sources.prometheus import PrometheusClient
 from readiness.sources.rulefiles import expand, load_rule_file
+from readiness.sources.run import gather
 from readiness.sources.runbooks import shared_prober
 
 T = TypeVar("T")

@@ -6,9 +6,9 @@ the profile (basic or bearer), TLS verified against the system or the profile's 
 errors that name the target and the URL (credentials masked). Only GET (and HEAD) are
 ever sent: targets are only read.
 
-Per run (:func:`start_run`), JSON answers are cached by URL, query and credentials, so
-every family that reads one Prometheus or Alertmanager shares one answer; a target that
-ran out of time is not asked again in that run.
+Per run (:func:`readiness.sources.run.start_run`), JSON answers are cached by URL, query
+and credentials, so every family that reads one Prometheus or Alertmanager shares one
+answer; a target that ran out of time is not asked again in that run.
 """
 
 from __future__ import annotations
@@ -30,14 +30,7 @@ from readiness.errors import SourceError
 from readiness.profile.common import Auth, Endpoint
 from readiness.redact import safe_url
 from readiness.sources.deadline import WATCHDOG, Deadline, guard_pool_manager, guarded
-
-# The run's shared state lives in readiness.sources.run; its names stay importable here.
-from readiness.sources.run import MIB as MIB
-from readiness.sources.run import Limits as Limits
-from readiness.sources.run import RunContext as RunContext
-from readiness.sources.run import gather as gather
-from readiness.sources.run import run_context as run_context
-from readiness.sources.run import start_run as start_run
+from readiness.sources.run import MIB, run_context
 
 RETRY_STATUS = frozenset({502, 503, 504})
 CHUNK = 64 * 1024

@@ -12,8 +12,9 @@ from readiness.rules.operations_observability import (
     GrafanaAccess,
     GrafanaState,
 )
-from readiness.sources.api import ApiClient, gather
+from readiness.sources.api import ApiClient
 from readiness.sources.checklist import get_health
+from readiness.sources.run import gather
 
 
 class GrafanaClient:

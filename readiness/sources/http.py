@@ -53,8 +53,8 @@ from readiness.errors import OnceCache, SourceError
 from readiness.profile.common import Auth
 from readiness.profile.http import HttpPolicy, Service
 from readiness.snapshot import RecordedCache
-from readiness.sources.api import gather, run_context
 from readiness.sources.deadline import Deadline, guard, guarded
+from readiness.sources.run import gather, run_context
 from readiness.sources.tls_ciphers import CipherScan, local_suites, offer
 
 T = TypeVar("T")

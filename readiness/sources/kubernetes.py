@@ -30,8 +30,8 @@ from readiness.errors import SourceError
 from readiness.profile.kubernetes import KubeCluster
 from readiness.redact import safe_url
 from readiness.rules.kubernetes_model import Inventory, RawObject, build_inventory
-from readiness.sources.api import gather, run_context
 from readiness.sources.deadline import Deadline, guard_pool_manager, guarded
+from readiness.sources.run import gather, run_context
 
 
 @dataclass(frozen=True, slots=True)

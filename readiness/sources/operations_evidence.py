@@ -28,13 +28,14 @@ from readiness.rules.alerting_model import AlertmanagerConfig
 from readiness.rules.operations_backups import BackupSet
 from readiness.sources import checklist, oncall, otel
 from readiness.sources.alertmanager import AlertmanagerClient
-from readiness.sources.api import ApiClient, gather
+from readiness.sources.api import ApiClient
 from readiness.sources.backups import read_directory, read_metric
 from readiness.sources.grafana import GrafanaClient
 from readiness.sources.jaeger import JaegerClient
 from readiness.sources.loki import LokiClient
 from readiness.sources.operations_k8s import WorkloadSpecs, live_specs, manifest_specs
 from readiness.sources.prometheus import PrometheusClient
+from readiness.sources.run import gather
 from readiness.sources.s3 import BucketListing, list_bucket
 from readiness.workers import Workers
 

@@ -28,11 +28,11 @@ from readiness.sources.api import (
     basic_auth,
     new_session,
     recorded_response,
-    run_context,
     send,
     short_error,
     verify_setting,
 )
+from readiness.sources.run import run_context
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from readiness.errors import SourceError
 from readiness.profile.common import Endpoint
-from readiness.sources.api import ApiClient, gather, run_context
+from readiness.sources.api import ApiClient
+from readiness.sources.run import gather, run_context
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,8 +41,8 @@ from readiness.rules.slo_model import (
     parse_duration,
     render_window,
 )
-from readiness.sources.api import gather
 from readiness.sources.prometheus import PrometheusClient
+from readiness.sources.run import gather
 
 MAX_POINTS = 10_000  # Prometheus refuses range queries above 11,000 points per series
 DAY = 86400

@@ -44,7 +44,6 @@ from readiness.rules.supply_chain_vulns import (
     match_components,
     purl_key,
 )
-from readiness.sources.api import gather
 from readiness.sources.artifacts import read_artifact
 from readiness.sources.osv import OsvSource, open_vuln_database
 from readiness.sources.registry import (
@@ -60,6 +59,7 @@ from readiness.sources.registry import (
     RegistryClient,
     pick_platform,
 )
+from readiness.sources.run import gather
 from readiness.sources.sbom import SbomDocument, parse_sbom, read_sbom_file
 from readiness.verdict.attest import key_verifier
 from readiness.verdict.envelope import Verified

@@ -30,7 +30,7 @@ from readiness.rules.ci import (
 )
 from readiness.rules.ci_artifacts import ExpectedBuild, artifact_build_findings, released_digest
 from readiness.sources import ci_attestations, ci_github, ci_gitlab
-from readiness.sources.api import start_run
+from readiness.sources.run import start_run
 
 TOKEN = "ghp-recorded-ci-token-5f2c9e1a"
 GH_SHA = "ce587453ced02b1526dfb4cb910479d431683101"

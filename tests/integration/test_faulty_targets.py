@@ -17,10 +17,10 @@ from readiness.errors import SourceError
 from readiness.profile.common import Endpoint
 from readiness.profile.kubernetes import KubeCluster
 from readiness.profile.limits import Limits as ProfileLimits
-from readiness.sources import api
-from readiness.sources.api import MIB
+from readiness.sources import api, run
 from readiness.sources.kubernetes import KINDS, collect_cluster
 from readiness.sources.registry import RegistryClient
+from readiness.sources.run import MIB
 from tests.fixtures.faultzoo import FaultServer, FaultZoo, _read_request
 
 DEADLINE = 2.0
@@ -43,7 +43,7 @@ EXPECTED = {
 
 @pytest.fixture(autouse=True)
 def fresh_run() -> None:
-    api.start_run(api.Limits(deadline=DEADLINE, max_body={"default": 1024 * 1024}))
+    run.start_run(run.Limits(deadline=DEADLINE, max_body={"default": 1024 * 1024}))
 
 
 def _client(zoo: FaultZoo, fault: str) -> api.ApiClient:
@@ -148,7 +148,7 @@ def endless() -> Iterator[_Endless]:
 def _caps(**mib: float) -> None:
     """A run with the profile's ``limits`` (a long deadline: only the cap can end a read)."""
     limits = ProfileLimits(deadline=60, max_body_mb=mib)
-    api.start_run(api.Limits(limits.deadline, limits.max_body_bytes()))
+    run.start_run(run.Limits(limits.deadline, limits.max_body_bytes()))
 
 
 # Enough for the cap, the loopback socket buffers and a few frames in flight; an endless

@@ -19,9 +19,9 @@ from readiness.profile.model import Profile
 from readiness.rules import kubernetes as rules
 from readiness.rules import kubernetes_live as live
 from readiness.rules.kubernetes_model import Inventory
-from readiness.sources.api import start_run
 from readiness.sources.kubernetes import KINDS, ClusterReader, collect_cluster
 from readiness.sources.kubernetes_targets import load_sources, start_loading
+from readiness.sources.run import start_run
 from tests.fixtures.kubernetes import K8sApi, ServerFactory, recorded_lists
 
 pytestmark = pytest.mark.integration

@@ -26,11 +26,12 @@ from readiness.demo._operations_api import (
 from readiness.errors import SourceError
 from readiness.profile.common import Auth, BasicAuth, Endpoint
 from readiness.rules import operations_observability as obs
-from readiness.sources.api import ApiClient, start_run
+from readiness.sources.api import ApiClient
 from readiness.sources.grafana import GrafanaClient
 from readiness.sources.jaeger import JaegerClient
 from readiness.sources.loki import LokiClient
 from readiness.sources.otel import collector_health
+from readiness.sources.run import start_run
 from tests.fixtures.operations import Start
 
 pytestmark = pytest.mark.integration

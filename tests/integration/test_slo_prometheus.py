@@ -23,8 +23,9 @@ from readiness.profile.slo import SloSpec
 from readiness.rules import slo as rules
 from readiness.rules.slo_alerts import coverage, coverage_findings
 from readiness.rules.slo_model import Objective, parse_duration
-from readiness.sources.api import ApiClient, gather, start_run
+from readiness.sources.api import ApiClient
 from readiness.sources.prometheus import PrometheusClient
+from readiness.sources.run import gather, start_run
 from readiness.sources.slo_prometheus import (
     Points,
     Settings,

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from readiness import workers
-from readiness.sources.api import gather
+from readiness.sources.run import gather
 from readiness.workers import Workers
 
 
