@@ -12,7 +12,7 @@ from readiness.collect import Job
 from readiness.profile.alerting import RequiredAlert, RoutingRequirement
 from readiness.rules import alerting as rules
 from readiness.rules import alerting_live as live_rules
-from readiness.rules.alerting_model import format_duration, parse_duration
+from readiness.rules.alerting_model import RuleSet, format_duration, parse_duration
 from readiness.sources.alerting import LIVE, AlertingEvidence, RuleSource
 
 _EVIDENCE = pytest.StashKey[AlertingEvidence]()
@@ -95,6 +95,19 @@ def _ruleset_evidence(evidence: Evidence, source: RuleSource, alerting: Alerting
     )
 
 
+def _alerting_rules(evidence: Evidence, source: RuleSource, alerting: AlertingEvidence) -> RuleSet:
+    """The source's rules for a check that judges each alerting rule: none to judge is a
+    skip naming the source, never a pass (ALERT-RULES-VALID judges the file itself)."""
+    _ruleset_evidence(evidence, source, alerting)
+    ruleset = alerting.rules(source)
+    if not ruleset.alerts:
+        pytest.skip(
+            f"{source.id}: no alerting rule to judge ({len(ruleset.rules)} rules in "
+            f"{len(ruleset.groups)} groups); ALERT-RULES-VALID says whether it is a rule file"
+        )
+    return ruleset
+
+
 # -- rules (live and files) --------------------------------------------------------------
 
 
@@ -126,10 +139,9 @@ def test_rules_valid(
 
 @control("ALERT-SEVERITY")
 def test_severity(rule_source: RuleSource, alerting: AlertingEvidence, evidence: Evidence) -> None:
-    _ruleset_evidence(evidence, rule_source, alerting)
+    ruleset = _alerting_rules(evidence, rule_source, alerting)
     policy = alerting.policy
     evidence.add(allowed=policy.allowed_severities)
-    ruleset = alerting.rules(rule_source)
     assert_no_findings(
         rules.severity_findings(ruleset, policy.allowed_severities, policy.exempt_alerts)
     )
@@ -139,10 +151,9 @@ def test_severity(rule_source: RuleSource, alerting: AlertingEvidence, evidence:
 def test_annotations(
     rule_source: RuleSource, alerting: AlertingEvidence, evidence: Evidence
 ) -> None:
-    _ruleset_evidence(evidence, rule_source, alerting)
+    ruleset = _alerting_rules(evidence, rule_source, alerting)
     policy = alerting.policy
     evidence.add(required=policy.required_annotations)
-    ruleset = alerting.rules(rule_source)
     assert_no_findings(
         rules.annotation_findings(ruleset, policy.required_annotations, policy.exempt_alerts)
     )
@@ -150,8 +161,7 @@ def test_annotations(
 
 @control("ALERT-RUNBOOK")
 def test_runbook(rule_source: RuleSource, alerting: AlertingEvidence, evidence: Evidence) -> None:
-    _ruleset_evidence(evidence, rule_source, alerting)
-    ruleset = alerting.rules(rule_source)
+    ruleset = _alerting_rules(evidence, rule_source, alerting)
     statuses = alerting.runbook_statuses()
     mine = rules.runbook_urls(ruleset)
     evidence.add(
@@ -170,10 +180,9 @@ def test_runbook(rule_source: RuleSource, alerting: AlertingEvidence, evidence: 
 
 @control("ALERT-FOR")
 def test_for(rule_source: RuleSource, alerting: AlertingEvidence, evidence: Evidence) -> None:
-    _ruleset_evidence(evidence, rule_source, alerting)
+    ruleset = _alerting_rules(evidence, rule_source, alerting)
     policy = alerting.policy
     evidence.add(min_for=policy.min_for, exempt_severities=policy.critical_severities)
-    ruleset = alerting.rules(rule_source)
     findings = rules.for_findings(
         ruleset, parse_duration(policy.min_for), policy.critical_severities, policy.exempt_alerts
     )
