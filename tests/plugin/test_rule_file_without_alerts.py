@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.realworld import REALWORLD
-
 # A third-party Grafana alerting provisioning file: YAML with `groups:` and `rules:`, but
 # not a Prometheus rule file (a file of the wrong kind a user may well point at).
+# Kept with its source and licence in tests/data/wrong-kind/SOURCES.md.
 GRAFANA_ALERTING = (
-    REALWORLD
-    / "prometheus-rules/opentelemetry-demo/src/grafana/provisioning/alerting"
+    Path(__file__).resolve().parents[1]
+    / "data/wrong-kind/opentelemetry-demo/src/grafana/provisioning/alerting"
     / "opentelemetry-collector-rules.yaml"
 )
 PER_RULE = ("ALERT-ANNOTATIONS", "ALERT-FOR", "ALERT-RUNBOOK", "ALERT-SEVERITY")
