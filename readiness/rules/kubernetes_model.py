@@ -943,6 +943,42 @@ class RawObject:
     where: str = ""
 
 
+@dataclass(slots=True)
+class Parsed:
+    """One object's share of an inventory (:func:`parse_object`); the raw object is not
+    kept, so a large source can be parsed page by page and its pages freed."""
+
+    kind: str
+    value: Any = None  # the typed object (None: a kind the rules do not read)
+    bare: Workload | None = None  # a pod no controller owns: a workload of its own
+    api_uses: tuple[ApiUse, ...] = ()
+
+
+def parse_object(source: str, live: bool, obj: RawObject, default_ns: str = "default") -> Parsed:
+    """Parse one raw object (:class:`SourceError` naming where it came from if it is not
+    a valid object of its kind)."""
+    raw = obj.data
+    kind = _s(raw, "kind")
+    if kind not in KNOWN_KINDS:
+        name = _s(_meta(raw), "name") if isinstance(raw.get("metadata"), dict) else ""
+        if name and not live:  # its API version is still checked (PSP, CRDs, ...)
+            other = Ref(_s(_meta(raw), "namespace"), kind, name)  # scope unknown here
+            return Parsed(kind, api_uses=(ApiUse(other, _s(raw, "apiVersion"), obj.where),))
+        return Parsed(kind)
+    try:
+        parsed = _parse(kind, raw, default_ns)
+        bare = (
+            parse_workload(raw, default_ns)
+            if isinstance(parsed, Pod) and parsed.owner is None
+            else None
+        )
+    except ParseError as exc:
+        raise SourceError(source, f"{obj.where or kind}: {exc}") from None
+    ref = parsed if isinstance(parsed, Ref) else getattr(parsed, "ref", None)
+    uses = tuple(_api_uses(raw, ref, live, obj.where)) if isinstance(ref, Ref) else ()
+    return Parsed(kind, parsed, bare, uses)
+
+
 def build_inventory(
     source: str,
     live: bool,
@@ -953,31 +989,33 @@ def build_inventory(
     absent_crds: Iterable[str] = (),
 ) -> Inventory:
     """Parse raw objects into an :class:`Inventory`; unknown kinds are counted, not kept."""
+    parsed = (parse_object(source, live, obj, default_ns) for obj in objects)
+    return assemble(source, live, parsed, namespaces, missing, absent_crds)
+
+
+def assemble(
+    source: str,
+    live: bool,
+    objects: Iterable[Parsed],
+    namespaces: Iterable[str] = (),
+    missing: Mapping[str, SourceError] | None = None,
+    absent_crds: Iterable[str] = (),
+) -> Inventory:
+    """The :class:`Inventory` of parsed objects, in their order."""
     buckets: dict[str, list[Any]] = {}
     ignored: Counter[str] = Counter()
     api_uses: list[ApiUse] = []
     parents: dict[Ref, Ref] = {}  # owned ReplicaSet/Job -> its Deployment/CronJob
     bare: list[Workload] = []  # pods no controller owns are workloads of their own
     for obj in objects:
-        raw = obj.data
-        kind = _s(raw, "kind")
-        if kind not in KNOWN_KINDS:
+        kind, parsed = obj.kind, obj.value
+        api_uses.extend(obj.api_uses)
+        if parsed is None:
             ignored[kind or "(no kind)"] += 1
-            name = _s(_meta(raw), "name") if isinstance(raw.get("metadata"), dict) else ""
-            if name and not live:  # its API version is still checked (PSP, CRDs, ...)
-                other = Ref(_s(_meta(raw), "namespace"), kind, name)  # scope unknown here
-                api_uses.append(ApiUse(other, _s(raw, "apiVersion"), obj.where))
             continue
-        try:
-            parsed = _parse(kind, raw, default_ns)
-            if isinstance(parsed, Pod) and parsed.owner is None:
-                bare.append(parse_workload(raw, default_ns))
-        except ParseError as exc:
-            raise SourceError(source, f"{obj.where or kind}: {exc}") from None
+        if obj.bare is not None:
+            bare.append(obj.bare)
         buckets.setdefault(kind, []).append(parsed)
-        ref = parsed if isinstance(parsed, Ref) else getattr(parsed, "ref", None)
-        if isinstance(ref, Ref):
-            api_uses.extend(_api_uses(raw, ref, live, obj.where))
         if kind in ("ReplicaSet", "Job") and isinstance(parsed, Workload) and parsed.owner:
             parents[parsed.ref] = parsed.owner
 

@@ -19,7 +19,7 @@ from readiness.profile.kubernetes import KubeCluster, ManifestSet
 from readiness.profile.model import Profile
 from readiness.rules.kubernetes_model import PodSpec, parse_pod_spec
 from readiness.rules.operations import RolloutHistory, ShutdownSpec
-from readiness.sources.kubernetes import KINDS, ClusterReader, list_jobs
+from readiness.sources.kubernetes import KINDS, SHARED_KINDS, ClusterReader, list_jobs
 from readiness.sources.manifests import load_manifests
 
 REVISION = "deployment.kubernetes.io/revision"
@@ -77,7 +77,7 @@ def specs_from_objects(
     return WorkloadSpecs(tuple(histories), tuple(shutdowns), (cluster,))
 
 
-APPS_KINDS = tuple(k for k in KINDS if k.kind in ("Deployment", "ReplicaSet"))
+APPS_KINDS = tuple(k for k in KINDS if k.kind in SHARED_KINDS)
 
 
 def read_cluster(cluster: KubeCluster) -> WorkloadSpecs:
@@ -89,7 +89,7 @@ def read_cluster(cluster: KubeCluster) -> WorkloadSpecs:
             for job in list_jobs(cluster, APPS_KINDS):
                 items[job.spec.kind] += [
                     item
-                    for item in reader.list_all(job).items
+                    for item in reader.list_shared(job).items
                     if not wanted or (item.get("metadata") or {}).get("namespace") in wanted
                 ]
         finally:

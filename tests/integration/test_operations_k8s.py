@@ -222,3 +222,40 @@ def test_shutdown_settings_from_manifest_files(tmp_path: Path) -> None:
     (short,) = rules.shutdown_findings(spec, 10, False)
     assert short.found == "terminationGracePeriodSeconds: 3"
     assert len(rules.shutdown_findings(spec, 1, True)) == 1
+
+
+@pytest.mark.parametrize("first", ["kubernetes", "operations"])
+def test_both_families_share_one_list_and_the_run_keeps_only_its_rollout_view(
+    recorded_api: Start, first: str
+) -> None:
+    """The Kubernetes family parses whole Deployments and ReplicaSets; the operations family
+    reads their rollout view from the run's cache, so the run keeps neither the status nor
+    a ReplicaSet's template (at 10,000 workloads the raw objects were most of the memory)."""
+    from readiness.sources.kubernetes import ClusterReader, collect_cluster, list_jobs
+    from readiness.sources.operations_k8s import APPS_KINDS
+
+    server = _server(recorded_api)
+    cluster = KubeCluster(name="prod", api_url=server.url, token="t0ken", namespaces=["shop"])
+    if first == "kubernetes":
+        inventory, _ = collect_cluster(cluster)
+        specs = read_cluster(cluster)
+    else:
+        specs = read_cluster(cluster)
+        inventory, _ = collect_cluster(cluster)
+    listed = server.requests.count("/apis/apps/v1/namespaces/shop/deployments")
+    # Shared first as a view only, the Kubernetes family lists whole objects again.
+    assert listed == (1 if first == "kubernetes" else 2)
+    checkout = next(w for w in inventory.workloads if w.name == "checkout")
+    assert checkout.status is not None and checkout.pod.termination_grace == 45
+    by_name = {h.workload: h for h in specs.histories}
+    assert by_name["prod/shop/Deployment/checkout"].previous_revisions == 1
+    reader = ClusterReader(cluster, share_lists=True)
+    try:
+        views = {j.spec.kind: reader.list_shared(j).items for j in list_jobs(cluster, APPS_KINDS)}
+    finally:
+        reader.close()
+    assert server.requests.count("/apis/apps/v1/namespaces/shop/deployments") == listed
+    assert {d["metadata"]["name"] for d in views["Deployment"]} == {"checkout", "cart"}
+    assert all("status" not in o for kind in views.values() for o in kind)
+    assert all("spec" not in rs for rs in views["ReplicaSet"])
+    assert views["Deployment"][0]["spec"]["template"]["spec"]["containers"][0]["name"] == "app"
