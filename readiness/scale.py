@@ -21,29 +21,6 @@ from readiness.shard import SHARD_REASON, Shard, mark_partial, shard_block, spli
 from readiness.unloaded import UnloadedModule, families_of
 
 
-def addoptions(group: pytest.OptionGroup) -> None:
-    group.addoption(
-        "--shard",
-        default=None,
-        metavar="I/N",
-        help="run only shard I of N (checks split by target id); join with `readiness merge`",
-    )
-    group.addoption(
-        "--target",
-        action="append",
-        default=[],
-        metavar="GLOB",
-        help="judge only targets matching GLOB (repeatable), inside grouped checks too: "
-        "a partial run",
-    )
-    group.addoption(
-        "--no-collect-phase",
-        action="store_true",
-        default=False,
-        help="read targets check by check instead of all at once before the checks",
-    )
-
-
 class ScalePlugin:
     def __init__(self, config: pytest.Config):
         self.config = config

@@ -29,36 +29,6 @@ WORKER_OUTPUT_KEY = "readiness_selection"
 Mode = Literal["full", "partial"]
 
 
-def add_options(group: pytest.OptionGroup) -> None:
-    group.addoption(
-        "--control",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="run only this control (repeatable; globs such as 'K8S-*'): a partial run",
-    )
-    group.addoption(
-        "--skip-control",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="leave out this control (repeatable; globs): a partial run",
-    )
-    group.addoption(
-        "--family",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="run only this control family (repeatable): a partial run",
-    )
-    group.addoption(
-        "--min-severity",
-        default=None,
-        choices=[s.label for s in sorted(Severity, reverse=True)],
-        help="run only checks at or above this severity: a partial run",
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class ControlFilter:
     """The readiness selection options; empty means "every control of the profile"."""

@@ -33,41 +33,6 @@ PENDING = pytest.StashKey[Pending]()
 STORE_FILE = "dora.sqlite"
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("readiness-dora", "DORA recording (readiness)")
-    group.addoption(
-        "--record-deployment",
-        action="store_true",
-        default=False,
-        help="when the gate passes, record each released service as deployed",
-    )
-    group.addoption(
-        "--rollback", action="store_true", default=False, help="the deployment is a rollback"
-    )
-    group.addoption(
-        "--hotfix", action="store_true", default=False, help="the deployment is a hotfix"
-    )
-    group.addoption(
-        "--commit-time",
-        default=None,
-        help="time of the deployed commit (ISO 8601); default: CI variables or git",
-    )
-    group.addoption(
-        "--commit-range",
-        default=None,
-        help="BASE..HEAD of the change; lead time starts at its earliest commit",
-    )
-    group.addoption(
-        "--deployment-version", default=None, help="version deployed (default: release.version)"
-    )
-    group.addoption(
-        "--dora-store",
-        default=None,
-        help="DORA store: SQLite path or postgresql:// URL (default: profile dora.store, "
-        "else <report dir>/dora.sqlite)",
-    )
-
-
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("rollback") and config.getoption("hotfix"):
         raise pytest.UsageError("readiness: --rollback and --hotfix exclude each other")

@@ -16,20 +16,6 @@ SNAPSHOT_NAME = "readiness-snapshot.tar.gz"
 _STATE = pytest.StashKey[dict[str, Any]]()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("readiness")
-    group.addoption(
-        "--snapshot",
-        metavar="PATH",
-        help="save every read of this run (redacted) as an evidence snapshot",
-    )
-    group.addoption(
-        "--replay",
-        metavar="PATH",
-        help="judge the evidence of a snapshot again, with no network, as of its time",
-    )
-
-
 def _refuse_network(*_: Any, **__: Any) -> Any:
     raise OSError("replay: no network: this read is not in the snapshot")
 

@@ -13,22 +13,6 @@ from readiness.report.files import JSON_NAME
 from readiness.verdict.statement import BUNDLE_NAME, DSSE_NAME, STATEMENT_NAME, VerdictError
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("readiness")
-    group.addoption(
-        "--attest",
-        action="store_true",
-        help="sign the verdict of this full run (keyless Sigstore unless --attest-key)",
-    )
-    group.addoption("--attest-key", help="sign the verdict with this key (cosign.key or PEM)")
-    group.addoption(
-        "--attest-push",
-        action="append",
-        metavar="IMAGE",
-        help="attach the signed verdict to this image in its registry (repeatable)",
-    )
-
-
 def _requested(config: pytest.Config) -> bool:
     return bool(
         config.getoption("attest")

@@ -99,9 +99,9 @@ def test_three(evidence):
 def test_the_heap_is_checkpointed_between_checks_and_their_garbage_collected_first(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from readiness import plugin
+    from readiness import gate_plugin
 
-    monkeypatch.setattr(plugin, "CHECKPOINT_EVERY", 1)
+    monkeypatch.setattr(gate_plugin, "CHECKPOINT_EVERY", 1)
     pytester.makefile(".yaml", prof=PROFILE)
     pytester.makepyfile(test_checks=CHECKPOINTED)
     result = pytester.runpytest_inprocess(

@@ -248,6 +248,34 @@ def test_without_profile_the_plugin_stays_out_of_the_way(pytester: pytest.Pytest
     assert not (pytester.path / "reports").exists()
 
 
+def test_without_profile_the_gate_is_not_even_imported(pytester: pytest.Pytester) -> None:
+    """Every pytest run on a machine with readiness installed loads its plugin; without
+    --profile only the options are there (the gate, its reports, profile schema and DORA
+    store are not imported), so other test suites do not pay for them."""
+    pytester.makepyfile(
+        test_plain="import sys\n"
+        "def test_modules():\n"
+        "    print('LOADED=' + ','.join(sorted(m for m in sys.modules if 'readiness' in m)))\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s", "--help")
+    assert "--profile" in result.stdout.str() and "--dora-store" in result.stdout.str()
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s")
+    assert result.ret == 0
+    line = next(x for x in result.stdout.lines if "LOADED=" in x)
+    loaded = set(line.split("LOADED=", 1)[1].split(","))
+    assert "readiness.plugin" in loaded
+    heavy = {
+        "readiness.gate_plugin",
+        "readiness.session",
+        "readiness.profile",
+        "readiness.dora.plugin",
+        "readiness.snapshot.plugin",
+        "readiness.verdict.plugin",
+        "readiness.attestations",
+    }
+    assert not heavy & loaded, sorted(heavy & loaded)
+
+
 def test_interrupted_run_still_writes_the_report(pytester: pytest.Pytester) -> None:
     checks = CHECKS.replace(
         "    evidence.add(state=target)\n",
