@@ -259,3 +259,27 @@ def test_both_families_share_one_list_and_the_run_keeps_only_its_rollout_view(
     assert all("status" not in o for kind in views.values() for o in kind)
     assert all("spec" not in rs for rs in views["ReplicaSet"])
     assert views["Deployment"][0]["spec"]["template"]["spec"]["containers"][0]["name"] == "app"
+
+
+def test_the_cluster_read_keeps_no_object_as_json(recorded_api: Start) -> None:
+    """Each LIST is parsed into typed objects as it arrives and its JSON freed: at 10,000
+    workloads the JSON of every kind was most of the run's memory."""
+    import gc
+
+    from readiness.sources.kubernetes import collect_cluster
+
+    server = _server(recorded_api)
+    cluster = KubeCluster(name="prod", api_url=server.url, token="t0ken", namespaces=["shop"])
+
+    def whole_objects() -> set[int]:
+        return {
+            id(o)
+            for o in gc.get_objects()
+            if isinstance(o, dict) and "metadata" in o and "status" in o
+        }
+
+    before = whole_objects()  # the recorded API's own objects
+    inventory, stats = collect_cluster(cluster)
+    gc.collect()
+    assert stats.objects == 5 and {w.name for w in inventory.workloads} == {"checkout", "cart"}
+    assert whole_objects() - before == set()
