@@ -471,8 +471,8 @@ class ClusterReader:
         return inventory, stats
 
     def _read(self, job: ListJob) -> _Listed:
-        """One LIST, parsed as soon as it is read: only the typed objects are kept (the raw
-        ones of :data:`SHARED_KINDS` stay in the run's cache for the other families)."""
+        """One LIST, parsed as soon as it is read: only the typed objects are kept (and, of
+        :data:`SHARED_KINDS`, the :func:`rollout_view` in the run's cache)."""
         res = self.list_all(job)
         wanted = set(self.cluster.namespaces)
         where = f"LIST {_describe(job)}"
