@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from readiness import clock, heap, scale, selection, signals
-from readiness.checking import MARKER, Evidence
 from readiness.errors import ProfileError
 from readiness.families import apply_families
 from readiness.gate_deadline import GateDeadline
@@ -40,10 +39,7 @@ from readiness.sources.run import Limits, start_run
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", f"{MARKER}(id): the readiness control a check verifies")
-    name = config.getoption("profile")
-    if not name:
-        return
+    name = config.getoption("profile")  # given: readiness.plugin registers this only then
     started_at = utcnow()
     try:
         profile = load_profile(name, cwd=config.invocation_params.dir)
@@ -180,22 +176,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     reason=f"control {ctl.id} disabled by the profile: {setting.reason}"
                 )
             )
-
-
-@pytest.fixture(scope="session")
-def profile(pytestconfig: pytest.Config) -> Profile:
-    """The loaded profile (``--profile``)."""
-    loaded = pytestconfig.stash.get(PROFILE, None)
-    if loaded is None:
-        pytest.skip("no --profile given")
-    return loaded
-
-
-@pytest.fixture
-def evidence() -> Evidence:
-    """Record what the check looked at; it is kept in the reports (read from the item's
-    fixture values when its result is built)."""
-    return Evidence()
 
 
 class RunConfig:

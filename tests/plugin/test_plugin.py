@@ -276,6 +276,20 @@ def test_without_profile_the_gate_is_not_even_imported(pytester: pytest.Pytester
     assert not heavy & loaded, sorted(heavy & loaded)
 
 
+def test_a_check_run_without_profile_skips_saying_why(pytester: pytest.Pytester) -> None:
+    """A team's own check module run by a plain ``pytest`` (strict markers on) finds the
+    control marker and the ``profile`` and ``evidence`` fixtures, and skips."""
+    pytester.makepyfile(
+        test_mine="from readiness import control\n"
+        "@control('HTTP-HEALTH')\n"
+        "def test_mine(evidence, profile):\n"
+        "    evidence.add(seen=True)\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers", "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*no --profile given*"])
+
+
 def test_interrupted_run_still_writes_the_report(pytester: pytest.Pytester) -> None:
     checks = CHECKS.replace(
         "    evidence.add(state=target)\n",
