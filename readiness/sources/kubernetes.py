@@ -206,7 +206,7 @@ def rollout_view(item: dict[str, Any]) -> dict[str, Any]:
 def _viewed(result: ListResult) -> ListResult:
     return ListResult(
         result.job,
-        [rollout_view(i) if isinstance(i, dict) else i for i in result.items],
+        [rollout_view(i) for i in result.items],
         result.pages,
         result.absent,
     )

@@ -2,9 +2,10 @@
 
 The Kubernetes family's :class:`ClusterReader` does the LISTs (one per kind, per
 namespace or cluster-wide as it decides, paginated) over the clusters of
-``targets.kubernetes``, sharing them for the run: when the Kubernetes checks also run,
-both families judge the same LIST answers, never a second LIST. Pod specs are read with
-its typed model, as are manifest sets.
+``targets.kubernetes``, sharing them for the run: when the Kubernetes checks also run
+(they read the cluster first, while pytest collects), this family reads the
+:func:`~readiness.sources.kubernetes.rollout_view` of the same LIST answers, never a
+second LIST. Pod specs are read with its typed model, as are manifest sets.
 """
 
 from __future__ import annotations
