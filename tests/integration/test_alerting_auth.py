@@ -47,12 +47,15 @@ def tls_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:  # until the rule group was evaluated once
-            groups = requests.get(
+            answer = requests.get(
                 f"{url}/api/v1/rules",
                 auth=("readiness", PASSWORD),
                 verify=str(ca.cert_file),
                 timeout=5,
-            ).json()["data"]["groups"]
+            )
+            # 503 "Service Unavailable" while the TSDB opens: the port is open before
+            # Prometheus is ready, and /-/ready cannot be awaited without credentials
+            groups = answer.json()["data"]["groups"] if answer.status_code == 200 else []
             if groups and not groups[0]["lastEvaluation"].startswith("0001"):
                 break
             time.sleep(0.2)
